@@ -1,0 +1,2 @@
+// Thin shim: OpenBLAS's CBLAS header from libopenblas-dev. No logic here.
+#include <cblas.h>

@@ -1,0 +1,67 @@
+// SplitMix64: a tiny, portable, seedable random generator for deterministic corpus generation.
+
+/// The SplitMix64 generator: 64 bits of state, a Weyl-sequence increment and a bit mixer.
+///
+/// Only integer arithmetic is used, so a seed yields the same sequence on every platform and
+/// Swift version (unlike the standard library's `random(in:using:)` helpers, whose algorithms
+/// are not guaranteed to stay the same).
+struct SplitMix64: Sendable {
+    private var state: UInt64
+
+    /// Starts the sequence at `seed`.
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    /// The next 64 random bits.
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in `0..<bound` (multiply-high range reduction; the bias is below 2⁻⁵⁰ here).
+    mutating func below(_ bound: Int) -> Int {
+        precondition(bound > 0, "bound must be positive")
+        return Int(truncatingIfNeeded: next().multipliedFullWidth(by: UInt64(bound)).high)
+    }
+
+    /// True with probability `percent` / 100.
+    mutating func chance(_ percent: Int) -> Bool {
+        below(100) < percent
+    }
+}
+
+/// A fixed list of items drawn with integer weights, reproducibly from a ``SplitMix64``.
+struct WeightedChoice<Item: Sendable>: Sendable {
+    /// The items, in the order their weights were given.
+    let items: [Item]
+    /// Running sums of the weights; the last one is the total.
+    private let cumulative: [Int]
+
+    /// Items with explicit positive weights.
+    init(_ weighted: [(Item, Int)]) {
+        precondition(!weighted.isEmpty && weighted.allSatisfy { $0.1 > 0 }, "weights must be positive")
+        items = weighted.map(\.0)
+        var sum = 0
+        cumulative = weighted.map { sum += $0.1; return sum }
+    }
+
+    /// Items in rank order with Zipf weights (rank r gets weight proportional to 1 / (r + 1)).
+    init(zipf ranked: [Item]) {
+        self.init(ranked.enumerated().map { ($0.element, 720_720 / ($0.offset + 1)) })
+    }
+
+    /// One item, drawn with probability proportional to its weight.
+    func pick(_ rng: inout SplitMix64) -> Item {
+        let r = rng.below(cumulative[cumulative.count - 1])
+        var lo = 0, hi = cumulative.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if cumulative[mid] > r { hi = mid } else { lo = mid + 1 }
+        }
+        return items[lo]
+    }
+}

@@ -1,0 +1,66 @@
+// GEMM: C = alpha * op(A) * op(B) + beta * C in row-major Float32, through CBLAS, with a naive
+// reference beside it for tests.
+import COpenBLAS
+
+/// Matrix products on row-major Float32 matrices.
+///
+/// Shapes follow BLAS: `op(A)` is `[M, K]`, `op(B)` is `[K, N]`, `C` is `[M, N]`. `lda`, `ldb`
+/// and `ldc` are the row strides of the stored (untransposed) matrices.
+public enum GEMM {
+    /// C[M, N] = alpha · op(A)[M, K] · op(B)[K, N] + beta · C, through OpenBLAS's `cblas_sgemm`.
+    /// - Parameters:
+    ///   - transA: use Aᵀ, where A is stored `[K, M]`.
+    ///   - transB: use Bᵀ, where B is stored `[N, K]`.
+    ///   - m: rows of C.
+    ///   - n: columns of C.
+    ///   - k: the contracted dimension.
+    ///   - alpha: scale of the product.
+    ///   - a: A's storage; `lda` is its row stride.
+    ///   - b: B's storage; `ldb` is its row stride.
+    ///   - beta: scale of the existing C (0 overwrites it).
+    ///   - c: C's storage; `ldc` is its row stride.
+    @inlinable
+    public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                             alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                             b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// The algorithmic reference for `sgemm`: a plain triple loop accumulating in Double.
+    ///
+    /// Same arguments as `sgemm`. Slow; used by tests to check the fast path.
+    public static func naive(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                             alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                             b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        for i in 0..<m {
+            for j in 0..<n {
+                var acc = 0.0
+                for p in 0..<k {
+                    let av = transA ? a[p * lda + i] : a[i * lda + p]
+                    let bv = transB ? b[j * ldb + p] : b[p * ldb + j]
+                    acc += Double(av) * Double(bv)
+                }
+                let old = beta == 0 ? 0 : Double(beta) * Double(c[i * ldc + j])
+                c[i * ldc + j] = Float(Double(alpha) * acc + old)
+            }
+        }
+    }
+}
+
+/// Process-wide thread settings for the math kernels.
+public enum MathThreads {
+    /// Sets the number of threads OpenBLAS uses for GEMM.
+    /// - Parameter count: threads, at least 1.
+    public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+
+    /// The number of threads OpenBLAS currently uses.
+    public static var current: Int { Int(openblas_get_num_threads()) }
+}

@@ -1,0 +1,60 @@
+// LanguageModel+Backward: the loss of a chunk and its gradient with respect to every parameter.
+import RecurMath
+
+extension LanguageModel {
+    /// Forward, loss and backward over one chunk; gradients of the summed loss are added to
+    /// `grads`.
+    ///
+    /// The gradient is of the *summed* loss (not the mean), so shards can be added in order and
+    /// normalised once by the total token count.
+    /// - Parameters:
+    ///   - params: the flat parameter vector.
+    ///   - grads: a flat vector of the same layout, accumulated into.
+    ///   - ws: buffers for N lanes and at least `steps` steps.
+    ///   - inputs: token ids [T, N].
+    ///   - targets: what the head is trained against.
+    ///   - steps: `T`.
+    ///   - state: [N, L, S, H] initial state in, final state out (its gradient is cut).
+    ///   - dropout: the mask key, or nil for no dropout.
+    /// - Returns: the summed loss and the number of scored targets.
+    public func lossAndGradient(params: UnsafePointer<Float>, grads: UnsafeMutablePointer<Float>, ws: Workspace,
+                                inputs: UnsafePointer<Int32>, targets: LossTargets, steps: Int,
+                                state: UnsafeMutablePointer<Float>, dropout: DropoutKey?) -> ChunkLoss {
+        forward(params: params, ws: ws, inputs: inputs, steps: steps, state: state, dropout: dropout)
+        let loss = headLoss(ws: ws, targets: targets, steps: steps, gradient: true)
+        let cfg = config, n = ws.lanes, h = cfg.hidden, v = cfg.vocab, e = cfg.embed, tn = steps * n
+        let pm = UnsafeMutablePointer(mutating: params)
+        let top = ws.layers[cfg.layers - 1].hs.pointer + n * h
+        let dlogits = ws.logits.pointer
+        GEMM.sgemm(transA: true, m: v, n: h, k: tn, a: dlogits, lda: v, b: top, ldb: h, beta: 1,
+                   c: grads + layout.offset("head.weight"), ldc: h)
+        Reduce.columnSums(rows: tn, cols: v, dlogits, into: ws.classScratch.pointer)
+        let gb = grads + layout.offset("head.bias")
+        for j in 0..<v { gb[j] += ws.classScratch.pointer[j] }
+        var dY = ws.dOut.pointer, dX = ws.dIn.pointer
+        GEMM.sgemm(m: tn, n: h, k: v, a: dlogits, lda: v, b: params + layout.offset("head.weight"), ldb: h,
+                   beta: 0, c: dY, ldc: h)
+        for k in stride(from: cfg.layers - 1, through: 0, by: -1) {
+            let x: UnsafePointer<Float>
+            if k == 0 {
+                x = UnsafePointer(ws.embedded.pointer)
+            } else {
+                let below = ws.layers[k - 1]
+                x = UnsafePointer(dropout != nil && below.mask.count > 0 ? below.dropped.pointer : below.hs.pointer + n * h)
+            }
+            RecurrentLayer.backward(cfg, layer: k, ws: ws, p: LayerParams(pm, layout: layout, layer: k),
+                                    g: LayerParams(grads, layout: layout, layer: k), x: x, dY: dY, dx: dX, steps: steps)
+            if k > 0, dropout != nil, ws.layers[k - 1].mask.count > 0 {
+                let m = ws.layers[k - 1].mask.pointer
+                for i in 0..<tn * h { dX[i] *= m[i] }
+            }
+            swap(&dY, &dX)
+        }
+        let gEmb = grads + layout.offset("embedding.weight")
+        for r in 0..<tn {
+            let row = gEmb + Int(inputs[r]) * e, d = dY + r * e
+            for i in 0..<e { row[i] += d[i] }
+        }
+        return loss
+    }
+}

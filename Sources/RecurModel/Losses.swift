@@ -1,0 +1,69 @@
+// Losses: softmax cross-entropy for language modelling and sigmoid binary cross-entropy summed
+// over time, each with its gradient.
+import Foundation
+import RecurMath
+
+/// Softmax cross-entropy over rows of logits.
+public enum SoftmaxCrossEntropy {
+    /// Sums −log softmax(z)[y] over the rows whose target is non-negative, and replaces the
+    /// logits with the gradient of that sum (softmax − one-hot; zero rows for ignored targets).
+    /// - Parameters:
+    ///   - rows: number of rows, `T·N`.
+    ///   - classes: `V`.
+    ///   - logits: [T·N, V], overwritten with the gradient when `gradient` is true.
+    ///   - targets: [T·N] class ids; negative ids are ignored.
+    ///   - gradient: whether to write the gradient.
+    /// - Returns: the summed loss (accumulated in Double in row order) and the counted rows.
+    public static func lossSum(rows: Int, classes: Int, logits: UnsafeMutablePointer<Float>,
+                               targets: UnsafePointer<Int32>, gradient: Bool) -> (loss: Double, count: Int) {
+        var total = 0.0, count = 0
+        for r in 0..<rows {
+            let z = logits + r * classes
+            let y = Int(targets[r])
+            if y < 0 || y >= classes {
+                if gradient { z.update(repeating: 0, count: classes) }
+                continue
+            }
+            var mx = -Float.infinity
+            for j in 0..<classes { mx = max(mx, z[j]) }
+            var s: Float = 0
+            let zy = z[y]
+            if gradient {
+                for j in 0..<classes { z[j] = FastMath.exp(z[j] - mx); s += z[j] }
+            } else {
+                for j in 0..<classes { s += FastMath.exp(z[j] - mx) }
+            }
+            total += Double(Foundation.log(s) + mx - zy)
+            count += 1
+            if gradient {
+                let inv = 1 / s
+                for j in 0..<classes { z[j] *= inv }
+                z[y] -= 1
+            }
+        }
+        return (total, count)
+    }
+}
+
+/// Sigmoid with binary cross-entropy, the per-step loss of the lecture notes summed over time:
+/// L = Σₜ Σᵢ −[yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)], ŷ = σ(z).
+public enum SigmoidBinaryCrossEntropy {
+    /// Sums the loss over `count` logits and writes its gradient σ(z) − y into `grad`.
+    /// Computed stably as max(z, 0) − z·y + log(1 + e^−|z|).
+    /// - Parameters:
+    ///   - count: number of logits.
+    ///   - logits: [count].
+    ///   - targets: [count], each in [0, 1].
+    ///   - grad: [count] output, or nil.
+    /// - Returns: the summed loss, accumulated in Double in order.
+    public static func lossSum(count: Int, logits: UnsafePointer<Float>, targets: UnsafePointer<Float>,
+                               grad: UnsafeMutablePointer<Float>?) -> Double {
+        var total = 0.0
+        for i in 0..<count {
+            let z = Double(logits[i]), y = Double(targets[i])
+            total += max(z, 0) - z * y + Foundation.log1p(Foundation.exp(-abs(z)))
+            if let grad { grad[i] = Float(1 / (1 + Foundation.exp(-z)) - y) }
+        }
+        return total
+    }
+}

@@ -1,0 +1,147 @@
+// Optimizer: SGD, momentum, RMSprop and Adam over flat parameter vectors, with learning-rate
+// decay and global-norm gradient clipping.
+import Foundation
+import RecurMath
+
+/// The update rule.
+public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
+    /// p ← p − lr·g.
+    case sgd
+    /// b ← μ·b + g; p ← p − lr·b (PyTorch's form, μ = 0.9).
+    case momentum
+    /// v ← α·v + (1 − α)·g²; p ← p − lr·g / (√v + ε) (α = 0.99, ε = 1e−8).
+    case rmsprop
+    /// PyTorch's Adam: β₁ = 0.9, β₂ = 0.999, ε = 1e−8, bias-corrected moments.
+    case adam
+}
+
+/// Hyper-parameters of an optimizer and its learning-rate schedule.
+public struct OptimizerConfig: Codable, Sendable, Equatable {
+    /// The update rule.
+    public var kind: OptimizerKind
+    /// Base learning rate.
+    public var learningRate: Double
+    /// Multiplies the rate every `decayEvery` steps (1 disables decay), as char-rnn does.
+    public var decay: Double
+    /// Steps between decays.
+    public var decayEvery: Int
+    /// Momentum μ, or Adam's β₁.
+    public var beta1: Double = 0.9
+    /// RMSprop's α, or Adam's β₂.
+    public var beta2: Double = 0.999
+    /// Denominator guard ε.
+    public var epsilon: Double = 1e-8
+
+    /// Creates a configuration with the rule's default betas.
+    public init(kind: OptimizerKind, learningRate: Double, decay: Double = 1, decayEvery: Int = 1) {
+        self.kind = kind
+        self.learningRate = learningRate
+        self.decay = decay
+        self.decayEvery = max(1, decayEvery)
+        if kind == .rmsprop { beta2 = 0.99 }
+    }
+
+    /// The learning rate in force at optimizer step `step` (0-based).
+    public func rate(atStep step: Int) -> Double {
+        learningRate * Foundation.pow(decay, Double(step / decayEvery))
+    }
+}
+
+/// An optimizer with its state: moment buffers and the step count.
+public final class Optimizer {
+    /// Hyper-parameters.
+    public var config: OptimizerConfig
+    /// Steps applied so far.
+    public var step: Int = 0
+    /// First moment (momentum buffer, Adam's m) [P]; empty for SGD and RMSprop.
+    public let m: FloatBuffer
+    /// Second moment (RMSprop's and Adam's v) [P]; empty for SGD and momentum.
+    public let v: FloatBuffer
+
+    /// Creates an optimizer for `count` parameters with zero moments.
+    public init(config: OptimizerConfig, count: Int) {
+        self.config = config
+        let k = config.kind
+        m = FloatBuffer(count: k == .momentum || k == .adam ? count : 0)
+        v = FloatBuffer(count: k == .rmsprop || k == .adam ? count : 0)
+    }
+
+    /// Applies one update to `params` from `grads` (both [P]) at the scheduled rate.
+    public func apply(params: FloatBuffer, grads: FloatBuffer) {
+        precondition(params.count == grads.count)
+        let lr = Float(config.rate(atStep: step))
+        step += 1
+        let p = params.pointer, g = grads.pointer, n = params.count
+        let b1 = Float(config.beta1), b2 = Float(config.beta2), eps = Float(config.epsilon)
+        switch config.kind {
+        case .sgd:
+            for i in 0..<n { p[i] -= lr * g[i] }
+        case .momentum:
+            let mb = m.pointer
+            for i in 0..<n { mb[i] = b1 * mb[i] + g[i]; p[i] -= lr * mb[i] }
+        case .rmsprop:
+            let vb = v.pointer
+            for i in 0..<n {
+                vb[i] = b2 * vb[i] + (1 - b2) * g[i] * g[i]
+                p[i] -= lr * g[i] / (vb[i].squareRoot() + eps)
+            }
+        case .adam:
+            let mb = m.pointer, vb = v.pointer
+            let bc1 = Float(1 - Foundation.pow(config.beta1, Double(step)))
+            let bc2 = Float(1 - Foundation.pow(config.beta2, Double(step)))
+            let stepSize = lr / bc1, rootBC2 = bc2.squareRoot()
+            for i in 0..<n {
+                mb[i] = b1 * mb[i] + (1 - b1) * g[i]
+                vb[i] = b2 * vb[i] + (1 - b2) * g[i] * g[i]
+                p[i] -= stepSize * mb[i] / (vb[i].squareRoot() / rootBC2 + eps)
+            }
+        }
+    }
+}
+
+/// Gradient post-processing shared by every training mode.
+public enum Gradients {
+    /// Global L2 norm of `g`, accumulated in Double in index order (thread-count independent).
+    public static func norm(_ g: FloatBuffer) -> Double {
+        var s = 0.0
+        let p = g.pointer
+        var i = 0
+        let n = g.count
+        // Eight fixed partial sums keep the loop fast and the order fixed.
+        var acc = SIMD8<Double>()
+        while i + 8 <= n {
+            let f = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            let d = SIMD8<Double>(f)
+            acc += d * d
+            i += 8
+        }
+        s = acc.sum()
+        while i < n { s += Double(p[i]) * Double(p[i]); i += 1 }
+        return s.squareRoot()
+    }
+
+    /// Multiplies every element by `factor`.
+    public static func scale(_ g: FloatBuffer, by factor: Float) {
+        let p = g.pointer
+        for i in 0..<g.count { p[i] *= factor }
+    }
+
+    /// Scales `g` so its global norm is at most `maxNorm` (PyTorch's `clip_grad_norm_`).
+    /// - Returns: the norm before clipping.
+    @discardableResult
+    public static func clip(_ g: FloatBuffer, maxNorm: Double) -> Double {
+        let total = norm(g)
+        if maxNorm > 0, total.isFinite, total > maxNorm {
+            scale(g, by: Float(maxNorm / (total + 1e-6)))
+        }
+        return total
+    }
+
+    /// Whether every element is finite.
+    public static func allFinite(_ g: FloatBuffer) -> Bool {
+        let p = g.pointer
+        var bad: Float = 0
+        for i in 0..<g.count { bad += p[i] * 0 }
+        return bad == 0
+    }
+}

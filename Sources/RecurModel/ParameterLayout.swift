@@ -1,0 +1,95 @@
+// ParameterLayout: where each named tensor lives in the flat parameter vector, in PyTorch's names.
+import Foundation
+import RecurMath
+
+/// One named tensor inside the flat parameter vector.
+public struct ParameterSpec: Sendable, Equatable {
+    /// PyTorch-style name, e.g. `rnn.weight_ih_l0`.
+    public let name: String
+    /// Row-major shape.
+    public let shape: [Int]
+    /// First element's index in the flat vector.
+    public let offset: Int
+    /// Number of elements.
+    public var count: Int { shape.reduce(1, *) }
+}
+
+/// The order and offsets of every tensor of a model in one flat Float32 vector.
+///
+/// The order is PyTorch's `state_dict` order for `embedding`, `rnn` and `head` modules, so the
+/// flat vector, the checkpoint and the wire all agree:
+/// - `embedding.weight` [V, E]
+/// - per layer k: `rnn.weight_ih_l{k}` [G·H, in], `rnn.weight_hh_l{k}` [G·H, H],
+///   `rnn.bias_ih_l{k}` [G·H], `rnn.bias_hh_l{k}` [G·H], and with peepholes
+///   `rnn.weight_peephole_l{k}` [3, H] (rows i, f, o)
+/// - `head.weight` [V, H], `head.bias` [V]
+public struct ParameterLayout: Sendable, Equatable {
+    /// Every tensor in order.
+    public let specs: [ParameterSpec]
+    /// Total floats.
+    public let count: Int
+
+    /// Builds the layout of a configuration.
+    /// - Parameter config: the model architecture.
+    public init(_ config: ModelConfig) {
+        var specs: [ParameterSpec] = []
+        var offset = 0
+        func add(_ name: String, _ shape: [Int]) {
+            specs.append(ParameterSpec(name: name, shape: shape, offset: offset))
+            offset += shape.reduce(1, *)
+        }
+        let h = config.hidden, gh = config.cell.gates * h
+        add("embedding.weight", [config.vocab, config.embed])
+        for k in 0..<config.layers {
+            add("rnn.weight_ih_l\(k)", [gh, config.inputSize(layer: k)])
+            add("rnn.weight_hh_l\(k)", [gh, h])
+            add("rnn.bias_ih_l\(k)", [gh])
+            add("rnn.bias_hh_l\(k)", [gh])
+            if config.peephole { add("rnn.weight_peephole_l\(k)", [3, h]) }
+        }
+        add("head.weight", [config.vocab, h])
+        add("head.bias", [config.vocab])
+        self.specs = specs
+        self.count = offset
+    }
+
+    /// The spec named `name`, if any.
+    public func spec(_ name: String) -> ParameterSpec? { specs.first { $0.name == name } }
+
+    /// Offset of the tensor named `name`; traps if absent (names are fixed by the layout).
+    public func offset(_ name: String) -> Int {
+        guard let s = spec(name) else { preconditionFailure("no parameter named \(name)") }
+        return s.offset
+    }
+}
+
+/// Initial parameter values, following PyTorch's defaults for each module.
+public enum ParameterInit {
+    /// Fills `params` (of `layout.count` floats): embedding ~ N(0, 1); recurrent weights and
+    /// biases ~ U(−1/√H, 1/√H); head ~ U(−1/√H, 1/√H); peepholes ~ U(−1/√H, 1/√H).
+    /// - Parameters:
+    ///   - params: the flat vector to fill.
+    ///   - config: the architecture.
+    ///   - seed: the run's seed.
+    public static func fill(_ params: FloatBuffer, config: ModelConfig, seed: UInt64) {
+        let layout = ParameterLayout(config)
+        precondition(params.count == layout.count)
+        var rng = SplitMix64(seed: mix64(seed ^ 0x1A17))
+        let bound = 1 / Float(config.hidden).squareRoot()
+        for spec in layout.specs {
+            let p = params.pointer + spec.offset
+            if spec.name == "embedding.weight" {
+                var i = 0
+                while i < spec.count {  // Box–Muller pairs
+                    let u1 = max(rng.nextDouble(), 1e-300), u2 = rng.nextDouble()
+                    let r = (-2 * log(u1)).squareRoot()
+                    p[i] = Float(r * cos(2 * Double.pi * u2))
+                    if i + 1 < spec.count { p[i + 1] = Float(r * sin(2 * Double.pi * u2)) }
+                    i += 2
+                }
+            } else {
+                for i in 0..<spec.count { p[i] = (rng.nextUniform() * 2 - 1) * bound }
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+// Workspace: every activation and scratch buffer of one chunk (T steps × N lanes), allocated once.
+import RecurMath
+
+/// Activations of one layer over a chunk, kept for the backward pass.
+public final class LayerActivations {
+    /// Hidden states [T+1, N, H]; row block 0 is the initial state.
+    let hs: FloatBuffer
+    /// LSTM cell states [T+1, N, H]; row block 0 is the initial state (empty for other cells).
+    let cs: FloatBuffer
+    /// Gate values after their nonlinearity [T, N, G·H] (pre-activations while being built).
+    let gates: FloatBuffer
+    /// Per-cell extra [T, N, H]: tanh(c) for the LSTM, r ∗ h₋₁ for the GRU (empty otherwise).
+    let aux: FloatBuffer
+    /// Inverted-dropout mask applied to this layer's outputs [T, N, H] (empty when unused).
+    let mask: FloatBuffer
+    /// This layer's outputs after dropout [T, N, H], the next layer's input (empty when unused).
+    let dropped: FloatBuffer
+
+    init(config: ModelConfig, layer k: Int, steps t: Int, lanes n: Int) {
+        let h = config.hidden, g = config.cell.gates
+        hs = FloatBuffer(count: (t + 1) * n * h)
+        cs = FloatBuffer(count: config.cell.hasCellState ? (t + 1) * n * h : 0)
+        gates = FloatBuffer(count: t * n * g * h)
+        let needsAux = config.cell == .lstm || config.cell == .gru
+        aux = FloatBuffer(count: needsAux ? t * n * h : 0)
+        let dropsOutput = config.dropout > 0 && k < config.layers - 1
+        mask = FloatBuffer(count: dropsOutput ? t * n * h : 0)
+        dropped = FloatBuffer(count: dropsOutput ? t * n * h : 0)
+    }
+}
+
+/// All buffers for forward and backward passes over chunks of at most `T` steps and `N` lanes.
+///
+/// Built once per (configuration, N, T) and reused for every chunk, so the time loop never
+/// allocates.
+public final class Workspace {
+    /// The architecture these buffers fit.
+    public let config: ModelConfig
+    /// Capacity in time steps `T`.
+    public let steps: Int
+    /// Capacity in lanes `N`.
+    public let lanes: Int
+    /// Embedded inputs [T, N, E].
+    let embedded: FloatBuffer
+    /// Per-layer activations.
+    let layers: [LayerActivations]
+    /// Logits, then their gradient [T, N, V].
+    public let logits: FloatBuffer
+    /// Pre-activation gate gradients of the current layer [T, N, G·H].
+    let dpre: FloatBuffer
+    /// Gradient into a layer's outputs [T, N, max(E, H)] (two buffers used in turn).
+    let dOut: FloatBuffer, dIn: FloatBuffer
+    /// Recurrent gradients [N, H]: into h₋₁ and c₋₁ of the step being processed, and scratch.
+    let dh: FloatBuffer, dhPrev: FloatBuffer, dc: FloatBuffer, scratch: FloatBuffer
+    /// Per-gate-row scratch [G·H]: summed biases forward, column sums backward.
+    let rowScratch: FloatBuffer
+    /// Per-class scratch [V]: the head bias gradient's column sums.
+    let classScratch: FloatBuffer
+
+    /// Allocates buffers for chunks of up to `steps` × `lanes`.
+    /// - Parameters:
+    ///   - config: the architecture.
+    ///   - steps: time steps per chunk, `T`.
+    ///   - lanes: parallel streams, `N`.
+    public init(config: ModelConfig, steps: Int, lanes: Int) {
+        self.config = config
+        self.steps = steps
+        self.lanes = lanes
+        let h = config.hidden, tn = steps * lanes
+        embedded = FloatBuffer(count: tn * config.embed)
+        layers = (0..<config.layers).map { LayerActivations(config: config, layer: $0, steps: steps, lanes: lanes) }
+        logits = FloatBuffer(count: tn * config.vocab)
+        dpre = FloatBuffer(count: tn * config.cell.gates * h)
+        dOut = FloatBuffer(count: tn * max(config.embed, h))
+        dIn = FloatBuffer(count: tn * max(config.embed, h))
+        dh = FloatBuffer(count: lanes * h)
+        dhPrev = FloatBuffer(count: lanes * h)
+        dc = FloatBuffer(count: lanes * h)
+        scratch = FloatBuffer(count: lanes * h)
+        rowScratch = FloatBuffer(count: config.cell.gates * h)
+        classScratch = FloatBuffer(count: config.vocab)
+    }
+
+    /// Bytes held by the workspace's buffers.
+    public var bytes: Int {
+        var floats = embedded.count + logits.count + dpre.count + dOut.count + dIn.count
+        floats += dh.count + dhPrev.count + dc.count + scratch.count
+        for l in layers { floats += l.hs.count + l.cs.count + l.gates.count + l.aux.count + l.mask.count + l.dropped.count }
+        return floats * 4
+    }
+}
+
+/// Pointers to one layer's parameters (or their gradients) inside a flat vector.
+struct LayerParams {
+    /// [G·H, in]
+    let wih: UnsafeMutablePointer<Float>
+    /// [G·H, H]
+    let whh: UnsafeMutablePointer<Float>
+    /// [G·H]
+    let bih: UnsafeMutablePointer<Float>
+    /// [G·H]
+    let bhh: UnsafeMutablePointer<Float>
+    /// [3, H] peepholes (i, f, o), or nil.
+    let peep: UnsafeMutablePointer<Float>?
+
+    init(_ base: UnsafeMutablePointer<Float>, layout: ParameterLayout, layer k: Int) {
+        wih = base + layout.offset("rnn.weight_ih_l\(k)")
+        whh = base + layout.offset("rnn.weight_hh_l\(k)")
+        bih = base + layout.offset("rnn.bias_ih_l\(k)")
+        bhh = base + layout.offset("rnn.bias_hh_l\(k)")
+        peep = layout.spec("rnn.weight_peephole_l\(k)").map { base + $0.offset }
+    }
+}

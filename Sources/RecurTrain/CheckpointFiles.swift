@@ -1,0 +1,36 @@
+// CheckpointFiles: the files of a training checkpoint — model, optimizer state, carried state and
+// the trainer's position.
+import Foundation
+import RecurMath
+import RecurModel
+import RecurIO
+
+/// Builds the file set of a checkpoint folder.
+///
+/// - `model.safetensors`: weights (see `ModelFile`).
+/// - `optimizer.safetensors`: `m` and/or `v` [P] moments; metadata `kind`, `step`.
+/// - `state.safetensors`: `hidden` [B, L, S, H], every lane's carried state.
+/// - `trainer.json`: step, seed and the data layout (B, T, lanes per shard).
+public enum CheckpointFiles {
+    /// Encodes the trainer's current state.
+    public static func encode(trainer t: Trainer) throws -> [String: [UInt8]] {
+        var files: [String: [UInt8]] = [:]
+        files["model.safetensors"] = try ModelFile.encode(model: t.model, params: t.params, tokenizer: t.data.tokenizer)
+        var moments: [TensorRecord] = []
+        if t.optimizer.m.count > 0 { moments.append(TensorRecord(name: "m", shape: [t.optimizer.m.count], values: t.optimizer.m.array)) }
+        if t.optimizer.v.count > 0 { moments.append(TensorRecord(name: "v", shape: [t.optimizer.v.count], values: t.optimizer.v.array)) }
+        files["optimizer.safetensors"] = try SafeTensors.encode(moments, metadata: [
+            "kind": t.optimizer.config.kind.rawValue, "step": String(t.optimizer.step),
+            "learning_rate": String(t.optimizer.config.learningRate),
+        ])
+        let c = t.model.config
+        files["state.safetensors"] = try SafeTensors.encode([
+            TensorRecord(name: "hidden", shape: [t.options.batch, c.layers, c.stateSlots, c.hidden], values: t.engine.state.array),
+        ], metadata: [:])
+        let info: [String: Any] = ["step": t.step, "seed": String(t.options.seed), "batch": t.options.batch,
+                                   "bptt": t.options.bptt, "lanes_per_shard": t.options.resolvedLanesPerShard,
+                                   "total_steps": t.totalSteps]
+        files["trainer.json"] = [UInt8](try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys]))
+        return files
+    }
+}

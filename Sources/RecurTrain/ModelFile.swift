@@ -1,0 +1,109 @@
+// ModelFile: the model checkpoint file (model.safetensors) with its `recur.config` metadata.
+import Foundation
+import RecurMath
+import RecurModel
+import RecurData
+import RecurIO
+
+/// A model with its parameters and tokenizer, as stored in `model.safetensors`.
+public struct SavedModel {
+    /// The computation.
+    public let model: LanguageModel
+    /// Flat parameters in the layout's order.
+    public let params: FloatBuffer
+    /// The tokenizer whose ids the model reads.
+    public let tokenizer: Tokenizer
+}
+
+/// Encodes and decodes `model.safetensors`.
+///
+/// Tensors carry PyTorch's names and shapes; `__metadata__["recur.config"]` is a JSON object
+/// with `cell`, `activation`, `hidden`, `layers`, `embed`, `tokenizer`, `vocab` (token strings in
+/// id order), `peephole` and `dropout`.
+public enum ModelFile {
+    /// The metadata key of the configuration.
+    public static let configKey = "recur.config"
+
+    /// The configuration JSON stored in the metadata.
+    public static func configJSON(_ c: ModelConfig, tokenizer: Tokenizer) throws -> String {
+        let obj: [String: Any] = [
+            "cell": c.cell.rawValue, "activation": c.activation.rawValue, "hidden": c.hidden, "layers": c.layers,
+            "embed": c.embed, "tokenizer": tokenizer.kind.rawValue, "vocab": tokenizer.vocabulary.tokens,
+            "peephole": c.peephole, "dropout": Double(c.dropout),
+        ]
+        let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The bytes of `model.safetensors` for `params`.
+    public static func encode(model: LanguageModel, params: FloatBuffer, tokenizer: Tokenizer) throws -> [UInt8] {
+        let records = model.layout.specs.map { s in
+            TensorRecord(name: s.name, shape: s.shape,
+                         values: Array(UnsafeBufferPointer(start: params.pointer + s.offset, count: s.count)))
+        }
+        return try SafeTensors.encode(records, metadata: [configKey: try configJSON(model.config, tokenizer: tokenizer)])
+    }
+
+    /// Decodes `model.safetensors` bytes, checking every tensor against the configuration.
+    /// - Parameter origin: the path, for messages.
+    /// - Throws: `TrainError.checkpoint` naming the path and the mismatch.
+    public static func decode(_ bytes: [UInt8], origin: String) throws -> SavedModel {
+        func fail(_ m: String) -> TrainError { .checkpoint("\(origin): \(m)") }
+        let file: (tensors: [TensorRecord], metadata: [String: String])
+        do { file = try SafeTensors.decode(bytes) } catch { throw fail("\(error)") }
+        guard let json = file.metadata[configKey],
+              let obj = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            throw fail("missing or malformed __metadata__[\"\(configKey)\"]")
+        }
+        guard let cellName = obj["cell"] as? String, let cell = CellKind(rawValue: cellName),
+              let hidden = obj["hidden"] as? Int, let layers = obj["layers"] as? Int, let embed = obj["embed"] as? Int,
+              let tokName = obj["tokenizer"] as? String, let kind = TokenizerKind(rawValue: tokName),
+              let vocab = obj["vocab"] as? [String] else {
+            throw fail("recur.config lacks cell, hidden, layers, embed, tokenizer or vocab")
+        }
+        let act = Activation(rawValue: obj["activation"] as? String ?? "tanh") ?? .tanh
+        let config = ModelConfig(cell: cell, activation: act, hidden: hidden, layers: layers, embed: embed,
+                                 vocab: vocab.count, peephole: obj["peephole"] as? Bool ?? false,
+                                 dropout: Float(obj["dropout"] as? Double ?? 0))
+        let model: LanguageModel
+        do { model = try LanguageModel(config) } catch { throw fail("\(error)") }
+        let tokenizer: Tokenizer
+        do { tokenizer = Tokenizer(vocabulary: try Vocabulary(tokens: vocab, kind: kind), kind: kind) } catch {
+            throw fail("bad vocabulary: \(error)")
+        }
+        let params = FloatBuffer(count: model.layout.count)
+        let byName = Dictionary(file.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for s in model.layout.specs {
+            guard let t = byName[s.name] else { throw fail("missing tensor \(s.name)") }
+            guard t.shape == s.shape else { throw fail("tensor \(s.name) has shape \(t.shape), the config needs \(s.shape)") }
+            t.values.withUnsafeBufferPointer { (params.pointer + s.offset).update(from: $0.baseAddress!, count: s.count) }
+        }
+        if file.tensors.count != model.layout.specs.count {
+            let extra = Set(byName.keys).subtracting(model.layout.specs.map(\.name)).sorted()
+            throw fail("unexpected tensors \(extra)")
+        }
+        return SavedModel(model: model, params: params, tokenizer: tokenizer)
+    }
+
+    /// Loads a model from a checkpoint folder or a run folder (its latest checkpoint),
+    /// verifying the manifest's checksums when there is one.
+    public static func load(checkpoint path: String) throws -> SavedModel {
+        let dir = CheckpointStore.resolve(path)
+        let file = (dir as NSString).appendingPathComponent("model.safetensors")
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw TrainError.checkpoint("\(path): no model.safetensors (expected a checkpoint folder or a run folder)")
+        }
+        let store = CheckpointStore(runDirectory: ((dir as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent)
+        let manifest = (dir as NSString).appendingPathComponent("manifest.json")
+        if FileManager.default.fileExists(atPath: manifest) {
+            do {
+                let files = try store.verify(checkpoint: dir)
+                if let b = files["model.safetensors"] { return try decode(b, origin: file) }
+            } catch let e as TrainError { throw e } catch { throw TrainError.checkpoint("\(error)") }
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw TrainError.checkpoint("\(file): unreadable")
+        }
+        return try decode([UInt8](data), origin: file)
+    }
+}

@@ -1,0 +1,130 @@
+// TrainOptions: every knob of a training run, with its default in one place.
+import RecurMath
+import RecurModel
+import RecurData
+
+/// The settings of a training run. Defaults live here, one comment per field; the CLI only
+/// parses into this type.
+public struct TrainOptions: Sendable {
+    /// Corpus file; nil trains on the built-in synthetic language.
+    public var corpus: String? = nil
+    /// Sentences of the built-in corpus when `corpus` is nil.
+    public var syntheticSentences: Int = SyntheticCorpus.defaultSentences
+    /// Character- or word-level tokens.
+    public var tokenizer: TokenizerKind = .char
+    /// Vocabulary cap (specials included); nil keeps every token.
+    public var maxVocabulary: Int? = nil
+    /// The recurrent cell.
+    public var cell: CellKind = .lstm
+    /// Nonlinearity of the vanilla RNN.
+    public var activation: Activation = .tanh
+    /// Hidden size H.
+    public var hidden: Int = 128
+    /// Stacked layers L.
+    public var layers: Int = 2
+    /// Embedding size E; nil means H.
+    public var embed: Int? = nil
+    /// LSTM peephole connections.
+    public var peephole: Bool = false
+    /// Dropout between layers.
+    public var dropout: Float = 0
+    /// Parallel streams B per optimizer step.
+    public var batch: Int = 32
+    /// Truncated-BPTT length T.
+    public var bptt: Int = 64
+    /// Lanes per shard; B must be a multiple. nil means one shard of B lanes.
+    public var lanesPerShard: Int? = nil
+    /// Optimizer steps to run; when nil, `epochs` decides.
+    public var steps: Int? = nil
+    /// Passes over the training split, used when `steps` is nil.
+    public var epochs: Double = 1
+    /// Update rule.
+    public var optimizer: OptimizerKind = .adam
+    /// Learning rate; nil picks the rule's usual default (2e−3 for Adam and RMSprop, 0.1 for SGD, 0.05 for momentum).
+    public var learningRate: Double? = nil
+    /// Learning-rate decay factor applied every `lrDecayEvery` steps (1 disables it).
+    public var lrDecay: Double = 1
+    /// Steps between learning-rate decays.
+    public var lrDecayEvery: Int = 1000
+    /// Global-norm clip (0 disables it).
+    public var clip: Double = 5
+    /// Seed of parameters, dropout, the synthetic corpus and sampling.
+    public var seed: UInt64 = 1
+    /// BLAS threads of the process.
+    public var threads: Int = 2
+    /// Fraction of the corpus (its end) held out for validation.
+    public var valFraction: Double = 0.05
+    /// Steps between validation passes (0: only at the end).
+    public var evalEvery: Int = 0
+    /// Steps between metric lines.
+    public var logEvery: Int = 10
+    /// Steps between checkpoints (0: only at the end).
+    public var checkpointEvery: Int = 0
+    /// Checkpoints kept (0 keeps all).
+    public var keep: Int = 0
+    /// Folder of metrics and checkpoints.
+    public var runDirectory: String = "runs/default"
+    /// Print progress lines to standard error.
+    public var verbose: Bool = true
+
+    /// Creates options with every default.
+    public init() {}
+
+    /// The learning rate in force: the explicit one or the rule's default.
+    public var resolvedLearningRate: Double {
+        if let lr = learningRate { return lr }
+        switch optimizer {
+        case .adam, .rmsprop: return 2e-3
+        case .sgd: return 0.1
+        case .momentum: return 0.05
+        }
+    }
+
+    /// Lanes per shard in force.
+    public var resolvedLanesPerShard: Int { lanesPerShard ?? batch }
+
+    /// Checks ranges that do not need the data.
+    /// - Throws: `TrainError.badOption` naming the flag.
+    public func validate() throws {
+        func bad(_ flag: String, _ why: String) -> TrainError { .badOption("--\(flag) \(why)") }
+        if hidden < 1 { throw bad("hidden", "must be at least 1, got \(hidden)") }
+        if layers < 1 { throw bad("layers", "must be at least 1, got \(layers)") }
+        if let e = embed, e < 1 { throw bad("embed", "must be at least 1, got \(e)") }
+        if batch < 1 { throw bad("batch", "must be at least 1, got \(batch)") }
+        if bptt < 1 { throw bad("bptt", "must be at least 1, got \(bptt)") }
+        let lps = resolvedLanesPerShard
+        if lps < 1 || batch % lps != 0 { throw bad("lanes-per-shard", "must divide --batch \(batch), got \(lps)") }
+        if let s = steps, s < 1 { throw bad("steps", "must be at least 1, got \(s)") }
+        if !(epochs > 0) { throw bad("epochs", "must be positive, got \(epochs)") }
+        if !(resolvedLearningRate > 0) { throw bad("lr", "must be positive, got \(resolvedLearningRate)") }
+        if !(clip >= 0) { throw bad("clip", "must be non-negative, got \(clip)") }
+        if !(valFraction >= 0 && valFraction < 1) { throw bad("val-fraction", "must be in [0, 1), got \(valFraction)") }
+        if !(dropout >= 0 && dropout < 1) { throw bad("dropout", "must be in [0, 1), got \(dropout)") }
+        if peephole && cell != .lstm { throw bad("peephole", "needs --cell lstm, got \(cell.rawValue)") }
+        if threads < 1 { throw bad("threads", "must be at least 1, got \(threads)") }
+        if let v = maxVocabulary, v < 3 { throw bad("vocab-size", "must be at least 3, got \(v)") }
+        if !(lrDecay > 0 && lrDecay <= 1) { throw bad("lr-decay", "must be in (0, 1], got \(lrDecay)") }
+    }
+}
+
+/// Errors of training, evaluation, sampling and scoring; each is one line naming the problem.
+public enum TrainError: Error, CustomStringConvertible {
+    /// A flag's value is out of range.
+    case badOption(String)
+    /// The data cannot be used.
+    case data(String)
+    /// A checkpoint is unreadable or does not match.
+    case checkpoint(String)
+
+    /// One line naming the problem.
+    public var description: String {
+        switch self {
+        case .badOption(let m): return m
+        case .data(let m): return m
+        case .checkpoint(let m): return m
+        }
+    }
+}
+
+/// Sets the BLAS and kernel threads of the process.
+public func setMathThreads(_ n: Int) { RecurMath.MathThreads.set(n) }

@@ -1,0 +1,150 @@
+// Trainer: the single-process training loop — sharded gradient, normalisation, clipping, update,
+// metrics, validation and checkpoints.
+import Foundation
+import RecurMath
+import RecurModel
+import RecurData
+import RecurIO
+
+/// What a finished run reports.
+public struct TrainSummary: Sendable {
+    /// Optimizer steps run.
+    public var steps: Int
+    /// Mean training loss of the last step (nats per token).
+    public var lastLoss: Double
+    /// Validation loss at the end, if there is a validation split.
+    public var valLoss: Double?
+    /// Mean training throughput over the run.
+    public var tokensPerSecond: Double
+    /// Path of the final checkpoint.
+    public var checkpoint: String
+}
+
+/// Trains a language model in one process, laid out exactly as the distributed run lays it out.
+public final class Trainer {
+    /// The run's options.
+    public let options: TrainOptions
+    /// The data.
+    public let data: Dataset
+    /// The computation.
+    public let model: LanguageModel
+    /// Flat parameters [P].
+    public let params: FloatBuffer
+    /// Flat gradient [P].
+    public let grads: FloatBuffer
+    /// The optimizer and its state.
+    public let optimizer: Optimizer
+    /// The shard-by-shard gradient engine.
+    public let engine: StepEngine
+    /// Steps the run will take.
+    public let totalSteps: Int
+    /// Steps done so far.
+    public private(set) var step = 0
+    let store: CheckpointStore
+    let metrics: MetricsWriter
+
+    /// Prepares a run: loads the data, initialises the model and creates the run folder.
+    /// - Throws: `TrainError` with a one-line message.
+    public init(options o: TrainOptions) throws {
+        try o.validate()
+        options = o
+        MathThreads.set(o.threads)
+        data = try Dataset.load(o)
+        let layout: StreamLayout
+        do { layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt) } catch {
+            throw TrainError.data("\(data.source): \(error)")
+        }
+        let config = ModelConfig(cell: o.cell, activation: o.activation, hidden: o.hidden, layers: o.layers,
+                                 embed: o.embed, vocab: data.tokenizer.vocabulary.count, peephole: o.peephole,
+                                 dropout: o.dropout)
+        do { model = try LanguageModel(config) } catch { throw TrainError.badOption("\(error)") }
+        params = FloatBuffer(count: model.layout.count)
+        ParameterInit.fill(params, config: config, seed: o.seed)
+        grads = FloatBuffer(count: model.layout.count)
+        optimizer = Optimizer(config: OptimizerConfig(kind: o.optimizer, learningRate: o.resolvedLearningRate,
+                                                      decay: o.lrDecay, decayEvery: o.lrDecayEvery),
+                              count: model.layout.count)
+        engine = StepEngine(model: model, layout: layout, lanesPerShard: o.resolvedLanesPerShard)
+        totalSteps = o.steps ?? max(1, Int((o.epochs * Double(layout.chunksPerEpoch)).rounded()))
+        do {
+            try FileManager.default.createDirectory(atPath: o.runDirectory, withIntermediateDirectories: true)
+            metrics = try MetricsWriter(path: (o.runDirectory as NSString).appendingPathComponent("metrics.jsonl"))
+        } catch { throw TrainError.data("cannot create run folder \(o.runDirectory): \(error)") }
+        store = CheckpointStore(runDirectory: o.runDirectory)
+    }
+
+    /// Runs one optimizer step and returns its mean loss and the pre-clip gradient norm.
+    public func trainStep() -> (loss: Double, gradNorm: Double) {
+        let l = engine.gradient(step: step, seed: options.seed, params: params, grads: grads, tokens: data.train)
+        Gradients.scale(grads, by: Float(1 / Double(max(l.count, 1))))
+        let norm = Gradients.clip(grads, maxNorm: options.clip)
+        optimizer.apply(params: params, grads: grads)
+        step += 1
+        return (l.sum / Double(max(l.count, 1)), norm)
+    }
+
+    /// Validation loss (nats per token) over the held-out split, or nil when it is too short.
+    public func validationLoss() -> Double? {
+        guard data.val.count > 1 else { return nil }
+        let l = Evaluator.evaluate(model: model, params: params, tokens: data.val, lanes: 16, chunk: 256)
+        return l.count > 0 ? l.sum / Double(l.count) : nil
+    }
+
+    /// Writes a checkpoint of the current step and moves `latest` to it.
+    @discardableResult
+    public func saveCheckpoint() throws -> String {
+        let files = try CheckpointFiles.encode(trainer: self)
+        let path = try store.write(step: step, files: files)
+        if options.keep > 0 { try store.prune(keep: options.keep) }
+        return path
+    }
+
+    /// Runs every remaining step, logging, evaluating and checkpointing on schedule.
+    public func run() throws -> TrainSummary {
+        let o = options
+        let tokensPerStep = Double(o.batch * o.bptt)
+        let start = Date()
+        var windowStart = Date(), windowSteps = 0
+        var last = (loss: Double.nan, gradNorm: 0.0)
+        var lastVal: Double? = nil
+        if o.verbose {
+            log("training \(model.config.cell.rawValue) H=\(model.config.hidden) L=\(model.config.layers) "
+                + "V=\(model.config.vocab) on \(data.source): \(data.train.count) train tokens, "
+                + "\(totalSteps) steps of B=\(o.batch) x T=\(o.bptt), \(model.layout.count) parameters")
+        }
+        while step < totalSteps {
+            let lr = optimizer.config.rate(atStep: optimizer.step)
+            last = trainStep()
+            windowSteps += 1
+            guard last.loss.isFinite else {
+                throw TrainError.data("loss became \(last.loss) at step \(step); lower --lr or --clip")
+            }
+            let doEval = (o.evalEvery > 0 && step % o.evalEvery == 0) || step == totalSteps
+            if doEval { lastVal = validationLoss() }
+            if step % o.logEvery == 0 || doEval || step == totalSteps {
+                let dt = Date().timeIntervalSince(windowStart)
+                let tps = dt > 0 ? Double(windowSteps) * tokensPerStep / dt : 0
+                var fields: [(String, JSONValue)] = [("step", .int(step)), ("loss", .double(last.loss)),
+                                                     ("tokens_per_second", .double((tps * 10).rounded() / 10)),
+                                                     ("lr", .double(lr)), ("grad_norm", .double(last.gradNorm))]
+                if doEval, let v = lastVal { fields.append(("val_loss", .double(v))) }
+                try metrics.append(fields)
+                if o.verbose {
+                    let val = doEval ? lastVal.map { String(format: " val %.4f", $0) } ?? "" : ""
+                    log(String(format: "step %d/%d loss %.4f%@ %.0f tok/s", step, totalSteps, last.loss, val, tps))
+                }
+                windowStart = Date()
+                windowSteps = 0
+            }
+            if o.checkpointEvery > 0 && step % o.checkpointEvery == 0 && step < totalSteps { try saveCheckpoint() }
+        }
+        let path = try saveCheckpoint()
+        metrics.close()
+        let elapsed = Date().timeIntervalSince(start)
+        return TrainSummary(steps: step, lastLoss: last.loss, valLoss: lastVal,
+                            tokensPerSecond: elapsed > 0 ? Double(totalSteps) * tokensPerStep / elapsed : 0,
+                            checkpoint: path)
+    }
+
+    func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+}

@@ -1,0 +1,110 @@
+// EvalCommand, SampleCommand and ScoreCommand: using a trained checkpoint.
+import ArgumentParser
+import Foundation
+import RecurData
+import RecurModel
+import RecurTrain
+
+/// `recur eval`: mean negative log-likelihood of a file under a checkpoint.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Loss and perplexity of a text file under a checkpoint.",
+        discussion: """
+        The file is read as one stream from a zero hidden state; the loss is the mean negative
+        log-likelihood (nats per token) of every token after the first.
+
+        Example:
+          recur eval --checkpoint runs/demo --corpus held-out.txt --json
+        """)
+
+    @Option(help: "Checkpoint folder, or a run folder (its latest checkpoint).")
+    var checkpoint: String
+    @Option(help: "UTF-8 text file to score.")
+    var corpus: String
+    @Flag(help: "Print one JSON object.")
+    var json = false
+    @Option(help: "BLAS threads.")
+    var threads: Int = 1
+
+    func run() throws {
+        setThreads(threads)
+        let saved = try ModelFile.load(checkpoint: checkpoint)
+        let text: String
+        do { text = try readCorpus(path: corpus) } catch { throw TrainError.data("\(error)") }
+        let ids = saved.tokenizer.encode(text)
+        guard ids.count >= 2 else { throw TrainError.data("\(corpus): needs at least 2 tokens to score, has \(ids.count)") }
+        let l = Evaluator.evaluate(model: saved.model, params: saved.params, tokens: ids, lanes: 1, chunk: 256)
+        let loss = l.sum / Double(l.count)
+        if json {
+            try printJSON(["loss": loss, "perplexity": Foundation.exp(loss), "tokens": l.count])
+        } else {
+            print(String(format: "loss %.4f nats/token, perplexity %.3f, %d tokens", loss, Foundation.exp(loss), l.count))
+        }
+    }
+}
+
+/// `recur sample`: one-to-many generation.
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample", abstract: "Generate text from a checkpoint.",
+        discussion: """
+        Example:
+          recur sample --checkpoint runs/demo --prime "the cat" --length 300 --temperature 0.7 --seed 3
+        """)
+
+    @Option(help: "Checkpoint folder, or a run folder (its latest checkpoint).")
+    var checkpoint: String
+    @Option(help: "Text to start from.")
+    var prime: String = ""
+    @Option(help: "Tokens to generate.")
+    var length: Int = 500
+    @Option(help: "Softmax temperature (0 picks the most likely token).")
+    var temperature: Double = 1
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        if length < 0 { throw ValidationError("--length must be non-negative, got \(length)") }
+        if !(temperature >= 0) { throw ValidationError("--temperature must be non-negative, got \(temperature)") }
+    }
+
+    func run() throws {
+        setThreads(1)
+        let sampler = Sampler(try ModelFile.load(checkpoint: checkpoint))
+        print(sampler.generate(prime: prime, length: length, temperature: temperature, seed: seed))
+    }
+}
+
+/// `recur score`: the probability of a sentence.
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score", abstract: "Log-probability and probability of a sentence.",
+        discussion: """
+        P(sentence) = Π P(token | tokens before), starting from the start token (<EOS> in word
+        mode, a newline in char mode); word mode scores <EOS> at the end, as the notes do.
+
+        Example:
+          recur score --checkpoint runs/words --json "the apple and pear salad ."
+        """)
+
+    @Option(help: "Checkpoint folder, or a run folder (its latest checkpoint).")
+    var checkpoint: String
+    @Flag(help: "Print one JSON object.")
+    var json = false
+    @Argument(help: "The sentence.")
+    var sentence: String
+
+    func run() throws {
+        setThreads(1)
+        let sampler = Sampler(try ModelFile.load(checkpoint: checkpoint))
+        let r = sampler.score(sentence)
+        guard !r.tokens.isEmpty else { throw ValidationError("the sentence has no tokens") }
+        if json {
+            try printJSON(["log_prob": r.logProb, "prob": Foundation.exp(r.logProb), "tokens": r.tokens.count,
+                           "per_token": r.tokens.map { ["token": $0.0, "log_prob": $0.1] as [String: Any] }])
+        } else {
+            for (t, lp) in r.tokens { print(String(format: "%@\t%.4f", t == "\n" ? "\\n" : t, lp)) }
+            print(String(format: "log P = %.4f, P = %.6g", r.logProb, Foundation.exp(r.logProb)))
+        }
+    }
+}

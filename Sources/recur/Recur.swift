@@ -1,0 +1,48 @@
+// Recur: the one executable; every role and tool is a subcommand.
+import ArgumentParser
+import Foundation
+import RecurTrain
+
+/// The `recur` command line.
+@main
+struct Recur: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recur",
+        abstract: "Train, evaluate and sample recurrent language models (RNN, GRU, LSTM).",
+        discussion: """
+        Examples:
+          recur train --single-process --run-dir runs/demo
+          recur eval --checkpoint runs/demo --corpus text.txt --json
+          recur sample --checkpoint runs/demo --prime "the cat" --length 200
+          recur score --checkpoint runs/demo "the cats , which slept , were full ."
+        """,
+        subcommands: [TrainCommand.self, EvalCommand.self, SampleCommand.self, ScoreCommand.self])
+
+    /// Runs the command; every error is one line on standard error and exit status 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            let text = message(for: error).split(whereSeparator: \.isNewline).map(String.init)
+                .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.joined(separator: " ")
+            FileHandle.standardError.write(Data("error: \(text)\n".utf8))
+            Foundation.exit(2)
+        }
+    }
+}
+
+/// Writes a line to standard error.
+func note(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// Prints a JSON object on one line to standard output with sorted keys.
+func printJSON(_ object: [String: Any]) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// Sets the BLAS thread count of the process.
+func setThreads(_ n: Int) { RecurTrain.setMathThreads(n) }
