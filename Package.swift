@@ -28,6 +28,11 @@ let package = Package(
         // Thin C target: OpenBLAS's CBLAS interface (libopenblas-dev). No logic.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
+        // Thin C target: libzmq (libzmq3-dev). No logic.
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        // Generated protobuf-c code for proto/recur.proto (regenerate with proto/generate.sh); links
+        // libprotobuf-c (libprotobuf-c-dev). No hand-written logic.
+        .target(name: "CRecurProto", path: "Sources/CRecurProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
         // Tensors, GEMM (fast and naive reference), element-wise kernels, random numbers.
         .target(name: "RecurMath", dependencies: ["COpenBLAS"], swiftSettings: fast),
         // Cells, stacked language model, losses, optimizers. Knows nothing of files or networks.
@@ -36,6 +41,10 @@ let package = Package(
         .target(name: "RecurData", dependencies: [], swiftSettings: fast),
         // safetensors, JSON config, atomic checkpoint folders.
         .target(name: "RecurIO", dependencies: [], swiftSettings: fast),
+        // Swift values to and from protobuf messages and raw float32 frames.
+        .target(name: "RecurWire", dependencies: ["CRecurProto"], swiftSettings: fast),
+        // A small, checked wrapper over ZeroMQ sockets with deadlines on every wait.
+        .target(name: "RecurTransport", dependencies: ["CZeroMQ"], swiftSettings: fast),
         // The single-process training loop, evaluation, sampling, scoring and metrics.
         .target(name: "RecurTrain", dependencies: ["RecurMath", "RecurModel", "RecurData", "RecurIO"],
                 swiftSettings: fast),
@@ -49,6 +58,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "RecurDataTests", dependencies: ["RecurData"]),
         .testTarget(name: "RecurIOTests", dependencies: ["RecurIO"]),
+        .testTarget(name: "RecurWireTests", dependencies: ["RecurWire"]),
+        .testTarget(name: "RecurTransportTests", dependencies: ["RecurTransport"]),
         .testTarget(name: "RecurCLITests", dependencies: ["RecurTrain", "RecurIO", "RecurData"]),
     ],
     swiftLanguageModes: [.v5]

@@ -8,17 +8,21 @@
 /// Accuracy is within a few ulp of libm (absolute error of tanh below 2e−7); results do not depend
 /// on the thread count, since each element is computed on its own.
 public enum FastMath {
-    /// Splits `x` (clamped to expf's finite range) into n·ln2 + r, |r| ≤ ln2/2, and returns
-    /// (2ⁿ, r). Adding 1.5·2²³ rounds x·log2(e) to the nearest integer n and leaves n in the low
-    /// mantissa bits, so 2ⁿ is built with integer adds and a shift.
+    /// Splits `x` (clamped to [−87.3, 89]) into n·ln2 + r, |r| ≤ ln2/2, and returns 2ⁿ as two
+    /// factors (2ⁿ¹, 2ⁿ²), n₁ + n₂ = n, each a normal float even for n = 128 or −126, with n and r.
+    /// Adding 1.5·2²³ rounds x·log2(e) to the nearest integer n and leaves n in the low mantissa
+    /// bits, so the powers of two are built with integer adds and shifts.
     @inlinable @inline(__always)
-    static func reduce(_ x: Float) -> (scale: Float, r: Float) {
-        let cx = Swift.min(Swift.max(x, -87.3), 88.7)
+    static func reduce(_ x: Float) -> (s1: Float, s2: Float, n: Float, r: Float) {
+        let cx = Swift.min(Swift.max(x, -87.3), 89)
         let t = cx * 1.44269504088896341 + 12_582_912
         let n = t - 12_582_912
         let r = cx - n * 0.693359375 + n * 2.12194440e-4
-        let bits = (Int32(bitPattern: t.bitPattern) &- 0x4B40_0000 &+ 127) &<< 23
-        return (Float(bitPattern: UInt32(bitPattern: bits)), r)
+        let ni = Int32(bitPattern: t.bitPattern) &- 0x4B40_0000
+        let n1 = ni >> 1, n2 = ni &- n1
+        let s1 = Float(bitPattern: UInt32(bitPattern: (n1 &+ 127) &<< 23))
+        let s2 = Float(bitPattern: UInt32(bitPattern: (n2 &+ 127) &<< 23))
+        return (s1, s2, n, r)
     }
 
     /// (eʳ − 1 − r) / r² as a polynomial in r, |r| ≤ ln2/2.
@@ -33,18 +37,20 @@ public enum FastMath {
         return p
     }
 
-    /// eˣ.
+    /// eˣ (+∞ above about 88.72, the largest finite result's logarithm).
     @inlinable @inline(__always)
     public static func exp(_ x: Float) -> Float {
-        let (s, r) = reduce(x)
-        return (r * r * poly(r) + r + 1) * s
+        let (s1, s2, _, r) = reduce(x)
+        return ((r * r * poly(r) + r + 1) * s1) * s2
     }
 
-    /// eˣ − 1, accurate near zero.
+    /// eˣ − 1, accurate near zero (the polynomial itself when n = 0, that is |x| < ln2/2).
     @inlinable @inline(__always)
     public static func expm1(_ x: Float) -> Float {
-        let (s, r) = reduce(x)
-        return s * (r * r * poly(r) + r) + (s - 1)
+        let (s1, s2, n, r) = reduce(x)
+        let q = r * r * poly(r) + r
+        let e = ((q + 1) * s1) * s2 - 1
+        return n == 0 ? q : e
     }
 
     /// The logistic function 1 / (1 + e⁻ˣ).

@@ -3,47 +3,57 @@ import RecurMath
 
 /// One layer's pass over a chunk, for every cell kind.
 ///
-/// Forward: one GEMM projects the inputs of all T steps ([T·N, in] · W_ihᵀ), then each step adds
-/// the recurrent product (one GEMM, two for the GRU) and runs the fused gate kernel.
-/// Backward: per step the fused kernel and the recurrent GEMM; after the loop one GEMM per
-/// weight gradient over all T steps, and one for the gradient of the inputs.
+/// Forward: one GEMM projects the inputs of all T steps ([T·N, in] · W_ihᵀ), then the time loop
+/// adds each step's recurrent product (one GEMM, two for the GRU) and runs the fused gate kernel.
+/// Backward: the time loop runs the fused kernel and the recurrent GEMM per step; after it, one
+/// GEMM per weight gradient over all T steps, and one for the gradient of the inputs.
+///
+/// Lanes never interact inside the time loop, so it runs on fixed blocks of lanes
+/// (`LaneBlocks`), in parallel when the process has two or more threads. The blocks depend on N
+/// only, so the arithmetic — and every bit of the result — is the same for any thread count.
 enum RecurrentLayer {
     /// Runs layer `k` forward over `t` steps. `x` is [T, N, in]; `hs[0]` (and `cs[0]`) must hold
     /// the initial state.
     static func forward(_ cfg: ModelConfig, layer k: Int, ws: Workspace, p: LayerParams,
                         x: UnsafePointer<Float>, steps t: Int) {
-        let n = ws.lanes, h = cfg.hidden, gh = cfg.cell.gates * h, din = cfg.inputSize(layer: k)
-        let a = ws.layers[k], tn = t * n
-        let gates = a.gates.pointer, hs = a.hs.pointer
-        GEMM.sgemm(transB: true, m: tn, n: gh, k: din, a: x, lda: din, b: p.wih, ldb: din,
-                   beta: 0, c: gates, ldc: gh)
+        let n = ws.lanes, gh = cfg.cell.gates * cfg.hidden, din = cfg.inputSize(layer: k)
+        let gates = ws.layers[k].gates.pointer, tn = t * n
+        // Input projection of every step at once, seeded with the summed biases: [T·N, G·H].
         let bias = ws.rowScratch.pointer
         for j in 0..<gh { bias[j] = p.bih[j] + p.bhh[j] }
-        for r in 0..<tn {
-            let row = gates + r * gh
-            for j in 0..<gh { row[j] += bias[j] }
-        }
+        for r in 0..<tn { (gates + r * gh).update(from: bias, count: gh) }
+        GEMM.sgemm(transB: true, m: tn, n: gh, k: din, a: x, lda: din, b: p.wih, ldb: din,
+                   beta: 1, c: gates, ldc: gh)
+        LaneBlocks.run(lanes: n) { lanes in forwardSteps(cfg, ws.layers[k], p: p, n: n, lanes: lanes, steps: t) }
+    }
+
+    /// The time loop of the forward pass for one block of lanes.
+    static func forwardSteps(_ cfg: ModelConfig, _ a: LayerActivations, p: LayerParams, n: Int,
+                             lanes: Range<Int>, steps t: Int) {
+        let h = cfg.hidden, gh = cfg.cell.gates * h, m = lanes.count, j0 = lanes.lowerBound
+        let gates = a.gates.pointer, hs = a.hs.pointer
         for s in 0..<t {
-            let hPrev = hs + s * n * h, hNext = hs + (s + 1) * n * h, pre = gates + s * n * gh
+            let row = s * n + j0
+            let hPrev = hs + row * h, hNext = hs + (row + n) * h, pre = gates + row * gh
             switch cfg.cell {
             case .lstm:
-                GEMM.sgemm(transB: true, m: n, n: gh, k: h, a: hPrev, lda: h, b: p.whh, ldb: h, beta: 1, c: pre, ldc: gh)
-                LSTMKernels.forward(n: n, h: h, gates: pre, cPrev: a.cs.pointer + s * n * h,
-                                    c: a.cs.pointer + (s + 1) * n * h, tanhC: a.aux.pointer + s * n * h,
+                GEMM.sgemm(transB: true, m: m, n: gh, k: h, a: hPrev, lda: h, b: p.whh, ldb: h, beta: 1, c: pre, ldc: gh)
+                LSTMKernels.forward(n: m, h: h, gates: pre, cPrev: a.cs.pointer + row * h,
+                                    c: a.cs.pointer + (row + n) * h, tanhC: a.aux.pointer + row * h,
                                     hOut: hNext, peep: p.peep.map { UnsafePointer($0) })
             case .rnn:
-                GEMM.sgemm(transB: true, m: n, n: gh, k: h, a: hPrev, lda: h, b: p.whh, ldb: h, beta: 1, c: pre, ldc: gh)
-                GRUKernels.rnnForward(count: n * h, relu: cfg.activation == .relu, pre: pre, hOut: hNext)
+                GEMM.sgemm(transB: true, m: m, n: gh, k: h, a: hPrev, lda: h, b: p.whh, ldb: h, beta: 1, c: pre, ldc: gh)
+                GRUKernels.rnnForward(count: m * h, relu: cfg.activation == .relu, pre: pre, hOut: hNext)
             case .gruMin:
-                GEMM.sgemm(transB: true, m: n, n: gh, k: h, a: hPrev, lda: h, b: p.whh, ldb: h, beta: 1, c: pre, ldc: gh)
-                GRUKernels.gatedForward(n: n, h: h, stride: gh, u: pre, c: pre + h, hPrev: hPrev, hOut: hNext)
+                GEMM.sgemm(transB: true, m: m, n: gh, k: h, a: hPrev, lda: h, b: p.whh, ldb: h, beta: 1, c: pre, ldc: gh)
+                GRUKernels.gatedForward(n: m, h: h, stride: gh, u: pre, c: pre + h, hPrev: hPrev, hOut: hNext)
             case .gru:
-                let rh = a.aux.pointer + s * n * h
-                GEMM.sgemm(transB: true, m: n, n: 2 * h, k: h, a: hPrev, lda: h, b: p.whh, ldb: h, beta: 1, c: pre, ldc: gh)
-                GRUKernels.resetForward(n: n, h: h, stride: gh, r: pre, hPrev: hPrev, rh: rh)
-                GEMM.sgemm(transB: true, m: n, n: h, k: h, a: rh, lda: h, b: p.whh + 2 * h * h, ldb: h,
+                let rh = a.aux.pointer + row * h
+                GEMM.sgemm(transB: true, m: m, n: 2 * h, k: h, a: hPrev, lda: h, b: p.whh, ldb: h, beta: 1, c: pre, ldc: gh)
+                GRUKernels.resetForward(n: m, h: h, stride: gh, r: pre, hPrev: hPrev, rh: rh)
+                GEMM.sgemm(transB: true, m: m, n: h, k: h, a: rh, lda: h, b: p.whh + 2 * h * h, ldb: h,
                            beta: 1, c: pre + 2 * h, ldc: gh)
-                GRUKernels.gatedForward(n: n, h: h, stride: gh, u: pre + h, c: pre + 2 * h, hPrev: hPrev, hOut: hNext)
+                GRUKernels.gatedForward(n: m, h: h, stride: gh, u: pre + h, c: pre + 2 * h, hPrev: hPrev, hOut: hNext)
             }
         }
     }
@@ -57,37 +67,16 @@ enum RecurrentLayer {
                          x: UnsafePointer<Float>, dY: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                          steps t: Int) {
         let n = ws.lanes, h = cfg.hidden, gh = cfg.cell.gates * h, din = cfg.inputSize(layer: k)
-        let a = ws.layers[k], tn = t * n, nh = n * h
+        let a = ws.layers[k], tn = t * n
         let hs = a.hs.pointer, dpre = ws.dpre.pointer
-        var dh = ws.dh.pointer, other = ws.dhPrev.pointer
-        dh.update(repeating: 0, count: nh)
-        ws.dc.pointer.update(repeating: 0, count: nh)
-        for s in stride(from: t - 1, through: 0, by: -1) {
-            let dys = dY + s * nh
-            for i in 0..<nh { dh[i] += dys[i] }
-            let act = a.gates.pointer + s * n * gh, d = dpre + s * n * gh, hPrev = hs + s * nh
-            switch cfg.cell {
-            case .lstm:
-                LSTMKernels.backward(n: n, h: h, gates: act, cPrev: a.cs.pointer + s * nh, tanhC: a.aux.pointer + s * nh,
-                                     dh: dh, dc: ws.dc.pointer, dpre: d, peep: p.peep.map { UnsafePointer($0) },
-                                     dpeep: g.peep)
-                if s > 0 { GEMM.sgemm(m: n, n: h, k: gh, a: d, lda: gh, b: p.whh, ldb: h, beta: 0, c: dh, ldc: h) }
-            case .rnn:
-                GRUKernels.rnnBackward(count: nh, relu: cfg.activation == .relu, act: act, dh: dh, dpre: d)
-                if s > 0 { GEMM.sgemm(m: n, n: h, k: gh, a: d, lda: gh, b: p.whh, ldb: h, beta: 0, c: dh, ldc: h) }
-            case .gruMin:
-                GRUKernels.gatedBackward(n: n, h: h, stride: gh, u: act, c: act + h, hPrev: hPrev, dh: dh,
-                                         du: d, dc: d + h, dhPrev: other)
-                if s > 0 { GEMM.sgemm(m: n, n: h, k: gh, a: d, lda: gh, b: p.whh, ldb: h, beta: 1, c: other, ldc: h) }
-                swap(&dh, &other)
-            case .gru:
-                GRUKernels.gatedBackward(n: n, h: h, stride: gh, u: act + h, c: act + 2 * h, hPrev: hPrev, dh: dh,
-                                         du: d + h, dc: d + 2 * h, dhPrev: other)
-                let drh = ws.scratch.pointer
-                GEMM.sgemm(m: n, n: h, k: h, a: d + 2 * h, lda: gh, b: p.whh + 2 * h * h, ldb: h, beta: 0, c: drh, ldc: h)
-                GRUKernels.resetBackward(n: n, h: h, stride: gh, r: act, hPrev: hPrev, drh: drh, dr: d, dhPrev: other)
-                if s > 0 { GEMM.sgemm(m: n, n: h, k: 2 * h, a: d, lda: gh, b: p.whh, ldb: h, beta: 1, c: other, ldc: h) }
-                swap(&dh, &other)
+        if g.peep != nil { ws.peepScratch.zero() }
+        LaneBlocks.run(lanes: n) { lanes in
+            backwardSteps(cfg, a, ws: ws, p: p, n: n, lanes: lanes, dY: dY, steps: t)
+        }
+        if let gp = g.peep {  // per-block peephole sums, added in block order
+            for b in 0..<LaneBlocks.count(lanes: n) {
+                let part = ws.peepScratch.pointer + b * 3 * h
+                for i in 0..<3 * h { gp[i] += part[i] }
             }
         }
         // Weight gradients: one GEMM each over all T·N rows.
@@ -107,6 +96,46 @@ enum RecurrentLayer {
         }
         if let dx {
             GEMM.sgemm(m: tn, n: din, k: gh, a: dpre, lda: gh, b: p.wih, ldb: din, beta: 0, c: dx, ldc: din)
+        }
+    }
+
+    /// The time loop of the backward pass for one block of lanes: fills `ws.dpre` rows of these
+    /// lanes for every step.
+    static func backwardSteps(_ cfg: ModelConfig, _ a: LayerActivations, ws: Workspace, p: LayerParams, n: Int,
+                              lanes: Range<Int>, dY: UnsafePointer<Float>, steps t: Int) {
+        let h = cfg.hidden, gh = cfg.cell.gates * h, m = lanes.count, j0 = lanes.lowerBound, mh = m * h
+        let hs = a.hs.pointer, dpre = ws.dpre.pointer
+        var dh = ws.dh.pointer + j0 * h, other = ws.dhPrev.pointer + j0 * h
+        let dc = ws.dc.pointer + j0 * h, drh = ws.scratch.pointer + j0 * h
+        let dpeep = p.peep == nil ? nil : ws.peepScratch.pointer + LaneBlocks.index(of: lanes, lanes: n) * 3 * h
+        dh.update(repeating: 0, count: mh)
+        dc.update(repeating: 0, count: mh)
+        for s in stride(from: t - 1, through: 0, by: -1) {
+            let row = s * n + j0
+            let dys = dY + row * h
+            for i in 0..<mh { dh[i] += dys[i] }
+            let act = a.gates.pointer + row * gh, d = dpre + row * gh, hPrev = hs + row * h
+            switch cfg.cell {
+            case .lstm:
+                LSTMKernels.backward(n: m, h: h, gates: act, cPrev: a.cs.pointer + row * h, tanhC: a.aux.pointer + row * h,
+                                     dh: dh, dc: dc, dpre: d, peep: p.peep.map { UnsafePointer($0) }, dpeep: dpeep)
+                if s > 0 { GEMM.sgemm(m: m, n: h, k: gh, a: d, lda: gh, b: p.whh, ldb: h, beta: 0, c: dh, ldc: h) }
+            case .rnn:
+                GRUKernels.rnnBackward(count: mh, relu: cfg.activation == .relu, act: act, dh: dh, dpre: d)
+                if s > 0 { GEMM.sgemm(m: m, n: h, k: gh, a: d, lda: gh, b: p.whh, ldb: h, beta: 0, c: dh, ldc: h) }
+            case .gruMin:
+                GRUKernels.gatedBackward(n: m, h: h, stride: gh, u: act, c: act + h, hPrev: hPrev, dh: dh,
+                                         du: d, dc: d + h, dhPrev: other)
+                if s > 0 { GEMM.sgemm(m: m, n: h, k: gh, a: d, lda: gh, b: p.whh, ldb: h, beta: 1, c: other, ldc: h) }
+                swap(&dh, &other)
+            case .gru:
+                GRUKernels.gatedBackward(n: m, h: h, stride: gh, u: act + h, c: act + 2 * h, hPrev: hPrev, dh: dh,
+                                         du: d + h, dc: d + 2 * h, dhPrev: other)
+                GEMM.sgemm(m: m, n: h, k: h, a: d + 2 * h, lda: gh, b: p.whh + 2 * h * h, ldb: h, beta: 0, c: drh, ldc: h)
+                GRUKernels.resetBackward(n: m, h: h, stride: gh, r: act, hPrev: hPrev, drh: drh, dr: d, dhPrev: other)
+                if s > 0 { GEMM.sgemm(m: m, n: h, k: 2 * h, a: d, lda: gh, b: p.whh, ldb: h, beta: 1, c: other, ldc: h) }
+                swap(&dh, &other)
+            }
         }
     }
 }

@@ -54,6 +54,8 @@ public final class Workspace {
     let dh: FloatBuffer, dhPrev: FloatBuffer, dc: FloatBuffer, scratch: FloatBuffer
     /// Per-gate-row scratch [G·H]: summed biases forward, column sums backward.
     let rowScratch: FloatBuffer
+    /// Per-lane-block peephole gradient sums [blocks, 3, H].
+    let peepScratch: FloatBuffer
     /// Per-class scratch [V]: the head bias gradient's column sums.
     let classScratch: FloatBuffer
 
@@ -79,6 +81,7 @@ public final class Workspace {
         scratch = FloatBuffer(count: lanes * h)
         rowScratch = FloatBuffer(count: config.cell.gates * h)
         classScratch = FloatBuffer(count: config.vocab)
+        peepScratch = FloatBuffer(count: config.peephole ? LaneBlocks.count(lanes: lanes) * 3 * h : 0)
     }
 
     /// Bytes held by the workspace's buffers.

@@ -101,10 +101,7 @@ public final class StepEngine {
                 let key = DropoutKey(seed: seed, step: UInt64(step), firstLane: lanes.lowerBound)
                 let loss = computer.compute(params: params.pointer, grads: target.pointer, inputs: inputs,
                                             targets: targets, state: state.pointer + lanes.lowerBound * per, dropout: key)
-                if shardCount > 1 {
-                    let g = grads.pointer, sg = shardGrad.pointer
-                    for i in 0..<grads.count { g[i] += sg[i] }
-                }
+                if shardCount > 1 { UpdateRule.accumulate(shardGrad.pointer, into: grads) }
                 total.sum += loss.sum
                 total.count += loss.count
             }

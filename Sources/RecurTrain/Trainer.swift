@@ -76,9 +76,7 @@ public final class Trainer {
     /// Runs one optimizer step and returns its mean loss and the pre-clip gradient norm.
     public func trainStep() -> (loss: Double, gradNorm: Double) {
         let l = engine.gradient(step: step, seed: options.seed, params: params, grads: grads, tokens: data.train)
-        Gradients.scale(grads, by: Float(1 / Double(max(l.count, 1))))
-        let norm = Gradients.clip(grads, maxNorm: options.clip)
-        optimizer.apply(params: params, grads: grads)
+        let norm = UpdateRule.apply(params: params, grads: grads, tokens: l.count, clip: options.clip, optimizer: optimizer)
         step += 1
         return (l.sum / Double(max(l.count, 1)), norm)
     }
@@ -120,9 +118,9 @@ public final class Trainer {
                 throw TrainError.data("loss became \(last.loss) at step \(step); lower --lr or --clip")
             }
             let doEval = (o.evalEvery > 0 && step % o.evalEvery == 0) || step == totalSteps
+            let dt = Date().timeIntervalSince(windowStart)  // training time only, before any evaluation
             if doEval { lastVal = validationLoss() }
             if step % o.logEvery == 0 || doEval || step == totalSteps {
-                let dt = Date().timeIntervalSince(windowStart)
                 let tps = dt > 0 ? Double(windowSteps) * tokensPerStep / dt : 0
                 var fields: [(String, JSONValue)] = [("step", .int(step)), ("loss", .double(last.loss)),
                                                      ("tokens_per_second", .double((tps * 10).rounded() / 10)),

@@ -1,4 +1,4 @@
-// MathTests: GEMM (fast vs naive vs hand values) and the SIMD kernels against Foundation's Double math.
+// MathTests: GEMM (fast vs naive vs hand values) and the element-wise kernels against Foundation's Double math.
 import Foundation
 import RecurMath
 import XCTest
@@ -123,7 +123,7 @@ final class MathTests: XCTestCase {
     }
 
     /// exp over its finite range, relative 1e-6. Below −87.3 the kernel clamps its input (documented
-    /// in SIMDMath.reduce), so there it returns e^−87.3 ≈ 1.22e-38 instead of a subnormal or 0:
+    /// in FastMath.reduce), so there it returns e^−87.3 ≈ 1.22e-38 instead of a subnormal or 0:
     /// only an absolute bound of e^−87.3 holds.
     func testExp() {
         let inRange = Self.sweep.filter { $0 >= -87.3 && $0 <= 88.3 }
@@ -137,49 +137,50 @@ final class MathTests: XCTestCase {
     func testExpFiniteUpToLogFloatMax() {
         let xs: [Float] = [88.3, 88.38, 88.45, 88.5, 88.6, 88.7, 88.72]
         checkMap("exp (near overflow)", xs, rel: 1e-6, abs: 0, kernel: Kernels.exp) { Foundation.exp($0) }
-        let vx = SIMDMath.V(xs + [Float](repeating: 0, count: 16 - xs.count))
-        let e = SIMDMath.expm1(vx)
-        for i in 0..<xs.count {
-            let want = Foundation.expm1(Double(xs[i]))
-            XCTAssertLessThanOrEqual(Swift.abs(Double(e[i]) - want), 1e-6 * want, "expm1(\(xs[i])) = \(e[i]), want \(want)")
+        for x in xs {
+            let got = FastMath.expm1(x), want = Foundation.expm1(Double(x))
+            XCTAssertLessThanOrEqual(Swift.abs(Double(got) - want), 1e-6 * want, "expm1(\(x)) = \(got), want \(want)")
         }
     }
 
     /// Beyond the finite range exp and expm1 overflow to +inf, never NaN.
     /// (expm1 fails: s·q + (s − 1) with s = +inf and q < 0 is −inf + inf = NaN.)
     func testOverflowIsInfinityNotNaN() {
-        let v = SIMDMath.V([89, 100, 1000, Float.infinity] + [Float](repeating: 95, count: 12))
-        let e = SIMDMath.exp(v), m = SIMDMath.expm1(v)
-        for i in 0..<16 {
-            XCTAssertEqual(e[i], .infinity, "exp(\(v[i])) = \(e[i])")
-            XCTAssertEqual(m[i], .infinity, "expm1(\(v[i])) = \(m[i])")
+        for x: Float in [89, 95, 100, 1000, .infinity] {
+            XCTAssertEqual(FastMath.exp(x), .infinity, "exp(\(x))")
+            XCTAssertEqual(FastMath.expm1(x), .infinity, "expm1(\(x))")
+            // The saturated ends of sigmoid and tanh stay finite and exact.
+            XCTAssertEqual(FastMath.sigmoid(x), 1, "sigmoid(\(x))")
+            XCTAssertEqual(FastMath.sigmoid(-x), 0, "sigmoid(\(-x))")
+            XCTAssertEqual(FastMath.tanh(x), 1, "tanh(\(x))")
+            XCTAssertEqual(FastMath.tanh(-x), -1, "tanh(\(-x))")
         }
-        // The saturated ends of sigmoid and tanh stay finite and exact.
-        XCTAssertEqual(SIMDMath.sigmoid(v), SIMDMath.V(repeating: 1))
-        XCTAssertEqual(SIMDMath.tanh(v), SIMDMath.V(repeating: 1))
-        XCTAssertEqual(SIMDMath.tanh(-v), SIMDMath.V(repeating: -1))
-        XCTAssertEqual(SIMDMath.sigmoid(-v), SIMDMath.V(repeating: 0))
     }
 
-    /// expm1 through SIMDMath directly (Kernels has no wrapper), accurate near zero.
+    /// expm1 (FastMath; Kernels has no buffer wrapper), accurate near zero.
     func testExpm1() {
-        let xs = Self.sweep.filter { $0 >= -87.3 && $0 <= 88.3 }
         var worst = 0.0
-        var i = 0
-        while i < xs.count {
-            let n = min(16, xs.count - i)
-            let out = xs.withUnsafeBufferPointer { SIMDMath.expm1(SIMDMath.load($0.baseAddress! + i, n)) }
-            for q in 0..<n {
-                let want = Foundation.expm1(Double(xs[i + q])), err = Swift.abs(Double(out[q]) - want)
-                XCTAssertLessThanOrEqual(err, 1e-6 * Swift.abs(want) + 1e-37, "expm1(\(xs[i + q])) = \(out[q]), want \(want)")
-                if want != 0 { worst = max(worst, err / Swift.abs(want)) }
-            }
-            i += 16
+        for x in Self.sweep where x >= -87.3 && x <= 88.3 {
+            let got = FastMath.expm1(x), want = Foundation.expm1(Double(x)), err = Swift.abs(Double(got) - want)
+            XCTAssertLessThanOrEqual(err, 1e-6 * Swift.abs(want) + 1e-37, "expm1(\(x)) = \(got), want \(want)")
+            if want != 0 { worst = max(worst, err / Swift.abs(want)) }
         }
         print("[kernels] expm1: worst relative error \(worst)")
     }
 
-    /// Counts that are not multiples of 16 write exactly `count` elements, also in place.
+    /// The scalar functions agree with the buffer kernels built on them.
+    func testScalarMatchesBufferKernels() {
+        let xs = Self.sweep
+        var sig = [Float](repeating: 0, count: xs.count), th = sig, ex = sig
+        Kernels.sigmoid(xs.count, xs, &sig)
+        Kernels.tanh(xs.count, xs, &th)
+        Kernels.exp(xs.count, xs, &ex)
+        XCTAssertEqual(sig, xs.map(FastMath.sigmoid))
+        XCTAssertEqual(th, xs.map(FastMath.tanh))
+        XCTAssertEqual(ex, xs.map(FastMath.exp))
+    }
+
+    /// Counts that are not multiples of the vector width write exactly `count` elements, also in place.
     func testPartialVectorsWriteExactlyCount() {
         for count in [1, 5, 15, 16, 17, 31, 33] {
             let xs = (0..<count).map { Float($0) * 0.7 - 3 }

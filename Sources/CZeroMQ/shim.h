@@ -1,0 +1,2 @@
+// Thin shim: libzmq from libzmq3-dev. No logic here.
+#include <zmq.h>

@@ -1,0 +1,83 @@
+// Encodes WireMessages into ZeroMQ multipart frames and decodes (and validates) untrusted frames.
+import CRecurProto
+
+/// Converts between `WireMessage` and the multipart frames sent over ZeroMQ: frame 0 is a packed
+/// `recur.Envelope`, frames 1…n the raw little-endian tensors it describes.
+public enum WireCodec {
+    /// Default receive limit: 1 GiB for a whole message.
+    public static let defaultMaxBytes = 1 << 30
+
+    /// The frames for `message`: the packed envelope, then each payload's bytes in order.
+    public static func encode(_ message: WireMessage) -> [[UInt8]] {
+        var frames: [[UInt8]] = []
+        frames.reserveCapacity(message.frames.count + 1)
+        frames.append(EnvelopeEncoder.pack(message))
+        for frame in message.frames { frames.append(frame.bytes) }
+        return frames
+    }
+
+    /// Decodes and validates untrusted `frames`. Never traps on hostile input; throws `WireError`
+    /// when there are no frames, they exceed `maxBytes` in total, frame 0 does not parse, the
+    /// protocol version is not `WireProtocol.version`, the run id differs from `expectedRun`
+    /// (when given), the body is missing, or the payload frames disagree with their specs.
+    public static func decode(_ frames: [[UInt8]], expectedRun: UInt64?,
+                              maxBytes: Int = defaultMaxBytes) throws -> WireMessage {
+        guard let first = frames.first else { throw WireError.noFrames }
+        var total = 0
+        for frame in frames {
+            let (sum, overflow) = total.addingReportingOverflow(frame.count)
+            total = overflow ? Int.max : sum
+        }
+        guard total <= maxBytes else { throw WireError.oversized(totalBytes: total, maxBytes: maxBytes) }
+
+        let unpacked = first.withUnsafeBufferPointer { buffer in
+            recur__envelope__unpack(nil, buffer.count, buffer.baseAddress)
+        }
+        guard let unpacked else { throw WireError.malformedEnvelope(byteCount: first.count) }
+        defer { recur__envelope__free_unpacked(unpacked, nil) }
+        let envelope = unpacked.pointee
+
+        guard envelope.protocol_version == WireProtocol.version else {
+            throw WireError.wrongProtocolVersion(received: envelope.protocol_version, expected: WireProtocol.version)
+        }
+        if let expectedRun, envelope.run_id != expectedRun {
+            throw WireError.wrongRun(received: envelope.run_id, expected: expectedRun)
+        }
+        guard let body = EnvelopeDecoder.body(envelope) else { throw WireError.missingBody }
+        let specs = EnvelopeDecoder.specs(envelope)
+        guard specs.count == frames.count - 1 else {
+            throw WireError.frameCountMismatch(declared: specs.count, received: frames.count - 1)
+        }
+        var payloads: [WireFrame] = []
+        payloads.reserveCapacity(specs.count)
+        for (index, spec) in specs.enumerated() {
+            payloads.append(try payload(spec, bytes: frames[index + 1], index: index + 1))
+        }
+        var message = WireMessage(runID: envelope.run_id, sender: EnvelopeDecoder.string(envelope.sender),
+                                  sequence: envelope.sequence, body: body, frames: payloads)
+        message.protocolVersion = envelope.protocol_version
+        return message
+    }
+
+    /// Checks one payload frame against its declared spec.
+    private static func payload(_ spec: EnvelopeDecoder.Spec, bytes: [UInt8], index: Int) throws -> WireFrame {
+        guard let dtype = WireDType(rawValue: Int(spec.dtypeRaw)) else {
+            throw WireError.unknownDType(frame: spec.name, rawValue: spec.dtypeRaw)
+        }
+        var shape: [Int] = []
+        shape.reserveCapacity(spec.shape.count)
+        for dimension in spec.shape {
+            guard dimension <= UInt64(Int.max) else {
+                throw WireError.badShape(frame: spec.name, detail: "dimension \(dimension) is too large")
+            }
+            shape.append(Int(dimension))
+        }
+        let expected = try WireFrame.byteCount(name: spec.name, dtype: dtype, shape: shape)
+        guard expected == bytes.count else {
+            throw WireError.frameSizeMismatch(frame: spec.name, index: index, expectedBytes: expected,
+                                              actualBytes: bytes.count)
+        }
+        guard spec.offset <= UInt64(Int.max) else { throw WireError.badOffset(frame: spec.name, offset: spec.offset) }
+        return WireFrame(unchecked: spec.name, dtype: dtype, shape: shape, offset: Int(spec.offset), bytes: bytes)
+    }
+}
