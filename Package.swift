@@ -36,6 +36,7 @@ let package = Package(
         // Tensors, GEMM (fast and naive reference), element-wise kernels, random numbers.
         .target(name: "RecurMath", dependencies: ["COpenBLAS"], swiftSettings: fast),
         // Cells, stacked language model, losses, optimizers. Knows nothing of files or networks.
+        // (RecurMath is tested from RecurModelTests/MathTests.swift.)
         .target(name: "RecurModel", dependencies: ["RecurMath"], swiftSettings: fast),
         // Tokenizers, corpora (files and the built-in synthetic language), stream layout.
         .target(name: "RecurData", dependencies: [], swiftSettings: fast),
@@ -53,7 +54,6 @@ let package = Package(
             "RecurTrain", "RecurModel", "RecurData", "RecurIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
-        .testTarget(name: "RecurMathTests", dependencies: ["RecurMath"]),
         .testTarget(name: "RecurModelTests", dependencies: ["RecurModel", "RecurMath"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "RecurDataTests", dependencies: ["RecurData"]),
