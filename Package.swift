@@ -49,9 +49,12 @@ let package = Package(
         // The single-process training loop, evaluation, sampling, scoring and metrics.
         .target(name: "RecurTrain", dependencies: ["RecurMath", "RecurModel", "RecurData", "RecurIO"],
                 swiftSettings: fast),
+        // The coordinator, parameter server and worker: pure state machines plus thin run loops.
+        .target(name: "RecurRoles", dependencies: ["RecurTrain", "RecurModel", "RecurMath", "RecurData", "RecurIO",
+                                                   "RecurWire", "RecurTransport"], swiftSettings: fast),
         // The one executable.
         .executableTarget(name: "recur", dependencies: [
-            "RecurTrain", "RecurModel", "RecurData", "RecurIO",
+            "RecurTrain", "RecurModel", "RecurData", "RecurIO", "RecurRoles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         .testTarget(name: "RecurModelTests", dependencies: ["RecurModel", "RecurMath"],
@@ -60,6 +63,8 @@ let package = Package(
         .testTarget(name: "RecurIOTests", dependencies: ["RecurIO"]),
         .testTarget(name: "RecurWireTests", dependencies: ["RecurWire"]),
         .testTarget(name: "RecurTransportTests", dependencies: ["RecurTransport"]),
+        .testTarget(name: "RecurRolesTests", dependencies: ["RecurRoles", "RecurWire", "RecurTrain", "RecurModel",
+                                                           "RecurMath", "RecurData"]),
         .testTarget(name: "RecurCLITests", dependencies: ["RecurTrain", "RecurIO", "RecurData"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1328,7 +1328,7 @@ const ProtobufCMessageDescriptor recur__result__descriptor =
   (ProtobufCMessageInit) recur__result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recur__gradient__field_descriptors[6] =
+static const ProtobufCFieldDescriptor recur__gradient__field_descriptors[7] =
 {
   {
     "lease_id",
@@ -1402,9 +1402,22 @@ static const ProtobufCFieldDescriptor recur__gradient__field_descriptors[6] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "loss_sum",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Recur__Gradient, loss_sum),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recur__gradient__field_indices_by_name[] = {
   0,   /* field[0] = lease_id */
+  6,   /* field[6] = loss_sum */
   2,   /* field[2] = shard */
   3,   /* field[3] = shard_count */
   1,   /* field[1] = step */
@@ -1414,7 +1427,7 @@ static const unsigned recur__gradient__field_indices_by_name[] = {
 static const ProtobufCIntRange recur__gradient__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor recur__gradient__descriptor =
 {
@@ -1424,7 +1437,7 @@ const ProtobufCMessageDescriptor recur__gradient__descriptor =
   "Recur__Gradient",
   "recur",
   sizeof(Recur__Gradient),
-  6,
+  7,
   recur__gradient__field_descriptors,
   recur__gradient__field_indices_by_name,
   1,  recur__gradient__number_ranges,

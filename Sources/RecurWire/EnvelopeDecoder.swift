@@ -61,7 +61,7 @@ enum EnvelopeDecoder {
                 let c = p.pointee
                 return .gradient(WireGradient(leaseID: c.lease_id, step: c.step, shard: c.shard,
                                               shardCount: c.shard_count, weightVersion: c.weight_version,
-                                              tokenCount: c.token_count))
+                                              tokenCount: c.token_count, lossSum: c.loss_sum))
             }
         case RECUR__ENVELOPE__BODY_STEP_APPLIED:
             return envelope.step_applied.map { p in

@@ -93,6 +93,7 @@ enum EnvelopeEncoder {
                 c.pointee.shard_count = gradient.shardCount
                 c.pointee.weight_version = gradient.weightVersion
                 c.pointee.token_count = gradient.tokenCount
+                c.pointee.loss_sum = gradient.lossSum
             }
         case .stepApplied(let applied):
             envelope.pointee.body_case = RECUR__ENVELOPE__BODY_STEP_APPLIED

@@ -34,7 +34,8 @@ public struct WireTask: Equatable, Sendable {
     }
 }
 
-/// Worker → coordinator: a task is done. Frames: "state" F32 [n, L, S, H].
+/// A task is done. Frames: "state" F32 [n, L, S, H]. Worker → coordinator (frames optional: a
+/// loss and timing report), or parameter server → coordinator relaying the accepted state.
 public struct WireResult: Equatable, Sendable {
     /// Lease id of the task.
     public var leaseID: UInt64
@@ -64,8 +65,8 @@ public struct WireResult: Equatable, Sendable {
     }
 }
 
-/// Worker → parameter server: a task's summed gradient. Frames: "gradient" F32 [P], or slices
-/// addressed by `WireFrame.offset`.
+/// Worker → parameter server: a task's summed gradient. Frames: "gradient" F32 [P] (or slices
+/// addressed by `WireFrame.offset`), then "state" F32 [n, L, S, H] for the server to relay.
 public struct WireGradient: Equatable, Sendable {
     /// Lease id of the task.
     public var leaseID: UInt64
@@ -79,16 +80,19 @@ public struct WireGradient: Equatable, Sendable {
     public var weightVersion: UInt64
     /// Number of target tokens the gradient was summed over.
     public var tokenCount: UInt64
+    /// Sum of per-token cross-entropy losses (nats) over the shard.
+    public var lossSum: Double
 
     /// Creates a Gradient.
     public init(leaseID: UInt64, step: UInt64, shard: UInt32, shardCount: UInt32, weightVersion: UInt64,
-                tokenCount: UInt64) {
+                tokenCount: UInt64, lossSum: Double) {
         self.leaseID = leaseID
         self.step = step
         self.shard = shard
         self.shardCount = shardCount
         self.weightVersion = weightVersion
         self.tokenCount = tokenCount
+        self.lossSum = lossSum
     }
 }
 

@@ -1,5 +1,4 @@
-// ReproducibilityTests: the same run gives the same bits — across repeats and thread counts — and
-// the same losses (to rounding) across shard sizes.
+// ReproducibilityTests: same bits across repeats and thread counts, same losses across shard sizes.
 import Foundation
 import XCTest
 

@@ -329,8 +329,9 @@ struct  Recur__Task
 
 
 /*
- * Worker → coordinator: a task is done. Frames: "state" F32 [n, L, S, H], the carried state
- * after the last time step.
+ * A task is done. Frames: "state" F32 [n, L, S, H], the carried state after the last time step.
+ * Sent by the worker to the coordinator (possibly without frames, as a loss and timing report),
+ * and by the parameter server, which relays the state from the Gradient once it accepts it.
  */
 struct  Recur__Result
 {
@@ -370,8 +371,10 @@ struct  Recur__Result
 
 
 /*
- * Worker → parameter server: a task's summed gradient. Frames: "gradient" F32 [P], or several
- * "gradient" slices whose FrameSpec.offset addresses the parameter range.
+ * Worker → parameter server: a task's summed gradient. Frames: "gradient" F32 [P] (or several
+ * "gradient" slices whose FrameSpec.offset addresses the parameter range), then "state"
+ * F32 [n, L, S, H], the carried state, which the server relays to the coordinator in a Result
+ * once it accepts the gradient.
  */
 struct  Recur__Gradient
 {
@@ -400,10 +403,15 @@ struct  Recur__Gradient
    * Number of target tokens the gradient was summed over.
    */
   uint64_t token_count;
+  /*
+   * Sum of per-token cross-entropy losses (nats) over the shard, so the server can refuse a
+   * non-finite step before applying it.
+   */
+  double loss_sum;
 };
 #define RECUR__GRADIENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recur__gradient__descriptor) \
-    , 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*

@@ -1,0 +1,135 @@
+// CoordinatorMachine: the coordinator's protocol logic as a pure state machine — register
+// workers, deal each step's shards under leases, collect results, advance when the PS has applied.
+import RecurMath
+import RecurModel
+import RecurData
+import RecurWire
+
+/// The coordinator without sockets.
+///
+/// It owns the data (every lane's cursor is the step number; every lane's carried state is kept
+/// here), so workers are stateless. A shard is done only when the parameter server forwards its
+/// accepted result, which makes every shard count exactly once however often it was dealt.
+public final class CoordinatorMachine {
+    /// What the machine reacts to; times are milliseconds on a monotonic clock.
+    public enum Event {
+        /// Configure the parameter server and begin.
+        case start(nowMs: Int)
+        /// A message from the worker with routing id `id`.
+        case fromWorker(id: String, WireMessage, nowMs: Int)
+        /// A message from the parameter server.
+        case fromPS(WireMessage, nowMs: Int)
+        /// Time passed: expire leases and silent workers.
+        case tick(nowMs: Int)
+    }
+
+    /// One finished optimizer step.
+    public struct StepReport: Equatable {
+        /// Steps done, counting this one.
+        public var step: Int
+        /// Mean training loss of the step (nats per token), summed over shards in shard order.
+        public var loss: Double
+        /// Scored tokens of the step.
+        public var tokens: Int
+        /// Gradient norm before clipping.
+        public var gradNorm: Double
+        /// Workers registered when the step ended.
+        public var workers: Int
+    }
+
+    /// What the run loop must do.
+    public enum Action: Equatable {
+        /// Send to a worker.
+        case toWorker(String, WireMessage)
+        /// Send to the parameter server.
+        case toPS(WireMessage)
+        /// A step finished.
+        case stepDone(StepReport)
+        /// Every step is done.
+        case finished
+        /// Write a log line.
+        case log(String)
+    }
+
+    /// Counters of faults handled, for logs and tests.
+    public struct Counters: Equatable {
+        /// Results for shards already done.
+        public var duplicates = 0
+        /// Leases that expired and were dealt again.
+        public var expired = 0
+        /// Shards handed back by leaving workers.
+        public var handedBack = 0
+    }
+
+    enum ShardState: Equatable { case open, leased(lease: UInt64, worker: String, deadlineMs: Int), done }
+
+    struct WorkerInfo {
+        var lastSeenMs: Int
+        var lease: UInt64?
+    }
+
+    /// The run's id.
+    public let runID: UInt64
+    /// The shared configuration.
+    public let config: RunConfig
+    /// Parameter server endpoints handed to workers.
+    public let psEndpoints: [String]
+    /// The step being computed (0-based); equals the steps done.
+    public internal(set) var step = 0
+    /// The parameter server's weight version, once known.
+    public internal(set) var version: UInt64?
+    /// Faults handled.
+    public internal(set) var counters = Counters()
+    /// Every lane's carried state [B, L, S, H].
+    public let laneState: FloatBuffer
+    let layout: StreamLayout
+    let tokens: [Int32]
+    var shards: [ShardState]
+    var losses: [(sum: Double, count: Int)?]
+    var workers: [String: WorkerInfo] = [:]
+    var joinOrder: [String] = []
+    var nextLease: UInt64 = 1
+    var sequence: UInt64 = 0
+    var finished = false
+
+    /// Creates a coordinator over the training tokens.
+    public init(runID: UInt64, config: RunConfig, psEndpoints: [String], tokens: [Int32], layout: StreamLayout) {
+        self.runID = runID
+        self.config = config
+        self.psEndpoints = psEndpoints
+        self.tokens = tokens
+        self.layout = layout
+        laneState = FloatBuffer(count: config.batch * config.model.stateFloatsPerLane)
+        shards = Array(repeating: .open, count: config.shardCount)
+        losses = Array(repeating: nil, count: config.shardCount)
+    }
+
+    /// Registered workers, in join order.
+    public var workerIDs: [String] { joinOrder }
+
+    func message(_ body: WireBody, frames: [WireFrame] = []) -> WireMessage {
+        sequence += 1
+        return WireMessage(runID: runID, sender: "coordinator", sequence: sequence, body: body, frames: frames)
+    }
+
+    func welcomeBody() -> WireBody {
+        .welcome(WireWelcome(configJSON: (try? config.json()) ?? "{}", psEndpoints: psEndpoints,
+                             heartbeatIntervalMs: UInt32(config.heartbeatIntervalMs),
+                             leaseTimeoutMs: UInt32(config.leaseTimeoutMs), currentVersion: version ?? 0))
+    }
+
+    /// Reacts to one event.
+    public func handle(_ event: Event) -> [Action] {
+        if finished { return [] }
+        switch event {
+        case .start:
+            return [.toPS(message(welcomeBody()))]
+        case .fromPS(let m, let now):
+            return psMessage(m, now: now)
+        case .fromWorker(let id, let m, let now):
+            return workerMessage(id, m, now: now)
+        case .tick(let now):
+            return expire(now: now) + deal(now: now)
+        }
+    }
+}

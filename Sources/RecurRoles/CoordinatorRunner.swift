@@ -1,0 +1,158 @@
+// CoordinatorRunner: the coordinator's run loop — a ROUTER for workers, a DEALER to the
+// parameter server; it performs the machine's actions, writes metrics and the final checkpoint.
+import Foundation
+import RecurData
+import RecurIO
+import RecurMath
+import RecurModel
+import RecurTrain
+import RecurTransport
+import RecurWire
+
+/// Runs the coordinator of a distributed run to its end.
+public final class CoordinatorRunner {
+    let options: TrainOptions
+    let data: Dataset
+    let config: RunConfig
+    let machine: CoordinatorMachine
+    let bindEndpoint: String
+    let psEndpoint: String
+    let runID: UInt64
+
+    /// Loads the data and prepares the run.
+    /// - Throws: `TrainError` for unusable options or data.
+    public init(options o: TrainOptions, bind: String, psEndpoint: String, runID: UInt64, leaseTimeoutMs: Int) throws {
+        try o.validate()
+        options = o
+        bindEndpoint = bind
+        self.psEndpoint = psEndpoint
+        self.runID = runID
+        data = try Dataset.load(o)
+        let layout: StreamLayout
+        do { layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt) } catch {
+            throw TrainError.data("\(data.source): \(error)")
+        }
+        let steps = o.steps ?? max(1, Int((o.epochs * Double(layout.chunksPerEpoch)).rounded()))
+        config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: steps, leaseTimeoutMs: leaseTimeoutMs)
+        machine = CoordinatorMachine(runID: runID, config: config, psEndpoints: [psEndpoint], tokens: data.train, layout: layout)
+    }
+
+    /// Binds, prints `endpoint <address>` on standard output and runs every step.
+    /// - Returns: the final checkpoint's path.
+    public func run() throws -> String {
+        let context = try ZContext()
+        let router = try RoleSupport.socket(context, .router)
+        let endpoint = try router.bind(bindEndpoint)
+        let ps = try RoleSupport.socket(context, .dealer, identity: "coordinator")
+        try ps.connect(psEndpoint)
+        print("endpoint \(endpoint)")
+        fflush(stdout)
+        try FileManager.default.createDirectory(atPath: options.runDirectory, withIntermediateDirectories: true)
+        let metrics = try MetricsWriter(path: (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl"))
+        defer { metrics.close() }
+        let tokensPerStep = Double(config.batch * config.bptt)
+        var windowStart = Date(), windowSteps = 0, lastTick = RoleSupport.nowMs(), lastPSMs = RoleSupport.nowMs()
+        var queue = machine.handle(.start(nowMs: RoleSupport.nowMs()))
+        RoleSupport.log("coordinator", "listening on \(endpoint); \(config.totalSteps) steps of \(config.shardCount) shards")
+        while true {
+            while !queue.isEmpty {
+                switch queue.removeFirst() {
+                case .toWorker(let id, let m):
+                    do { try router.send([Array(id.utf8)] + WireCodec.encode(m), deadline: RoleSupport.sendDeadline) } catch {
+                        RoleSupport.log("coordinator", "could not send \(m.body.kind) to \(id): \(error)")
+                    }
+                case .toPS(let m):
+                    try ps.send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline)
+                case .stepDone(let r):
+                    windowSteps += 1
+                    let isLast = r.step == config.totalSteps
+                    if r.step % options.logEvery == 0 || isLast {
+                        let dt = Date().timeIntervalSince(windowStart)
+                        let tps = dt > 0 ? Double(windowSteps) * tokensPerStep / dt : 0
+                        try metrics.append([("step", .int(r.step)), ("loss", .double(r.loss)),
+                                            ("tokens_per_second", .double((tps * 10).rounded() / 10)),
+                                            ("lr", .double(config.optimizer.rate(atStep: r.step - 1))),
+                                            ("grad_norm", .double(r.gradNorm)), ("workers", .int(r.workers))])
+                        if options.verbose {
+                            RoleSupport.log("coordinator", String(format: "step %d/%d loss %.4f %.0f tok/s, %d workers",
+                                                                  r.step, config.totalSteps, r.loss, tps, r.workers))
+                        }
+                        windowStart = Date()
+                        windowSteps = 0
+                    }
+                case .finished:
+                    let path = try finish(ps: ps, router: router, metrics: metrics)
+                    return path
+                case .log(let line): RoleSupport.log("coordinator", line)
+                }
+            }
+            if roleStopRequested != 0 {
+                for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave("stopped")), deadline: .milliseconds(200)) }
+                throw RoleError.failed("coordinator: stopped by signal at step \(machine.step)")
+            }
+            let ready = try ZPoller([router, ps]).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs))
+            let now = RoleSupport.nowMs()
+            if ready.contains(0), let frames = try router.receive(deadline: .zero), frames.count >= 2 {
+                let id = String(decoding: frames[0], as: UTF8.self)
+                if let m = RoleSupport.decode(Array(frames.dropFirst()), run: runID, role: "coordinator", from: id) {
+                    queue += machine.handle(.fromWorker(id: id, m, nowMs: now))
+                }
+            }
+            if ready.contains(1), let frames = try ps.receive(deadline: .zero),
+               let m = RoleSupport.decode(frames, run: runID, role: "coordinator", from: "ps") {
+                lastPSMs = now
+                queue += machine.handle(.fromPS(m, nowMs: now))
+            }
+            if now - lastTick >= RoleSupport.pollIntervalMs {
+                lastTick = now
+                queue += machine.handle(.tick(nowMs: now))
+            }
+            if now - lastPSMs > 4 * config.leaseTimeoutMs && machine.version == nil {
+                throw RoleError.peerTimeout("coordinator: no parameter server answered at \(psEndpoint) within \(4 * config.leaseTimeoutMs) ms")
+            }
+        }
+    }
+
+    func leave(_ reason: String) -> WireMessage {
+        WireMessage(runID: runID, sender: "coordinator", sequence: 0, body: .leave(WireLeave(reason: reason)))
+    }
+
+    /// Fetches the final weights, evaluates, checkpoints and dismisses every peer.
+    func finish(ps: ZSocket, router: ZSocket, metrics: MetricsWriter) throws -> String {
+        let request = WireMessage(runID: runID, sender: "coordinator", sequence: 0,
+                                  body: .weightsRequest(WireWeightsRequest(minVersion: UInt64(config.totalSteps))))
+        try ps.send(WireCodec.encode(request), deadline: RoleSupport.sendDeadline)
+        let model = try LanguageModel(config.model)
+        let params = FloatBuffer(count: model.layout.count)
+        let deadline = RoleSupport.nowMs() + 60_000
+        var got = false
+        while !got {
+            guard RoleSupport.nowMs() < deadline else { throw RoleError.peerTimeout("coordinator: the parameter server did not send the final weights") }
+            guard let frames = try ps.receive(deadline: .milliseconds(500)),
+                  let m = RoleSupport.decode(frames, run: runID, role: "coordinator", from: "ps"),
+                  case .weights = m.body else { continue }
+            try m.frame(named: "params").copyFloats(into: UnsafeMutableBufferPointer(start: params.pointer, count: params.count))
+            got = true
+        }
+        for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave("run finished")), deadline: .milliseconds(500)) }
+        try? ps.send(WireCodec.encode(leave("run finished")), deadline: .seconds(1))
+        if data.val.count > 1 {
+            let l = Evaluator.evaluate(model: model, params: params, tokens: data.val, lanes: 16, chunk: 256)
+            if l.count > 0 {
+                try metrics.append([("step", .int(config.totalSteps)), ("val_loss", .double(l.sum / Double(l.count)))])
+                RoleSupport.log("coordinator", String(format: "validation loss %.4f", l.sum / Double(l.count)))
+            }
+        }
+        let state = try SafeTensors.encode([TensorRecord(name: "hidden", shape: [config.batch, config.model.layers,
+                                                                                 config.model.stateSlots, config.model.hidden],
+                                                         values: machine.laneState.array)], metadata: [:])
+        let info: [String: Any] = ["step": config.totalSteps, "seed": String(config.seed), "batch": config.batch,
+                                   "bptt": config.bptt, "lanes_per_shard": config.lanesPerShard, "total_steps": config.totalSteps]
+        let files: [String: [UInt8]] = [
+            "model.safetensors": try ModelFile.encode(model: model, params: params, tokenizer: data.tokenizer),
+            "state.safetensors": state,
+            "trainer.json": [UInt8](try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])),
+        ]
+        return try CheckpointStore(runDirectory: options.runDirectory).write(step: config.totalSteps, files: files)
+    }
+}

@@ -1,0 +1,108 @@
+// ParameterServerMachine: the parameter server's protocol logic as a pure state machine — accept
+// each shard's gradient once, sum a step's shards in shard order, update, send the weights.
+import RecurMath
+import RecurModel
+import RecurTrain
+import RecurWire
+
+/// The parameter server, without sockets: `handle(_:)` takes an event and returns the actions
+/// the run loop must perform.
+///
+/// Peers are named by their routing ids. The coordinator configures the server with a Welcome
+/// carrying the `RunConfig`; workers send Gradient messages (frames: `gradient` [P] and `state`
+/// [n, L, S, H]); the server forwards each accepted shard's loss and state to the coordinator as a
+/// Result, so the coordinator hears of a shard exactly once, and only once its gradient is safe.
+public final class ParameterServerMachine {
+    /// What the machine reacts to.
+    public enum Event {
+        /// A decoded message from the peer with routing id `from`.
+        case message(from: String, WireMessage)
+    }
+
+    /// What the run loop must do.
+    public enum Action: Equatable {
+        /// Send `message` to the peer with routing id `to`.
+        case send(to: String, WireMessage)
+        /// Write a log line.
+        case log(String)
+    }
+
+    /// Counters of refused traffic, for logs and tests.
+    public struct Counters: Equatable {
+        /// Gradients for a shard already accepted.
+        public var duplicates = 0
+        /// Gradients for another step or weight version.
+        public var stale = 0
+        /// Gradients of the wrong shape.
+        public var badShape = 0
+        /// Gradients containing NaN or Inf.
+        public var notFinite = 0
+    }
+
+    /// The run's id; messages carry it.
+    public let runID: UInt64
+    /// This server's name on the wire.
+    public let name: String
+    /// The run configuration, once the coordinator has sent it.
+    public internal(set) var config: RunConfig?
+    /// Parameters [P].
+    public internal(set) var params: FloatBuffer?
+    /// The optimizer and its state.
+    public internal(set) var optimizer: Optimizer?
+    /// Steps applied so far; also the weight version.
+    public internal(set) var version: UInt64 = 0
+    /// Refused traffic.
+    public internal(set) var counters = Counters()
+    var coordinator: String?
+    var sum: FloatBuffer?
+    var nextShard = 0
+    var waiting: [Int: (gradient: [Float], tokens: Int)] = [:]
+    var accepted = Set<Int>()
+    var tokens = 0
+    var pendingRequests: [(peer: String, minVersion: UInt64)] = []
+    var sequence: UInt64 = 0
+
+    /// Creates a server for run `runID`.
+    public init(runID: UInt64, name: String = "ps") {
+        self.runID = runID
+        self.name = name
+    }
+
+    /// Reacts to one event.
+    public func handle(_ event: Event) -> [Action] {
+        switch event {
+        case .message(let from, let m):
+            switch m.body {
+            case .welcome(let w): return configure(from: from, w)
+            case .gradient(let g): return gradient(from: from, g, m)
+            case .weightsRequest(let r): return weightsRequest(from: from, r)
+            case .heartbeat, .hello, .leave: return []
+            default: return [.log("ps: ignored \(m.body.kind) from \(from)")]
+            }
+        }
+    }
+
+    func message(_ body: WireBody, frames: [WireFrame] = []) -> WireMessage {
+        sequence += 1
+        return WireMessage(runID: runID, sender: name, sequence: sequence, body: body, frames: frames)
+    }
+
+    func configure(from peer: String, _ w: WireWelcome) -> [Action] {
+        coordinator = peer
+        let c: RunConfig
+        do { c = try RunConfig.parse(w.configJSON) } catch { return [.log("ps: refused configuration: \(error)")] }
+        if let old = config {
+            if old != c { return [.log("ps: refused a second, different configuration")] }
+        } else {
+            config = c
+            let layout = ParameterLayout(c.model)
+            let p = FloatBuffer(count: layout.count)
+            ParameterInit.fill(p, config: c.model, seed: c.seed)
+            params = p
+            optimizer = Optimizer(config: c.optimizer, count: layout.count)
+            sum = FloatBuffer(count: layout.count)
+        }
+        return [.send(to: peer, message(.stepApplied(WireStepApplied(version: version, step: version, gradNorm: 0,
+                                                                          staleness: 0))))]
+    }
+}

@@ -1,0 +1,49 @@
+// RoleSupport: what every run loop shares — a monotonic clock, stop signals, logging and the
+// checked send/receive of wire messages.
+import Foundation
+import RecurTransport
+import RecurWire
+
+/// Set by SIGTERM or SIGINT; run loops poll it between waits.
+nonisolated(unsafe) public var roleStopRequested: Int32 = 0
+
+/// Helpers of the role run loops.
+public enum RoleSupport {
+    /// Upper bound of every socket wait in a run loop, so stop requests and ticks are noticed.
+    public static let pollIntervalMs = 100
+    /// Send deadline: a peer whose queue stays full this long is treated as gone.
+    public static let sendDeadline: Duration = .seconds(10)
+    /// Largest message accepted from a peer (ZMQ_MAXMSGSIZE), in bytes.
+    public static let maxMessageBytes: Int64 = 1 << 30
+
+    /// Milliseconds on a monotonic clock.
+    public static func nowMs() -> Int { Int(DispatchTime.now().uptimeNanoseconds / 1_000_000) }
+
+    /// Makes SIGTERM and SIGINT set `roleStopRequested` instead of killing the process.
+    public static func installStopHandlers() {
+        signal(SIGTERM) { _ in roleStopRequested = 1 }
+        signal(SIGINT) { _ in roleStopRequested = 1 }
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Writes one line to standard error, prefixed with the role.
+    public static func log(_ role: String, _ line: String) {
+        FileHandle.standardError.write(Data("[\(role)] \(line)\n".utf8))
+    }
+
+    /// A socket with the limits every role uses: message size cap, no linger.
+    public static func socket(_ context: ZContext, _ type: ZSocketType, identity: String? = nil) throws -> ZSocket {
+        let s = try ZSocket(context: context, type: type)
+        try s.setMaxMessageBytes(maxMessageBytes)
+        if let identity { try s.setIdentity(identity) }
+        return s
+    }
+
+    /// Decodes untrusted frames, logging (not throwing) what is wrong with them.
+    public static func decode(_ frames: [[UInt8]], run: UInt64, role: String, from peer: String) -> WireMessage? {
+        do { return try WireCodec.decode(frames, expectedRun: run == 0 ? nil : run) } catch {
+            log(role, "dropped a message from \(peer): \(error)")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,121 @@
+// RunConfig: what every role must agree on for a distributed run, carried as JSON in Welcome.
+import Foundation
+import RecurModel
+import RecurTrain
+
+/// How the parameter server applies gradients.
+public enum UpdateMode: String, Codable, Sendable {
+    /// Wait for every shard of a step, sum them in shard order, apply once (bit-identical to one
+    /// process).
+    case sync
+    /// Apply each shard's gradient as it arrives, with bounded staleness.
+    case async
+}
+
+/// The run's shared configuration: model, data layout, optimizer and timing.
+public struct RunConfig: Codable, Sendable, Equatable {
+    /// The model architecture (vocab included).
+    public var model: ModelConfig
+    /// Parallel streams B.
+    public var batch: Int
+    /// Truncated-BPTT length T.
+    public var bptt: Int
+    /// Lanes per shard; B is a multiple.
+    public var lanesPerShard: Int
+    /// Optimizer steps of the run.
+    public var totalSteps: Int
+    /// Seed of initialisation and dropout.
+    public var seed: UInt64
+    /// Update rule and schedule.
+    public var optimizer: OptimizerConfig
+    /// Global-norm clip (0 disables).
+    public var clip: Double
+    /// Sync or async updates.
+    public var mode: UpdateMode
+    /// Async only: the most versions a gradient's weights may lag the server's.
+    public var staleness: Int
+    /// Time after which an unanswered shard is dealt again, in milliseconds.
+    public var leaseTimeoutMs: Int
+    /// How often idle peers send a heartbeat, in milliseconds.
+    public var heartbeatIntervalMs: Int
+
+    /// Shards per step, B / lanesPerShard.
+    public var shardCount: Int { batch / lanesPerShard }
+
+    /// Creates a configuration.
+    public init(model: ModelConfig, batch: Int, bptt: Int, lanesPerShard: Int, totalSteps: Int, seed: UInt64,
+                optimizer: OptimizerConfig, clip: Double, mode: UpdateMode = .sync, staleness: Int = 0,
+                leaseTimeoutMs: Int = 30_000, heartbeatIntervalMs: Int = 1_000) {
+        self.model = model
+        self.batch = batch
+        self.bptt = bptt
+        self.lanesPerShard = lanesPerShard
+        self.totalSteps = totalSteps
+        self.seed = seed
+        self.optimizer = optimizer
+        self.clip = clip
+        self.mode = mode
+        self.staleness = staleness
+        self.leaseTimeoutMs = leaseTimeoutMs
+        self.heartbeatIntervalMs = heartbeatIntervalMs
+    }
+
+    /// The configuration as compact JSON with sorted keys.
+    public func json() throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return String(decoding: try e.encode(self), as: UTF8.self)
+    }
+
+    /// Parses and checks a configuration.
+    /// - Throws: `RoleError.badConfig` when the JSON is malformed or inconsistent.
+    public static func parse(_ json: String) throws -> RunConfig {
+        let c: RunConfig
+        do { c = try JSONDecoder().decode(RunConfig.self, from: Data(json.utf8)) } catch {
+            throw RoleError.badConfig("run configuration JSON: \(error)")
+        }
+        do { try c.model.validate() } catch { throw RoleError.badConfig("\(error)") }
+        guard c.batch > 0, c.bptt > 0, c.lanesPerShard > 0, c.batch % c.lanesPerShard == 0, c.totalSteps > 0 else {
+            throw RoleError.badConfig("batch \(c.batch), bptt \(c.bptt), lanes per shard \(c.lanesPerShard), steps \(c.totalSteps) are inconsistent")
+        }
+        return c
+    }
+}
+
+/// Errors of the distributed roles, each one line.
+public enum RoleError: Error, CustomStringConvertible {
+    /// The run configuration is unusable.
+    case badConfig(String)
+    /// A peer did not answer in time.
+    case peerTimeout(String)
+    /// Anything else that stops a role.
+    case failed(String)
+
+    /// One line naming the problem.
+    public var description: String {
+        switch self {
+        case .badConfig(let m): return "bad run configuration: \(m)"
+        case .peerTimeout(let m): return m
+        case .failed(let m): return m
+        }
+    }
+}
+
+extension RunConfig {
+    /// The distributed configuration of a single-process trainer's options, so both lay the
+    /// arithmetic out identically.
+    /// - Parameters:
+    ///   - options: the training options.
+    ///   - vocab: vocabulary size of the tokenizer built on the corpus.
+    ///   - totalSteps: the run's length in steps.
+    public init(options o: TrainOptions, vocab: Int, totalSteps: Int, mode: UpdateMode = .sync, staleness: Int = 0,
+                leaseTimeoutMs: Int = 30_000) {
+        let model = ModelConfig(cell: o.cell, activation: o.activation, hidden: o.hidden, layers: o.layers, embed: o.embed,
+                                vocab: vocab, peephole: o.peephole, dropout: o.dropout)
+        self.init(model: model, batch: o.batch, bptt: o.bptt, lanesPerShard: o.resolvedLanesPerShard,
+                  totalSteps: totalSteps, seed: o.seed,
+                  optimizer: OptimizerConfig(kind: o.optimizer, learningRate: o.resolvedLearningRate, decay: o.lrDecay,
+                                             decayEvery: o.lrDecayEvery),
+                  clip: o.clip, mode: mode, staleness: staleness, leaseTimeoutMs: leaseTimeoutMs)
+    }
+}

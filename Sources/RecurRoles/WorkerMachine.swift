@@ -1,0 +1,192 @@
+// WorkerMachine: the worker's protocol logic as a pure state machine — join, fetch weights,
+// compute leased shards (through an action the loop performs), report gradient and result.
+import RecurMath
+import RecurModel
+import RecurTrain
+import RecurWire
+
+/// A worker without sockets. Computing a shard is an action (`.compute`) that the run loop
+/// performs with a `ShardComputer`, feeding the outcome back as `.computed`.
+public final class WorkerMachine {
+    /// What the machine reacts to.
+    public enum Event {
+        /// The loop has started: announce ourselves.
+        case start
+        /// A message from the coordinator.
+        case fromCoordinator(WireMessage)
+        /// A message from the parameter server (direct or published).
+        case fromPS(WireMessage)
+        /// The loop finished computing a task.
+        case computed(ShardOutcome)
+        /// A polite stop was asked for (SIGTERM).
+        case stop
+    }
+
+    /// The outcome of computing one shard.
+    public struct ShardOutcome: Equatable {
+        /// The task computed.
+        public var task: WireTask
+        /// Summed gradient [P].
+        public var gradient: [Float]
+        /// Final carried state [n, L, S, H].
+        public var state: [Float]
+        /// Summed loss.
+        public var lossSum: Double
+        /// Scored tokens.
+        public var tokens: Int
+        /// Compute time.
+        public var computeMs: Double
+
+        /// Creates an outcome.
+        public init(task: WireTask, gradient: [Float], state: [Float], lossSum: Double, tokens: Int, computeMs: Double) {
+            self.task = task
+            self.gradient = gradient
+            self.state = state
+            self.lossSum = lossSum
+            self.tokens = tokens
+            self.computeMs = computeMs
+        }
+    }
+
+    /// What the run loop must do.
+    public enum Action: Equatable {
+        /// Send to the coordinator.
+        case toCoordinator(WireMessage)
+        /// Send to the parameter server.
+        case toPS(WireMessage)
+        /// Connect to the parameter server (and subscribe to its weights).
+        case connectPS(endpoint: String)
+        /// Build the model for this configuration.
+        case configure(RunConfig)
+        /// Compute `task` on `inputs`, `targets` and `state` with weights `version`.
+        case compute(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float])
+        /// Write a log line.
+        case log(String)
+        /// Leave the run.
+        case exit
+    }
+
+    /// The run's id.
+    public let runID: UInt64
+    /// This worker's name (also its routing id).
+    public let name: String
+    /// The configuration once welcomed.
+    public internal(set) var config: RunConfig?
+    /// Version of the weights held (nil before the first).
+    public internal(set) var weightsVersion: UInt64?
+    /// Weights held [P].
+    public internal(set) var weights: [Float] = []
+    var pending: (task: WireTask, inputs: [Int32], targets: [Int32], state: [Float])?
+    var busy = false
+    var stopping = false
+    var sequence: UInt64 = 0
+    let pid: UInt32, hostname: String, threads: UInt32
+
+    /// Creates a worker.
+    public init(runID: UInt64, name: String, pid: UInt32, hostname: String, threads: UInt32) {
+        self.runID = runID
+        self.name = name
+        self.pid = pid
+        self.hostname = hostname
+        self.threads = threads
+    }
+
+    func message(_ body: WireBody, frames: [WireFrame] = []) -> WireMessage {
+        sequence += 1
+        return WireMessage(runID: runID, sender: name, sequence: sequence, body: body, frames: frames)
+    }
+
+    /// Reacts to one event.
+    public func handle(_ event: Event) -> [Action] {
+        switch event {
+        case .start:
+            return [.toCoordinator(message(.hello(WireHello(workerID: name, pid: pid, hostname: hostname, threads: threads))))]
+        case .stop:
+            stopping = true
+            if busy { return [] }  // leave after the task in hand is reported
+            return leave()
+        case .fromCoordinator(let m): return coordinatorMessage(m)
+        case .fromPS(let m): return psMessage(m)
+        case .computed(let o): return computed(o)
+        }
+    }
+
+    func leave() -> [Action] {
+        var lease: UInt64? = nil
+        if let p = pending { lease = p.task.leaseID }
+        pending = nil
+        return [.toCoordinator(message(.leave(WireLeave(reason: "stopping", leaseID: lease)))), .exit]
+    }
+
+    func coordinatorMessage(_ m: WireMessage) -> [Action] {
+        switch m.body {
+        case .welcome(let w):
+            guard config == nil else { return [] }
+            let c: RunConfig
+            do { c = try RunConfig.parse(w.configJSON) } catch { return [.log("worker: \(error)"), .exit] }
+            config = c
+            guard let ps = w.psEndpoints.first else { return [.log("worker: welcome without a parameter server"), .exit] }
+            return [.configure(c), .connectPS(endpoint: ps)]
+        case .task(let t):
+            guard config != nil else { return [.log("worker: task before welcome; ignored")] }
+            do {
+                let inputs = try m.frame(named: "inputs").int32s(), targets = try m.frame(named: "targets").int32s()
+                let state = try m.frame(named: "state").floats()
+                pending = (t, inputs, targets, state)
+            } catch { return [.log("worker: malformed task: \(error)")] }
+            return tryCompute()
+        case .heartbeat: return []
+        case .leave: return [.log("worker: the coordinator ended the run"), .exit]
+        default: return [.log("worker: ignored \(m.body.kind) from the coordinator")]
+        }
+    }
+
+    func psMessage(_ m: WireMessage) -> [Action] {
+        switch m.body {
+        case .weights(let w):
+            if let v = weightsVersion, v >= w.version { return tryCompute() }
+            do { weights = try m.frame(named: "params").floats() } catch { return [.log("worker: malformed weights: \(error)")] }
+            weightsVersion = w.version
+            return tryCompute()
+        case .reject(let r): return [.log("worker: the parameter server rejected our gradient: \(r.detail)")]
+        default: return []
+        }
+    }
+
+    func tryCompute() -> [Action] {
+        guard let p = pending, !busy else { return [] }
+        if weightsVersion == p.task.weightVersion {
+            busy = true
+            return [.compute(task: p.task, inputs: p.inputs, targets: p.targets, state: p.state)]
+        }
+        if let v = weightsVersion, v > p.task.weightVersion, config?.mode == .sync {
+            pending = nil  // the step moved on without us: the shard was done elsewhere
+            return [.log("worker: task for version \(p.task.weightVersion) is obsolete (have \(v))"),
+                    .toCoordinator(message(.result(WireResult(leaseID: p.task.leaseID, step: p.task.step, shard: p.task.shard,
+                                                              weightVersion: v, lossSum: 0, tokenCount: 0, computeMs: 0))))]
+        }
+        return [.toPS(message(.weightsRequest(WireWeightsRequest(minVersion: p.task.weightVersion))))]
+    }
+
+    func computed(_ o: ShardOutcome) -> [Action] {
+        busy = false
+        pending = nil
+        let t = o.task
+        var actions: [Action] = []
+        do {
+            let g = try WireFrame(name: "gradient", shape: [o.gradient.count], floats: o.gradient)
+            let s = try WireFrame(name: "state", shape: [Int(t.laneCount), o.state.count / max(1, Int(t.laneCount))], floats: o.state)
+            actions.append(.toPS(message(.gradient(WireGradient(leaseID: t.leaseID, step: t.step, shard: t.shard,
+                                                                 shardCount: t.shardCount, weightVersion: t.weightVersion,
+                                                                 tokenCount: UInt64(o.tokens), lossSum: o.lossSum)),
+                                         frames: [g, s])))
+        } catch { return [.log("worker: cannot encode the gradient: \(error)")] }
+        actions.append(.toCoordinator(message(.result(WireResult(leaseID: t.leaseID, step: t.step, shard: t.shard,
+                                                                 weightVersion: t.weightVersion, lossSum: o.lossSum,
+                                                                 tokenCount: UInt64(o.tokens), computeMs: o.computeMs)))))
+        if stopping { return actions + leave() }
+        // Ask now for the weights the next task will need; the server answers when it has them.
+        actions.append(.toPS(message(.weightsRequest(WireWeightsRequest(minVersion: t.weightVersion + 1)))))
+        return actions
+    }
+}

@@ -1,0 +1,93 @@
+// WorkerRunner: the worker's run loop — a DEALER to the coordinator and one to the parameter
+// server; it performs the machine's actions and computes shards when told to.
+import Foundation
+import RecurTransport
+import RecurWire
+
+/// Runs a worker until the coordinator ends the run, a stop is requested, or no coordinator
+/// answers within the peer timeout.
+public final class WorkerRunner {
+    let machine: WorkerMachine
+    let coordinatorEndpoint: String
+    let runID: UInt64
+    let name: String
+    let threads: Int
+    let peerTimeoutMs: Int
+
+    /// Prepares a worker called `name` that will connect to `coordinator`.
+    public init(coordinator: String, name: String, runID: UInt64, threads: Int, peerTimeoutMs: Int = 60_000) {
+        self.coordinatorEndpoint = coordinator
+        self.name = name
+        self.runID = runID
+        self.threads = threads
+        self.peerTimeoutMs = peerTimeoutMs
+        machine = WorkerMachine(runID: runID, name: name, pid: UInt32(getpid()),
+                                hostname: ProcessInfo.processInfo.hostName, threads: UInt32(threads))
+    }
+
+    /// Connects and works.
+    /// - Throws: `TransportError`, or `RoleError.peerTimeout` when no coordinator welcomes us.
+    public func run() throws {
+        let context = try ZContext()
+        let coordinator = try RoleSupport.socket(context, .dealer, identity: name)
+        try coordinator.connect(coordinatorEndpoint)
+        var ps: ZSocket?
+        var compute: WorkerCompute?
+        var heartbeatMs = 1_000, lastHeartbeat = RoleSupport.nowMs(), lastHeard = RoleSupport.nowMs()
+        var stopSent = false
+        var queue = machine.handle(.start)
+        while true {
+            while !queue.isEmpty {
+                let action = queue.removeFirst()
+                switch action {
+                case .toCoordinator(let m):
+                    try? coordinator.send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline)
+                case .toPS(let m):
+                    guard let ps else { continue }
+                    do { try ps.send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline) } catch {
+                        RoleSupport.log(name, "could not reach the parameter server: \(error)")
+                    }
+                case .connectPS(let endpoint):
+                    let s = try RoleSupport.socket(context, .dealer, identity: name)
+                    try s.connect(endpoint)
+                    ps = s
+                case .configure(let c):
+                    compute = try WorkerCompute(config: c)
+                    heartbeatMs = c.heartbeatIntervalMs
+                    RoleSupport.log(name, "welcomed: \(c.model.cell.rawValue) H=\(c.model.hidden), \(c.lanesPerShard) lanes per shard")
+                case .compute(let task, let inputs, let targets, let state):
+                    guard let compute, let v = machine.weightsVersion else { continue }
+                    let outcome = compute.run(task: task, inputs: inputs, targets: targets, state: state,
+                                              weights: machine.weights, version: v)
+                    queue += machine.handle(.computed(outcome))
+                case .log(let line): RoleSupport.log(name, line)
+                case .exit: return
+                }
+            }
+            if roleStopRequested != 0 && !stopSent {
+                stopSent = true
+                queue += machine.handle(.stop)
+                continue
+            }
+            let sockets = [coordinator] + (ps.map { [$0] } ?? [])
+            let ready = try ZPoller(sockets).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs))
+            for i in ready {
+                guard let frames = try sockets[i].receive(deadline: .zero),
+                      let m = RoleSupport.decode(frames, run: runID, role: name, from: i == 0 ? "coordinator" : "ps")
+                else { continue }
+                lastHeard = RoleSupport.nowMs()
+                queue += machine.handle(i == 0 ? .fromCoordinator(m) : .fromPS(m))
+            }
+            let now = RoleSupport.nowMs()
+            if machine.config == nil && now - lastHeard > peerTimeoutMs {
+                throw RoleError.peerTimeout("\(name): no coordinator answered at \(coordinatorEndpoint) within \(peerTimeoutMs) ms")
+            }
+            if now - lastHeartbeat >= heartbeatMs {
+                lastHeartbeat = now
+                let hb = WireMessage(runID: runID, sender: name, sequence: 0,
+                                     body: .heartbeat(WireHeartbeat(nowMs: UInt64(now), state: "idle")))
+                try? coordinator.send(WireCodec.encode(hb), deadline: .milliseconds(100))
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+// ClusterSimulation: the three role machines wired together in memory (no sockets), with a
+// controllable delivery order and the ability to silence a worker, for end-to-end tests.
+import Foundation
+import RecurData
+import RecurMath
+import RecurModel
+import RecurRoles
+import RecurTrain
+import RecurWire
+
+/// Drives a coordinator, a parameter server and N workers by passing their messages through
+/// a queue; `pick` chooses which queued message is delivered next.
+final class ClusterSimulation {
+    enum Envelope { case toCoordinatorFromWorker(String, WireMessage), toCoordinatorFromPS(WireMessage),
+                    toPS(String, WireMessage), toWorker(String, WireMessage) }
+
+    let coordinator: CoordinatorMachine
+    let ps: ParameterServerMachine
+    var workers: [String: WorkerMachine] = [:]
+    var computes: [String: WorkerCompute] = [:]
+    var queue: [Envelope] = []
+    var silenced = Set<String>()
+    var reports: [CoordinatorMachine.StepReport] = []
+    var finished = false
+    var nowMs = 0
+    var rng = SplitMix64(seed: 7)
+    var shuffle = false
+
+    init(config: RunConfig, tokens: [Int32], layout: StreamLayout) {
+        coordinator = CoordinatorMachine(runID: 1, config: config, psEndpoints: ["inproc://ps"], tokens: tokens, layout: layout)
+        ps = ParameterServerMachine(runID: 1)
+    }
+
+    func addWorker(_ name: String) {
+        let w = WorkerMachine(runID: 1, name: name, pid: 1, hostname: "sim", threads: 1)
+        workers[name] = w
+        perform(worker: name, w.handle(.start))
+    }
+
+    func start() { perform(coordinator: coordinator.handle(.start(nowMs: nowMs))) }
+
+    func perform(coordinator actions: [CoordinatorMachine.Action]) {
+        for a in actions {
+            switch a {
+            case .toWorker(let id, let m): queue.append(.toWorker(id, m))
+            case .toPS(let m): queue.append(.toPS("coordinator", m))
+            case .stepDone(let r): reports.append(r)
+            case .finished: finished = true
+            case .log: break
+            }
+        }
+    }
+
+    func perform(ps actions: [ParameterServerMachine.Action]) {
+        for a in actions {
+            switch a {
+            case .send(let to, let m): queue.append(to == "coordinator" ? .toCoordinatorFromPS(m) : .toWorker(to, m))
+            case .log: break
+            }
+        }
+    }
+
+    func perform(worker id: String, _ actions: [WorkerMachine.Action]) {
+        guard let w = workers[id] else { return }
+        for a in actions {
+            switch a {
+            case .toCoordinator(let m): queue.append(.toCoordinatorFromWorker(id, m))
+            case .toPS(let m): queue.append(.toPS(id, m))
+            case .configure(let c): computes[id] = try! WorkerCompute(config: c)
+            case .compute(let t, let i, let y, let s):
+                let o = computes[id]!.run(task: t, inputs: i, targets: y, state: s, weights: w.weights, version: w.weightsVersion!)
+                perform(worker: id, w.handle(.computed(o)))
+            case .connectPS, .log, .exit: break
+            }
+        }
+    }
+
+    func pipeName(_ e: Envelope) -> String {
+        switch e {
+        case .toCoordinatorFromWorker(let id, _): return "\(id)>coordinator"
+        case .toCoordinatorFromPS: return "ps>coordinator"
+        case .toPS(let from, _): return "\(from)>ps"
+        case .toWorker(let id, let m): return "\(m.sender)>\(id)"
+        }
+    }
+
+    /// Delivers queued messages until the run finishes or `limit` deliveries were made.
+    func run(limit: Int = 100_000, tickEvery: Int = 0) {
+        var n = 0
+        while !finished && n < limit {
+            n += 1
+            if tickEvery > 0 && n % tickEvery == 0 {
+                nowMs += 1000
+                perform(coordinator: coordinator.handle(.tick(nowMs: nowMs)))
+            }
+            if queue.isEmpty {  // idle: let time pass until something happens (bounded)
+                for _ in 0..<100 where queue.isEmpty {
+                    nowMs += 1000
+                    perform(coordinator: coordinator.handle(.tick(nowMs: nowMs)))
+                }
+                if queue.isEmpty { return }
+                continue
+            }
+            // Random across pipes, first-in first-out within one (as ZeroMQ delivers).
+            let pick = shuffle ? Int(rng.next() % UInt64(queue.count)) : 0
+            let pipe = pipeName(queue[pick])
+            let i = queue.firstIndex { pipeName($0) == pipe } ?? pick
+            let e = queue.remove(at: i)
+            switch e {
+            case .toCoordinatorFromWorker(let id, let m):
+                if silenced.contains(id) { continue }
+                perform(coordinator: coordinator.handle(.fromWorker(id: id, m, nowMs: nowMs)))
+            case .toCoordinatorFromPS(let m): perform(coordinator: coordinator.handle(.fromPS(m, nowMs: nowMs)))
+            case .toPS(let from, let m):
+                if silenced.contains(from) { continue }
+                perform(ps: ps.handle(.message(from: from, m)))
+            case .toWorker(let id, let m):
+                if silenced.contains(id) { continue }
+                if m.sender == "ps" { perform(worker: id, workers[id]!.handle(.fromPS(m))) }
+                else { perform(worker: id, workers[id]!.handle(.fromCoordinator(m))) }
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+// ClusterSimulationTests: the role machines, wired in memory, reproduce the single-process
+// trainer bit for bit — in order, shuffled, with 1 or 3 workers, and with a worker lost mid-step.
+import XCTest
+import RecurData
+import RecurMath
+import RecurModel
+import RecurRoles
+import RecurTrain
+
+/// Fails with the first differing index instead of printing whole parameter vectors.
+func assertBitIdentical(_ a: [Float], _ b: [Float], file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, "parameter counts differ", file: file, line: line)
+    if let i = zip(a, b).enumerated().first(where: { $0.element.0.bitPattern != $0.element.1.bitPattern })?.offset {
+        XCTFail("parameters differ first at index \(i): \(a[i]) vs \(b[i])", file: file, line: line)
+    }
+}
+
+final class ClusterSimulationTests: XCTestCase {
+    func options(dropout: Float = 0) -> TrainOptions {
+        var o = TrainOptions()
+        o.syntheticSentences = 300
+        o.hidden = 12
+        o.layers = 2
+        o.batch = 8
+        o.bptt = 6
+        o.lanesPerShard = 2
+        o.steps = 5
+        o.dropout = dropout
+        o.threads = 1
+        o.verbose = false
+        o.valFraction = 0
+        o.runDirectory = NSTemporaryDirectory() + "recur-sim-\(UUID().uuidString)"
+        return o
+    }
+
+    /// Parameters after `steps` single-process steps.
+    func singleProcess(_ o: TrainOptions) throws -> [Float] {
+        let t = try Trainer(options: o)
+        for _ in 0..<o.steps! { _ = t.trainStep() }
+        try? FileManager.default.removeItem(atPath: o.runDirectory)
+        return t.params.array
+    }
+
+    func simulate(_ o: TrainOptions, workers: Int, shuffle: Bool, silence: String? = nil,
+                  leaseTimeoutMs: Int = 5_000) throws -> (params: [Float], sim: ClusterSimulation) {
+        let data = try Dataset.load(o)
+        let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
+        let config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: o.steps!,
+                               leaseTimeoutMs: leaseTimeoutMs)
+        let sim = ClusterSimulation(config: config, tokens: data.train, layout: layout)
+        sim.shuffle = shuffle
+        sim.start()
+        for i in 0..<workers { sim.addWorker("worker-\(i)") }
+        if let s = silence {
+            sim.run(limit: 12)  // let the doomed worker take a lease, then cut it off
+            sim.silenced.insert(s)
+        }
+        sim.run(tickEvery: silence == nil ? 0 : 50)
+        return (sim.ps.params?.array ?? [], sim)
+    }
+
+    func testOneWorkerMatchesSingleProcessBitForBit() throws {
+        let o = options()
+        let reference = try singleProcess(o)
+        let r = try simulate(o, workers: 1, shuffle: false)
+        XCTAssertTrue(r.sim.finished)
+        XCTAssertEqual(r.sim.reports.count, 5)
+        assertBitIdentical(r.params, reference)
+    }
+
+    func testThreeWorkersShuffledDeliveryMatchesBitForBit() throws {
+        let o = options(dropout: 0.2)
+        let reference = try singleProcess(o)
+        let r = try simulate(o, workers: 3, shuffle: true)
+        XCTAssertTrue(r.sim.finished)
+        assertBitIdentical(r.params, reference)
+    }
+
+    func testLossesMatchSingleProcessMetrics() throws {
+        let o = options()
+        let t = try Trainer(options: o)
+        var losses: [Double] = []
+        for _ in 0..<5 { losses.append(t.trainStep().loss) }
+        try? FileManager.default.removeItem(atPath: o.runDirectory)
+        let r = try simulate(o, workers: 2, shuffle: true)
+        XCTAssertEqual(r.sim.reports.map(\.loss), losses)
+    }
+
+    func testLostWorkerLeaseIsDealtAgainAndBitsStillMatch() throws {
+        let o = options()
+        let reference = try singleProcess(o)
+        let r = try simulate(o, workers: 3, shuffle: false, silence: "worker-0", leaseTimeoutMs: 2_000)
+        XCTAssertTrue(r.sim.finished)
+        XCTAssertGreaterThanOrEqual(r.sim.coordinator.counters.expired, 1)
+        XCTAssertFalse(r.sim.coordinator.workerIDs.contains("worker-0"))
+        assertBitIdentical(r.params, reference)
+    }
+}
