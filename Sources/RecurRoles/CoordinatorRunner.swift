@@ -86,7 +86,7 @@ public final class CoordinatorRunner {
                 case .log(let line): RoleSupport.log("coordinator", line)
                 }
             }
-            if roleStopRequested != 0 {
+            if RoleSupport.stopRequested {
                 for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave("stopped")), deadline: .milliseconds(200)) }
                 throw RoleError.failed("coordinator: stopped by signal at step \(machine.step)")
             }

@@ -32,7 +32,7 @@ public final class ParameterServerRunner {
         fflush(stdout)
         RoleSupport.log("ps", "listening on \(endpoint)")
         var lastCoordinatorMs = RoleSupport.nowMs()
-        while roleStopRequested == 0 {
+        while !RoleSupport.stopRequested {
             guard let frames = try router.receive(deadline: .milliseconds(RoleSupport.pollIntervalMs)), frames.count >= 2 else {
                 if machine.config != nil, RoleSupport.nowMs() - lastCoordinatorMs > peerTimeoutMs {
                     throw RoleError.peerTimeout("ps: no word from the coordinator for \(peerTimeoutMs) ms; giving up")

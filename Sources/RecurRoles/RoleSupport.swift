@@ -7,8 +7,19 @@ import RecurWire
 /// Set by SIGTERM or SIGINT; run loops poll it between waits.
 nonisolated(unsafe) public var roleStopRequested: Int32 = 0
 
+/// The parent process to outlive no longer than a poll interval (0: none).
+nonisolated(unsafe) var rolesParentPID: pid_t = 0
+
 /// Helpers of the role run loops.
 public enum RoleSupport {
+    /// Whether the run loop should stop: a stop signal arrived, or the watched parent exited.
+    public static var stopRequested: Bool {
+        roleStopRequested != 0 || (rolesParentPID != 0 && getppid() != rolesParentPID)
+    }
+
+    /// Makes `stopRequested` true once the current parent process exits (the launcher died).
+    public static func watchParent() { rolesParentPID = getppid() }
+
     /// Upper bound of every socket wait in a run loop, so stop requests and ticks are noticed.
     public static let pollIntervalMs = 100
     /// Send deadline: a peer whose queue stays full this long is treated as gone.

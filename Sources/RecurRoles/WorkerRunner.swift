@@ -64,7 +64,7 @@ public final class WorkerRunner {
                 case .exit: return
                 }
             }
-            if roleStopRequested != 0 && !stopSent {
+            if RoleSupport.stopRequested && !stopSent {
                 stopSent = true
                 queue += machine.handle(.stop)
                 continue

@@ -1,123 +1,68 @@
-// TrainCommand: `recur train`, flags parsed into TrainOptions.
+// TrainCommand: `recur train`, in one process or as a local cluster of role processes.
 import ArgumentParser
 import Foundation
 import RecurData
 import RecurModel
+import RecurRoles
 import RecurTrain
 
-extension CellKind: ExpressibleByArgument {}
-extension Activation: ExpressibleByArgument {}
-extension OptimizerKind: ExpressibleByArgument {}
-extension TokenizerKind: ExpressibleByArgument {}
 
 /// `recur train`: trains a language model and writes metrics and checkpoints.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a language model.",
+        abstract: "Train a language model, in one process or on a local cluster.",
         discussion: """
         Without --corpus it trains on the built-in synthetic language (made from --seed).
         Writes RUN_DIR/metrics.jsonl and RUN_DIR/checkpoints/step-NNNNNNNN/ with
         RUN_DIR/checkpoints/latest pointing at the newest.
 
+        By default it starts a local cluster: a coordinator, a parameter server and --workers
+        workers, each its own process, over TCP on 127.0.0.1. With --single-process it trains in
+        this process. Both give bit-identical weights for the same flags.
+
         Examples:
-          recur train --single-process --run-dir runs/demo
+          recur train --run-dir runs/demo
+          recur train --workers 3 --threads 1 --corpus input.txt --hidden 256 --steps 2000 --run-dir runs/c3
           recur train --single-process --corpus input.txt --cell gru --hidden 256 --steps 2000 --run-dir runs/gru
           recur train --single-process --tokenizer word --vocab-size 5000 --epochs 2 --run-dir runs/words
         """)
 
+    @OptionGroup var flags: TrainFlags
     @Flag(help: "Train in this process (no coordinator, parameter server or workers).")
     var singleProcess = false
-    @Option(help: "UTF-8 text file to train on (default: the built-in synthetic corpus).")
-    var corpus: String?
-    @Option(help: "Sentences of the built-in corpus.")
-    var syntheticSentences: Int = SyntheticCorpus.defaultSentences
-    @Option(help: "Tokenizer: char or word.")
-    var tokenizer: TokenizerKind = .char
-    @Option(help: "Vocabulary cap, specials included (word mode mostly).")
-    var vocabSize: Int?
-    @Option(help: "Cell: lstm, gru, gru-min or rnn.")
-    var cell: CellKind = .lstm
-    @Option(help: "Vanilla RNN activation: tanh or relu.")
-    var activation: Activation = .tanh
-    @Flag(help: "LSTM peephole connections (c<t-1> into the gates).")
-    var peephole = false
-    @Option(help: "Hidden size H.")
-    var hidden: Int = 128
-    @Option(help: "Stacked layers L.")
-    var layers: Int = 2
-    @Option(help: "Embedding size E (default: H).")
-    var embed: Int?
-    @Option(help: "Dropout between layers, in [0, 1).")
-    var dropout: Float = 0
-    @Option(help: "Parallel streams B per step.")
-    var batch: Int = 32
-    @Option(help: "Truncated BPTT length T.")
-    var bptt: Int = 64
-    @Option(help: "Lanes per shard (must divide B; default B).")
-    var lanesPerShard: Int?
-    @Option(help: "Optimizer steps (exclusive with --epochs).")
-    var steps: Int?
-    @Option(help: "Passes over the training text (default 1 when --steps is absent).")
-    var epochs: Double?
-    @Option(help: "Optimizer: adam, sgd, momentum or rmsprop.")
-    var optimizer: OptimizerKind = .adam
-    @Option(help: "Learning rate (default 2e-3 for adam/rmsprop, 0.1 sgd, 0.05 momentum).")
-    var lr: Double?
-    @Option(help: "Learning-rate decay factor, applied every --lr-decay-every steps.")
-    var lrDecay: Double = 1
-    @Option(help: "Steps between learning-rate decays.")
-    var lrDecayEvery: Int = 1000
-    @Option(help: "Clip gradients at this global norm (0 disables).")
-    var clip: Double = 5
-    @Option(help: "Seed of initialisation, dropout, the built-in corpus and the final sample.")
-    var seed: UInt64 = 1
-    @Option(help: "BLAS threads.")
+    @Option(help: "Local workers (each a process) when not --single-process.")
+    var workers: Int = 2
+    @Option(help: "BLAS threads per process.")
     var threads: Int = 2
-    @Option(help: "Fraction of the corpus (its end) held out for validation.")
-    var valFraction: Double = 0.05
-    @Option(help: "Steps between validation passes (0: at the end only).")
-    var evalEvery: Int = 0
-    @Option(help: "Steps between metric lines.")
-    var logEvery: Int = 10
-    @Option(help: "Steps between checkpoints (0: at the end only).")
-    var checkpointEvery: Int = 0
-    @Option(help: "Checkpoints to keep (0 keeps all).")
-    var keep: Int = 0
-    @Option(help: "Run folder for metrics.jsonl and checkpoints/.")
-    var runDir: String
-    @Flag(help: "Print only the summary.")
-    var quiet = false
+    @Option(help: "Seconds before an unanswered shard is dealt to another worker.")
+    var leaseTimeout: Double = 30
 
     func validate() throws {
-        if steps != nil && epochs != nil { throw ValidationError("--steps and --epochs are exclusive; give one") }
-        if logEvery < 1 { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
-        if evalEvery < 0 || checkpointEvery < 0 || keep < 0 {
-            throw ValidationError("--eval-every, --checkpoint-every and --keep must be non-negative")
-        }
+        if workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
+        if !(leaseTimeout > 0) { throw ValidationError("--lease-timeout must be positive, got \(leaseTimeout)") }
     }
 
     func run() throws {
-        guard singleProcess else {
-            throw ValidationError("distributed training (coordinator, parameter server, workers) is not built yet; pass --single-process")
+        let o = flags.options(threads: threads)
+        let checkpoint: String
+        if singleProcess {
+            let trainer = try Trainer(options: o)
+            let summary = try trainer.run()
+            let val = summary.valLoss.map { String(format: ", val loss %.4f", $0) } ?? ""
+            note(String(format: "done: %d steps, loss %.4f%@, %.0f tokens/s; checkpoint %@", summary.steps,
+                        summary.lastLoss, val, summary.tokensPerSecond, summary.checkpoint))
+            checkpoint = summary.checkpoint
+        } else {
+            try o.validate()
+            checkpoint = try LocalCluster(arguments: Array(CommandLine.arguments.dropFirst(2)), options: o,
+                                          workers: workers, threads: threads,
+                                          leaseTimeoutMs: Int(leaseTimeout * 1000)).run()
+            note("done: checkpoint \(checkpoint)")
         }
-        var o = TrainOptions()
-        o.corpus = corpus; o.syntheticSentences = syntheticSentences; o.tokenizer = tokenizer
-        o.maxVocabulary = vocabSize; o.cell = cell; o.activation = activation; o.peephole = peephole
-        o.hidden = hidden; o.layers = layers; o.embed = embed; o.dropout = dropout; o.batch = batch
-        o.bptt = bptt; o.lanesPerShard = lanesPerShard; o.steps = steps; o.epochs = epochs ?? 1
-        o.optimizer = optimizer; o.learningRate = lr; o.lrDecay = lrDecay; o.lrDecayEvery = lrDecayEvery
-        o.clip = clip; o.seed = seed; o.threads = threads; o.valFraction = valFraction; o.evalEvery = evalEvery
-        o.logEvery = logEvery; o.checkpointEvery = checkpointEvery; o.keep = keep; o.runDirectory = runDir
-        o.verbose = !quiet
-        let trainer = try Trainer(options: o)
-        let summary = try trainer.run()
-        let val = summary.valLoss.map { String(format: ", val loss %.4f", $0) } ?? ""
-        note(String(format: "done: %d steps, loss %.4f%@, %.0f tokens/s; checkpoint %@", summary.steps,
-                    summary.lastLoss, val, summary.tokensPerSecond, summary.checkpoint))
-        if !quiet {
-            let sample = Sampler(try ModelFile.load(checkpoint: summary.checkpoint))
-                .generate(prime: "", length: 200, temperature: 0.8, seed: seed)
+        if !flags.quiet {
+            let sample = Sampler(try ModelFile.load(checkpoint: checkpoint))
+                .generate(prime: "", length: 200, temperature: 0.8, seed: flags.seed)
             print("sample:\n\(sample)")
         }
     }

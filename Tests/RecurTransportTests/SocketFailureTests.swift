@@ -32,9 +32,10 @@ final class SocketFailureTests: TransportTestCase {
     }
 
     func testBindingAPortInUseThrowsWithHint() throws {
-        let (_, endpoint) = try bound(.router)
+        let (first, endpoint) = try bound(.router)
         let second = try ZSocket(context: context, type: .router)
-        let error = assertTransportError(code: EADDRINUSE) { try second.bind(endpoint) }
+        // Keep `first` alive: once closed, libzmq releases the port in the background.
+        let error = withExtendedLifetime(first) { assertTransportError(code: EADDRINUSE) { try second.bind(endpoint) } }
         XCTAssertEqual(error?.call, "zmq_bind")
         XCTAssertEqual(error?.endpoint, endpoint)
         XCTAssertTrue(error?.description.contains("port already in use") ?? false, error?.description ?? "")

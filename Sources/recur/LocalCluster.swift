@@ -1,0 +1,153 @@
+// LocalCluster: `recur train` without --single-process — starts the parameter server, the
+// coordinator and N workers as separate processes on 127.0.0.1, watches them, and leaves no
+// orphan behind on success, failure, Ctrl-C or SIGTERM.
+import Foundation
+import RecurRoles
+import RecurTrain
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A coordinator, a parameter server and N workers as child processes.
+struct LocalCluster {
+    /// The `recur train` arguments, forwarded to the coordinator (launcher-only flags removed).
+    let arguments: [String]
+    let options: TrainOptions
+    let workers: Int
+    let threads: Int
+    let leaseTimeoutMs: Int
+
+    /// Flags that only the launcher understands, with whether they take a value.
+    static let launcherFlags: [String: Bool] = ["--workers": true, "--threads": true, "--lease-timeout": true,
+                                                "--single-process": false]
+
+    init(arguments: [String], options: TrainOptions, workers: Int, threads: Int, leaseTimeoutMs: Int) {
+        var kept: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            let name = a.split(separator: "=", maxSplits: 1).first.map(String.init) ?? a
+            if let takesValue = LocalCluster.launcherFlags[name] {
+                i += (takesValue && !a.contains("=")) ? 2 : 1
+                continue
+            }
+            kept.append(a)
+            i += 1
+        }
+        self.arguments = kept
+        self.options = options
+        self.workers = workers
+        self.threads = threads
+        self.leaseTimeoutMs = leaseTimeoutMs
+    }
+
+    /// This executable's path.
+    static var executable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// Runs the cluster to the end of training and returns the final checkpoint.
+    func run() throws -> String {
+        RoleSupport.installStopHandlers()
+        let runID = UInt64.random(in: 1...UInt64(Int64.max))
+        var children: [Child] = []
+        defer { Child.stopAll(children) }
+        let role = ["--run-id", String(runID), "--die-with-parent"]
+        let ps = try Child.start(Self.executable, ["ps", "--bind", "tcp://127.0.0.1:*"] + role, name: "ps")
+        children.append(ps)
+        let psEndpoint = try ps.readEndpoint(timeoutMs: 30_000)
+        let coordinator = try Child.start(Self.executable, ["coordinator"] + arguments + [
+            "--bind", "tcp://127.0.0.1:*", "--ps", psEndpoint, "--lease-timeout", String(Double(leaseTimeoutMs) / 1000),
+            "--threads", String(threads)] + role, name: "coordinator")
+        children.append(coordinator)
+        let endpoint = try coordinator.readEndpoint(timeoutMs: 120_000)
+        for i in 0..<workers {
+            children.append(try Child.start(Self.executable, ["worker", "--connect", endpoint, "--name", "worker-\(i)",
+                                                              "--threads", String(threads)] + role, name: "worker-\(i)"))
+        }
+        while coordinator.isRunning {
+            if roleStopRequested != 0 { throw RoleError.failed("stopped by signal; every process was stopped") }
+            if !ps.isRunning { throw RoleError.failed("the parameter server exited (status \(ps.status)); stopping the run") }
+            usleep(100_000)
+        }
+        guard coordinator.status == 0 else { throw RoleError.failed("the coordinator failed (status \(coordinator.status))") }
+        Child.waitAll(children, timeoutMs: 10_000)
+        guard let path = CheckpointStoreLatest.path(runDirectory: options.runDirectory) else {
+            throw RoleError.failed("the coordinator finished without a checkpoint in \(options.runDirectory)")
+        }
+        return path
+    }
+}
+
+/// The newest checkpoint of a run folder.
+enum CheckpointStoreLatest {
+    static func path(runDirectory: String) -> String? {
+        let latest = (runDirectory as NSString).appendingPathComponent("checkpoints/latest")
+        return FileManager.default.fileExists(atPath: latest) ? latest : nil
+    }
+}
+
+/// A child process with its standard output piped (to read its endpoint) and its standard error
+/// inherited.
+final class Child {
+    let process: Process
+    let name: String
+    let out: Pipe
+
+    init(process: Process, name: String, out: Pipe) {
+        self.process = process
+        self.name = name
+        self.out = out
+    }
+
+    /// Starts `executable` with `arguments`.
+    static func start(_ executable: String, _ arguments: [String], name: String) throws -> Child {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardInput = FileHandle.nullDevice
+        do { try p.run() } catch { throw RoleError.failed("cannot start \(name): \(error)") }
+        return Child(process: p, name: name, out: out)
+    }
+
+    var isRunning: Bool { process.isRunning }
+    var status: Int32 { process.isRunning ? -1 : process.terminationStatus }
+
+    /// Reads the `endpoint <address>` line the child prints once bound.
+    func readEndpoint(timeoutMs: Int) throws -> String {
+        let fd = out.fileHandleForReading.fileDescriptor
+        var line = [UInt8]()
+        let deadline = RoleSupport.nowMs() + timeoutMs
+        while RoleSupport.nowMs() < deadline {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let r = poll(&pfd, 1, 100)
+            if r > 0 {
+                var byte: UInt8 = 0
+                let n = read(fd, &byte, 1)
+                if n <= 0 { break }
+                if byte == UInt8(ascii: "\n") {
+                    let text = String(decoding: line, as: UTF8.self)
+                    if text.hasPrefix("endpoint ") { return String(text.dropFirst("endpoint ".count)) }
+                    line.removeAll()
+                } else { line.append(byte) }
+            } else if !process.isRunning { break }
+        }
+        throw RoleError.failed("\(name) did not report its endpoint (status \(status)); see its messages above")
+    }
+
+    /// Waits up to `timeoutMs` for every child to exit.
+    static func waitAll(_ children: [Child], timeoutMs: Int) {
+        let deadline = RoleSupport.nowMs() + timeoutMs
+        while children.contains(where: { $0.isRunning }) && RoleSupport.nowMs() < deadline { usleep(50_000) }
+    }
+
+    /// Sends SIGTERM to every live child, waits briefly, then SIGKILLs what is left.
+    static func stopAll(_ children: [Child]) {
+        for c in children where c.isRunning { kill(c.process.processIdentifier, SIGTERM) }
+        waitAll(children, timeoutMs: 3_000)
+        for c in children where c.isRunning { kill(c.process.processIdentifier, SIGKILL) }
+        waitAll(children, timeoutMs: 2_000)
+    }
+}

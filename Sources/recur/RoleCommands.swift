@@ -1,0 +1,110 @@
+// RoleCommands: `recur ps`, `recur coordinator` and `recur worker`, each one role of a
+// distributed run, for runs whose processes are started by hand or by a scheduler.
+import ArgumentParser
+import Foundation
+import RecurRoles
+import RecurTrain
+
+/// Options every role command takes.
+struct RoleFlags: ParsableArguments {
+    @Option(help: "Run id shared by every process of the run (0 accepts any).")
+    var runId: UInt64 = 0
+    @Flag(help: "Exit when the parent process exits (set by the local launcher).")
+    var dieWithParent = false
+
+    /// Applies process-wide settings: stop signals, and stopping when the parent exits.
+    func apply() {
+        RoleSupport.installStopHandlers()
+        if dieWithParent { RoleSupport.watchParent() }
+    }
+}
+
+/// `recur ps`: the parameter server.
+struct PSCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ps", abstract: "Run the parameter server of a distributed run.",
+        discussion: """
+        Binds one ROUTER socket that the coordinator and the workers connect to, prints
+        `endpoint <address>` on standard output, and serves until the coordinator ends the run.
+
+        Example:
+          recur ps --bind tcp://0.0.0.0:5555 --run-id 42
+        """)
+
+    @Option(help: "Endpoint to bind (port * picks a free one).")
+    var bind: String = "tcp://127.0.0.1:5555"
+    @Option(help: "Seconds without the coordinator after which the server gives up.")
+    var peerTimeout: Double = 120
+    @OptionGroup var role: RoleFlags
+
+    func run() throws {
+        role.apply()
+        try ParameterServerRunner(bind: bind, runID: role.runId, peerTimeoutMs: Int(peerTimeout * 1000)).run()
+    }
+}
+
+/// `recur coordinator`: the coordinator.
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator", abstract: "Run the coordinator of a distributed run.",
+        discussion: """
+        Loads the corpus, configures the parameter server, deals shards to the workers that
+        connect to --bind, and writes RUN_DIR/metrics.jsonl and the final checkpoint.
+        Takes every model and data flag of `recur train`.
+
+        Example:
+          recur coordinator --bind tcp://0.0.0.0:5556 --ps tcp://ps-host:5555 --run-id 42 --steps 1000 --run-dir runs/c
+        """)
+
+    @OptionGroup var flags: TrainFlags
+    @Option(help: "Endpoint to bind for workers (port * picks a free one).")
+    var bind: String = "tcp://127.0.0.1:5556"
+    @Option(help: "The parameter server's endpoint.")
+    var ps: String = "tcp://127.0.0.1:5555"
+    @Option(help: "Seconds before an unanswered shard is dealt to another worker.")
+    var leaseTimeout: Double = 30
+    @Option(help: "BLAS threads (validation only).")
+    var threads: Int = 1
+    @OptionGroup var role: RoleFlags
+
+    func run() throws {
+        role.apply()
+        let o = flags.options(threads: threads)
+        setThreads(threads)
+        let path = try CoordinatorRunner(options: o, bind: bind, psEndpoint: ps, runID: role.runId,
+                                         leaseTimeoutMs: Int(leaseTimeout * 1000)).run()
+        note("coordinator: checkpoint \(path)")
+    }
+}
+
+/// `recur worker`: a worker.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Run a worker of a distributed run.",
+        discussion: """
+        Connects to the coordinator, receives the run configuration and the parameter server's
+        address, and computes shards until the run ends. Workers may join or leave at any time;
+        SIGTERM hands back the shard in hand.
+
+        Example:
+          recur worker --connect tcp://coordinator-host:5556 --run-id 42 --threads 1
+        """)
+
+    @Option(help: "The coordinator's endpoint.")
+    var connect: String = "tcp://127.0.0.1:5556"
+    @Option(help: "Worker name, unique in the run (default: worker-<host>-<pid>).")
+    var name: String?
+    @Option(help: "BLAS threads.")
+    var threads: Int = 1
+    @Option(help: "Seconds to wait for the coordinator's welcome before giving up.")
+    var peerTimeout: Double = 60
+    @OptionGroup var role: RoleFlags
+
+    func run() throws {
+        role.apply()
+        setThreads(threads)
+        let id = name ?? "worker-\(ProcessInfo.processInfo.hostName)-\(getpid())"
+        try WorkerRunner(coordinator: connect, name: id, runID: role.runId, threads: threads,
+                         peerTimeoutMs: Int(peerTimeout * 1000)).run()
+    }
+}
