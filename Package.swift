@@ -65,6 +65,7 @@ let package = Package(
         .testTarget(name: "RecurTransportTests", dependencies: ["RecurTransport"]),
         .testTarget(name: "RecurRolesTests", dependencies: ["RecurRoles", "RecurWire", "RecurTrain", "RecurModel",
                                                            "RecurMath", "RecurData"]),
+        .testTarget(name: "RecurClusterTests", dependencies: ["RecurTransport", "RecurWire", "RecurIO"]),
         .testTarget(name: "RecurCLITests", dependencies: ["RecurTrain", "RecurIO", "RecurData"]),
     ],
     swiftLanguageModes: [.v5]

@@ -52,6 +52,7 @@ public final class CoordinatorRunner {
         defer { metrics.close() }
         let tokensPerStep = Double(config.batch * config.bptt)
         var windowStart = Date(), windowSteps = 0, lastTick = RoleSupport.nowMs(), lastPSMs = RoleSupport.nowMs()
+        var lastFields: [(String, JSONValue)] = []  // the last step's line waits for the validation loss
         var queue = machine.handle(.start(nowMs: RoleSupport.nowMs()))
         RoleSupport.log("coordinator", "listening on \(endpoint); \(config.totalSteps) steps of \(config.shardCount) shards")
         while true {
@@ -69,10 +70,12 @@ public final class CoordinatorRunner {
                     if r.step % options.logEvery == 0 || isLast {
                         let dt = Date().timeIntervalSince(windowStart)
                         let tps = dt > 0 ? Double(windowSteps) * tokensPerStep / dt : 0
-                        try metrics.append([("step", .int(r.step)), ("loss", .double(r.loss)),
-                                            ("tokens_per_second", .double((tps * 10).rounded() / 10)),
-                                            ("lr", .double(config.optimizer.rate(atStep: r.step - 1))),
-                                            ("grad_norm", .double(r.gradNorm)), ("workers", .int(r.workers))])
+                        let fields: [(String, JSONValue)] = [
+                            ("step", .int(r.step)), ("loss", .double(r.loss)),
+                            ("tokens_per_second", .double((tps * 10).rounded() / 10)),
+                            ("lr", .double(config.optimizer.rate(atStep: r.step - 1))),
+                            ("grad_norm", .double(r.gradNorm)), ("workers", .int(r.workers))]
+                        if isLast { lastFields = fields } else { try metrics.append(fields) }
                         if options.verbose {
                             RoleSupport.log("coordinator", String(format: "step %d/%d loss %.4f %.0f tok/s, %d workers",
                                                                   r.step, config.totalSteps, r.loss, tps, r.workers))
@@ -81,7 +84,7 @@ public final class CoordinatorRunner {
                         windowSteps = 0
                     }
                 case .finished:
-                    let path = try finish(ps: ps, router: router, metrics: metrics)
+                    let path = try finish(ps: ps, router: router, metrics: metrics, lastFields: lastFields)
                     return path
                 case .log(let line): RoleSupport.log("coordinator", line)
                 }
@@ -118,7 +121,7 @@ public final class CoordinatorRunner {
     }
 
     /// Fetches the final weights, evaluates, checkpoints and dismisses every peer.
-    func finish(ps: ZSocket, router: ZSocket, metrics: MetricsWriter) throws -> String {
+    func finish(ps: ZSocket, router: ZSocket, metrics: MetricsWriter, lastFields: [(String, JSONValue)]) throws -> String {
         let request = WireMessage(runID: runID, sender: "coordinator", sequence: 0,
                                   body: .weightsRequest(WireWeightsRequest(minVersion: UInt64(config.totalSteps))))
         try ps.send(WireCodec.encode(request), deadline: RoleSupport.sendDeadline)
@@ -136,13 +139,15 @@ public final class CoordinatorRunner {
         }
         for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave("run finished")), deadline: .milliseconds(500)) }
         try? ps.send(WireCodec.encode(leave("run finished")), deadline: .seconds(1))
+        var fields = lastFields
         if data.val.count > 1 {
             let l = Evaluator.evaluate(model: model, params: params, tokens: data.val, lanes: 16, chunk: 256)
             if l.count > 0 {
-                try metrics.append([("step", .int(config.totalSteps)), ("val_loss", .double(l.sum / Double(l.count)))])
+                fields.append(("val_loss", .double(l.sum / Double(l.count))))
                 RoleSupport.log("coordinator", String(format: "validation loss %.4f", l.sum / Double(l.count)))
             }
         }
+        try metrics.append(fields)
         let state = try SafeTensors.encode([TensorRecord(name: "hidden", shape: [config.batch, config.model.layers,
                                                                                  config.model.stateSlots, config.model.hidden],
                                                          values: machine.laneState.array)], metadata: [:])
