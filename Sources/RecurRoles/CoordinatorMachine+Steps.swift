@@ -11,9 +11,10 @@ extension CoordinatorMachine {
             if version == nil {  // configured: begin the run at the server's version
                 version = a.version
                 step = Int(a.version)
-                beginStep()
+                if config.mode == .sync { beginStep() }
                 return [.log("coordinator: parameter server ready at version \(a.version)")] + deal(now: now)
             }
+            if config.mode == .async { return asyncApplied(a, now: now) }
             guard Int(a.step) == step, a.version == UInt64(step + 1), shards.allSatisfy({ $0 == .done }) else {
                 return [.log("coordinator: unexpected step_applied (step \(a.step), version \(a.version)) at step \(step)")]
             }
@@ -45,7 +46,8 @@ extension CoordinatorMachine {
 
     func acceptResult(_ r: WireResult, _ m: WireMessage, now: Int) -> [Action] {
         let s = Int(r.shard)
-        guard Int(r.step) == step, s < shards.count, shards[s] != .done else {
+        let current = config.mode == .async ? (s < chunks.count ? chunks[s] : -1) : step
+        guard Int(r.step) == current, s < shards.count, shards[s] != .done else {
             counters.duplicates += 1
             return [.log("coordinator: duplicate or late result for step \(r.step) shard \(r.shard); dropped")]
         }
@@ -57,7 +59,21 @@ extension CoordinatorMachine {
         } catch {
             return [.log("coordinator: bad state for step \(r.step) shard \(r.shard): \(error)")]
         }
-        if case .leased(_, let w, _) = shards[s] { workers[w]?.lease = nil }
+        // Free the worker only if it still holds this shard's lease: it may already have reported
+        // and taken another shard, whose lease must not be forgotten.
+        if case .leased(let lease, let w, _) = shards[s], workers[w]?.lease == lease { workers[w]?.lease = nil }
+        if config.mode == .async {
+            chunks[s] += 1
+            if chunks[s] % layout.chunksPerEpoch == 0 {  // the shard's lanes start a new epoch from zero
+                (laneState.pointer + s * n * per).update(repeating: 0, count: n * per)
+            }
+            // The shard stays in flight until its update is announced (the next step_applied on this
+            // pipe), so every update the coordinator has not yet seen counts against the staleness bound.
+            awaitingApply.append(s)
+            window.loss += r.lossSum
+            window.tokens += Int(r.tokenCount)
+            return []
+        }
         shards[s] = .done
         losses[s] = (r.lossSum, Int(r.tokenCount))
         return deal(now: now)
@@ -118,8 +134,11 @@ extension CoordinatorMachine {
         guard let version, !finished else { return [] }
         var actions: [Action] = []
         var idle = joinOrder.filter { workers[$0]?.lease == nil }
+        // Async: at most staleness + 1 shards in flight, so no update lags more than `staleness`.
+        var room = config.mode == .async ? config.staleness + 1 - shards.filter { if case .leased = $0 { return true }; return false }.count : Int.max
         for s in shards.indices where shards[s] == .open {
-            guard !idle.isEmpty else { break }
+            guard !idle.isEmpty, room > 0 else { break }
+            room -= 1
             let w = idle.removeFirst()
             let lease = nextLease
             nextLease += 1
@@ -133,7 +152,7 @@ extension CoordinatorMachine {
     func taskMessage(shard s: Int, lease: UInt64, version: UInt64) -> WireMessage {
         let n = config.lanesPerShard, t = config.bptt, per = config.model.stateFloatsPerLane
         var inputs = [Int32](repeating: 0, count: t * n), targets = inputs
-        let chunk = step % layout.chunksPerEpoch
+        let chunk = (config.mode == .async ? chunks[s] : step) % layout.chunksPerEpoch
         tokens.withUnsafeBufferPointer { tok in
             inputs.withUnsafeMutableBufferPointer { i in
                 targets.withUnsafeMutableBufferPointer { o in
@@ -145,8 +164,38 @@ extension CoordinatorMachine {
         let frames = [try! WireFrame(name: "inputs", shape: [t, n], int32s: inputs),
                       try! WireFrame(name: "targets", shape: [t, n], int32s: targets),
                       try! WireFrame(name: "state", shape: [n, per], floats: state)]
-        return message(.task(WireTask(step: UInt64(step), shard: UInt32(s), shardCount: UInt32(config.shardCount),
+        return message(.task(WireTask(step: UInt64(config.mode == .async ? chunks[s] : step), shard: UInt32(s), shardCount: UInt32(config.shardCount),
                                       firstLane: UInt32(s * n), laneCount: UInt32(n), steps: UInt32(t),
                                       weightVersion: version, leaseID: lease)), frames: frames)
+    }
+}
+
+extension CoordinatorMachine {
+    /// Async: one shard's update was applied; every `shardCount` updates make a reported step.
+    func asyncApplied(_ a: WireStepApplied, now: Int) -> [Action] {
+        version = max(version ?? 0, a.version)
+        updates += 1
+        if !awaitingApply.isEmpty {
+            let s = awaitingApply.removeFirst()
+            shards[s] = chunks[s] >= config.totalSteps ? .done : .open
+        }
+        window.staleness += Int(a.staleness)
+        window.maxStaleness = max(window.maxStaleness, Int(a.staleness))
+        window.norm += a.gradNorm
+        var actions: [Action] = []
+        if updates % config.shardCount == 0 {
+            step = updates / config.shardCount
+            let k = Double(config.shardCount)
+            actions.append(.stepDone(StepReport(step: step, loss: window.loss / Double(max(window.tokens, 1)),
+                                                tokens: window.tokens, gradNorm: window.norm / k,
+                                                staleness: Double(window.staleness) / k, maxStaleness: window.maxStaleness,
+                                                workers: workers.count)))
+            window = (0, 0, 0, 0, 0)
+        }
+        if updates >= config.totalSteps * config.shardCount {
+            finished = true
+            return actions + [.finished]
+        }
+        return actions + deal(now: now)
     }
 }

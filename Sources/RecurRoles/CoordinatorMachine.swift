@@ -31,8 +31,12 @@ public final class CoordinatorMachine {
         public var loss: Double
         /// Scored tokens of the step.
         public var tokens: Int
-        /// Gradient norm before clipping.
+        /// Gradient norm before clipping (async: mean over the step's updates).
         public var gradNorm: Double
+        /// Async: mean and largest staleness (versions) of the step's updates; 0 in sync mode.
+        public var staleness: Double = 0
+        /// Async: largest staleness of the step's updates.
+        public var maxStaleness: Int = 0
         /// Workers registered when the step ended.
         public var workers: Int
     }
@@ -91,6 +95,13 @@ public final class CoordinatorMachine {
     var nextLease: UInt64 = 1
     var sequence: UInt64 = 0
     var finished = false
+    /// Async: chunks done per shard (each shard's own step counter).
+    var chunks: [Int]
+    /// Async: shards whose result arrived and whose update announcement has not, in order.
+    var awaitingApply: [Int] = []
+    /// Async: updates applied, and the loss and staleness of the current reporting window.
+    var updates = 0
+    var window = (loss: 0.0, tokens: 0, staleness: 0, maxStaleness: 0, norm: 0.0)
 
     /// Creates a coordinator over the training tokens.
     public init(runID: UInt64, config: RunConfig, psEndpoints: [String], tokens: [Int32], layout: StreamLayout) {
@@ -102,6 +113,7 @@ public final class CoordinatorMachine {
         laneState = FloatBuffer(count: config.batch * config.model.stateFloatsPerLane)
         shards = Array(repeating: .open, count: config.shardCount)
         losses = Array(repeating: nil, count: config.shardCount)
+        chunks = Array(repeating: 0, count: config.shardCount)
     }
 
     /// Registered workers, in join order.

@@ -21,7 +21,8 @@ public final class CoordinatorRunner {
 
     /// Loads the data and prepares the run.
     /// - Throws: `TrainError` for unusable options or data.
-    public init(options o: TrainOptions, bind: String, psEndpoint: String, runID: UInt64, leaseTimeoutMs: Int) throws {
+    public init(options o: TrainOptions, bind: String, psEndpoint: String, runID: UInt64, leaseTimeoutMs: Int,
+                mode: UpdateMode = .sync, staleness: Int = 0) throws {
         try o.validate()
         options = o
         bindEndpoint = bind
@@ -33,7 +34,8 @@ public final class CoordinatorRunner {
             throw TrainError.data("\(data.source): \(error)")
         }
         let steps = o.steps ?? max(1, Int((o.epochs * Double(layout.chunksPerEpoch)).rounded()))
-        config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: steps, leaseTimeoutMs: leaseTimeoutMs)
+        config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: steps, mode: mode,
+                           staleness: staleness, leaseTimeoutMs: leaseTimeoutMs)
         machine = CoordinatorMachine(runID: runID, config: config, psEndpoints: [psEndpoint], tokens: data.train, layout: layout)
     }
 
@@ -75,6 +77,8 @@ public final class CoordinatorRunner {
                             ("tokens_per_second", .double((tps * 10).rounded() / 10)),
                             ("lr", .double(config.optimizer.rate(atStep: r.step - 1))),
                             ("grad_norm", .double(r.gradNorm)), ("workers", .int(r.workers))]
+                            + (config.mode == .async ? [("staleness_mean", .double(r.staleness)),
+                                                        ("staleness_max", .int(r.maxStaleness))] : [])
                         if isLast { lastFields = fields } else { try metrics.append(fields) }
                         if options.verbose {
                             RoleSupport.log("coordinator", String(format: "step %d/%d loss %.4f %.0f tok/s, %d workers",

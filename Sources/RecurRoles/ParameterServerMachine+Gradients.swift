@@ -26,14 +26,7 @@ extension ParameterServerMachine {
             return [.log("ps: gradient from \(peer) before configuration; dropped")]
         }
         let shard = Int(g.shard)
-        guard g.step == version, g.weightVersion == version, shard < c.shardCount else {
-            counters.stale += 1
-            return [.log("ps: stale gradient from \(peer) (step \(g.step), version \(g.weightVersion), shard \(g.shard); server at version \(version)); dropped")]
-        }
-        guard !accepted.contains(shard) else {
-            counters.duplicates += 1
-            return [.log("ps: duplicate gradient for step \(g.step) shard \(shard) from \(peer); dropped")]
-        }
+        if let refusal = admission(g, shard: shard, config: c) { return refusal }
         let state: WireFrame, values: [Float]
         do {
             let frame = try m.frame(named: "gradient")
@@ -54,11 +47,19 @@ extension ParameterServerMachine {
             return [.send(to: peer, reject(.notFinite, "gradient or loss of step \(g.step) shard \(shard) is not finite")),
                     .log("ps: non-finite gradient for step \(g.step) shard \(shard) from \(peer); rejected")]
         }
-        accepted.insert(shard)
-        waiting[shard] = (values, Int(g.tokenCount))
         var actions: [Action] = [.send(to: coordinator, message(.result(WireResult(
             leaseID: g.leaseID, step: g.step, shard: g.shard, weightVersion: g.weightVersion, lossSum: g.lossSum,
             tokenCount: g.tokenCount, computeMs: 0)), frames: [state]))]
+        if c.mode == .async {  // apply this shard's gradient on its own, now
+            asyncNext[shard] += 1
+            let staleness = version - g.weightVersion
+            values.withUnsafeBufferPointer { sum.pointer.update(from: $0.baseAddress!, count: sum.count) }
+            let norm = UpdateRule.apply(params: params, grads: sum, tokens: Int(g.tokenCount), clip: c.clip, optimizer: optimizer)
+            version += 1
+            return actions + afterUpdate(step: g.step, norm: norm, staleness: UInt32(staleness), coordinator: coordinator)
+        }
+        accepted.insert(shard)
+        waiting[shard] = (values, Int(g.tokenCount))
         while let next = waiting.removeValue(forKey: nextShard) {  // add shards in shard order
             next.gradient.withUnsafeBufferPointer { UpdateRule.accumulate($0.baseAddress!, into: sum) }
             tokens += next.tokens
@@ -72,14 +73,53 @@ extension ParameterServerMachine {
             nextShard = 0
             tokens = 0
             accepted.removeAll()
-            if let w = weightsMessage() {  // "broadcast": every worker waiting for this version gets it now
-                for r in pendingRequests where r.minVersion <= version { actions.append(.send(to: r.peer, w)) }
-                pendingRequests.removeAll { $0.minVersion <= version }
-            }
-            actions.append(.send(to: coordinator, message(.stepApplied(WireStepApplied(
-                version: version, step: step, gradNorm: norm, staleness: 0)))))
+            actions += afterUpdate(step: step, norm: norm, staleness: 0, coordinator: coordinator)
         }
         return actions
+    }
+
+    /// After an update: the weights to every worker waiting for this version, and the news to the
+    /// coordinator.
+    func afterUpdate(step: UInt64, norm: Double, staleness: UInt32, coordinator: String) -> [Action] {
+        var actions: [Action] = []
+        if let w = weightsMessage() {  // "broadcast": every worker waiting for this version gets it now
+            for r in pendingRequests where r.minVersion <= version { actions.append(.send(to: r.peer, w)) }
+            pendingRequests.removeAll { $0.minVersion <= version }
+        }
+        actions.append(.send(to: coordinator, message(.stepApplied(WireStepApplied(
+            version: version, step: step, gradNorm: norm, staleness: staleness)))))
+        return actions
+    }
+
+    /// Why a gradient may not be applied (nil when it may): exactly once per (step, shard), on the
+    /// right weights (sync) or on weights at most `staleness` versions old (async).
+    func admission(_ g: WireGradient, shard: Int, config c: RunConfig) -> [Action]? {
+        let peer = "worker"
+        guard shard < c.shardCount else {
+            counters.badShape += 1
+            return [.log("ps: gradient for shard \(shard) of a \(c.shardCount)-shard step; dropped")]
+        }
+        if c.mode == .async {
+            if g.step < asyncNext[shard] {
+                counters.duplicates += 1
+                return [.log("ps: duplicate gradient for shard \(shard) chunk \(g.step); dropped")]
+            }
+            let lag = version >= g.weightVersion ? version - g.weightVersion : 0
+            guard g.step == asyncNext[shard], g.weightVersion <= version, lag <= UInt64(c.staleness) else {
+                counters.stale += 1
+                return [.log("ps: stale gradient for shard \(shard) chunk \(g.step) (weights \(g.weightVersion), server \(version), limit \(c.staleness)); dropped")]
+            }
+            return nil
+        }
+        guard g.step == version, g.weightVersion == version else {
+            counters.stale += 1
+            return [.log("ps: stale gradient from a \(peer) (step \(g.step), version \(g.weightVersion); server at version \(version)); dropped")]
+        }
+        guard !accepted.contains(shard) else {
+            counters.duplicates += 1
+            return [.log("ps: duplicate gradient for step \(g.step) shard \(shard); dropped")]
+        }
+        return nil
     }
 
     func reject(_ code: WireRejectCode, _ detail: String) -> WireMessage {

@@ -58,6 +58,8 @@ public final class ParameterServerMachine {
     var nextShard = 0
     var waiting: [Int: (gradient: [Float], tokens: Int)] = [:]
     var accepted = Set<Int>()
+    /// Async: the next chunk expected from each shard.
+    var asyncNext: [UInt64] = []
     var tokens = 0
     var pendingRequests: [(peer: String, minVersion: UInt64)] = []
     var sequence: UInt64 = 0
@@ -101,6 +103,7 @@ public final class ParameterServerMachine {
             params = p
             optimizer = Optimizer(config: c.optimizer, count: layout.count)
             sum = FloatBuffer(count: layout.count)
+            asyncNext = Array(repeating: 0, count: c.shardCount)
         }
         return [.send(to: peer, message(.stepApplied(WireStepApplied(version: version, step: version, gradNorm: 0,
                                                                           staleness: 0))))]

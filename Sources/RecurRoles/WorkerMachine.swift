@@ -155,9 +155,12 @@ public final class WorkerMachine {
 
     func tryCompute() -> [Action] {
         guard let p = pending, !busy else { return [] }
-        if weightsVersion == p.task.weightVersion {
+        let async = config?.mode == .async
+        if let v = weightsVersion, v == p.task.weightVersion || (async && v > p.task.weightVersion) {
             busy = true
-            return [.compute(task: p.task, inputs: p.inputs, targets: p.targets, state: p.state)]
+            var task = p.task
+            task.weightVersion = v  // async: newer weights than dealt are only less stale
+            return [.compute(task: task, inputs: p.inputs, targets: p.targets, state: p.state)]
         }
         if let v = weightsVersion, v > p.task.weightVersion, config?.mode == .sync {
             pending = nil  // the step moved on without us: the shard was done elsewhere

@@ -22,9 +22,11 @@ final class CArena {
 
     /// A NUL-terminated copy of `text` (text after an embedded NUL is invisible to C).
     func string(_ text: String) -> UnsafeMutablePointer<CChar> {
-        let bytes = text.utf8CString
+        let bytes = text.utf8CString   // never empty: it ends with NUL
         let pointer = array(CChar.self, count: bytes.count)
-        for (index, byte) in bytes.enumerated() { pointer[index] = byte }
+        bytes.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { pointer.initialize(from: base, count: source.count) }
+        }
         return pointer
     }
 

@@ -5,6 +5,8 @@ import Foundation
 import RecurRoles
 import RecurTrain
 
+extension UpdateMode: ExpressibleByArgument {}
+
 /// Options every role command takes.
 struct RoleFlags: ParsableArguments {
     @Option(help: "Run id shared by every process of the run (0 accepts any).")
@@ -65,6 +67,10 @@ struct CoordinatorCommand: ParsableCommand {
     var leaseTimeout: Double = 30
     @Option(help: "BLAS threads (validation only).")
     var threads: Int = 1
+    @Option(help: "sync: sum every shard of a step, bit-identical to one process; async: apply each shard as it arrives.")
+    var mode: UpdateMode = .sync
+    @Option(help: "Async: the most versions a gradient's weights may lag behind.")
+    var staleness: Int = 1
     @OptionGroup var role: RoleFlags
 
     func run() throws {
@@ -72,7 +78,7 @@ struct CoordinatorCommand: ParsableCommand {
         let o = flags.options(threads: threads)
         setThreads(threads)
         let path = try CoordinatorRunner(options: o, bind: bind, psEndpoint: ps, runID: role.runId,
-                                         leaseTimeoutMs: Int(leaseTimeout * 1000)).run()
+                                         leaseTimeoutMs: Int(leaseTimeout * 1000), mode: mode, staleness: staleness).run()
         note("coordinator: checkpoint \(path)")
     }
 }

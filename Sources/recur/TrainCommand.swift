@@ -37,9 +37,15 @@ struct TrainCommand: ParsableCommand {
     var threads: Int = 2
     @Option(help: "Seconds before an unanswered shard is dealt to another worker.")
     var leaseTimeout: Double = 30
+    @Option(help: "sync: sum every shard of a step, bit-identical to one process; async: apply each shard as it arrives.")
+    var mode: UpdateMode = .sync
+    @Option(help: "Async: the most versions a gradient's weights may lag behind.")
+    var staleness: Int = 1
 
     func validate() throws {
         if workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
+        if staleness < 0 { throw ValidationError("--staleness must be non-negative, got \(staleness)") }
+        if singleProcess && mode == .async { throw ValidationError("--mode async needs workers; drop --single-process") }
         if !(leaseTimeout > 0) { throw ValidationError("--lease-timeout must be positive, got \(leaseTimeout)") }
     }
 

@@ -115,9 +115,12 @@ enum CLIRunner {
         }
 
         if exited.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
+            // SIGTERM first: a distributed `train` stops its role processes on it. The child leads
+            // its own process group (Process spawns it so), and the group gets the signals.
+            let group = -process.processIdentifier
+            kill(group, SIGTERM)
             if exited.wait(timeout: .now() + 5) == .timedOut {
-                kill(process.processIdentifier, SIGKILL)
+                kill(group, SIGKILL)
                 _ = exited.wait(timeout: .now() + 5)
             }
             _ = readers.wait(timeout: .now() + 5)

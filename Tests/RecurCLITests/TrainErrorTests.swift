@@ -33,11 +33,20 @@ final class TrainErrorTests: CLITestCase {
         assertOneLineError(try recur(["train", "--single-process", "--steps", "1"]), mentions: ["--run-dir"])
     }
 
-    func testTrainWithoutSingleProcess() throws {
-        let r = try recur(["train", "--run-dir", path("run")] + Self.tinyTrainFlags)
-        assertOneLineError(r, mentions: ["--single-process"])
+    /// Without --single-process, `train` now launches a local cluster (coordinator, parameter
+    /// server, workers); its errors keep the same contract as single-process ones.
+    func testDistributedZeroWorkers() throws {
+        let r = try recur(["train", "--run-dir", path("run"), "--workers", "0"] + Self.tinyTrainFlags, timeout: 60)
+        assertOneLineError(r, mentions: ["--workers"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("run/checkpoints")),
                        "a refused run must not write checkpoints")
+    }
+
+    func testDistributedMissingCorpus() throws {
+        let missing = path("no-such-corpus.txt")
+        let r = try recur(["train", "--run-dir", path("run"), "--workers", "1", "--corpus", missing]
+                          + Self.tinyTrainFlags, timeout: 60)
+        assertOneLineError(r, mentions: [missing])
     }
 
     func testMissingCorpusFile() throws {

@@ -73,6 +73,7 @@ final class ClusterSimulationTests: XCTestCase {
         let reference = try singleProcess(o)
         let r = try simulate(o, workers: 3, shuffle: true)
         XCTAssertTrue(r.sim.finished)
+        XCTAssertEqual(r.sim.coordinator.counters.expired, 0, "no lease may be lost when nothing fails")
         assertBitIdentical(r.params, reference)
     }
 
@@ -94,5 +95,41 @@ final class ClusterSimulationTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(r.sim.coordinator.counters.expired, 1)
         XCTAssertFalse(r.sim.coordinator.workerIDs.contains("worker-0"))
         assertBitIdentical(r.params, reference)
+    }
+}
+
+/// Asynchronous updates: bounded staleness, every chunk applied exactly once, and learning.
+final class AsyncSimulationTests: XCTestCase {
+    func testAsyncRunAppliesEveryShardOnceWithBoundedStalenessAndLearns() throws {
+        var o = TrainOptions()
+        o.syntheticSentences = 600
+        o.hidden = 24
+        o.layers = 1
+        o.batch = 8
+        o.bptt = 16
+        o.lanesPerShard = 2
+        o.steps = 40
+        o.learningRate = 0.01
+        o.threads = 1
+        o.verbose = false
+        o.valFraction = 0
+        let data = try Dataset.load(o)
+        let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
+        let config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: 40, mode: .async,
+                               staleness: 2)
+        let sim = ClusterSimulation(config: config, tokens: data.train, layout: layout)
+        sim.shuffle = true
+        sim.start()
+        for i in 0..<4 { sim.addWorker("worker-\(i)") }
+        sim.run()
+        XCTAssertTrue(sim.finished)
+        XCTAssertEqual(sim.ps.version, UInt64(40 * config.shardCount), "every shard chunk applied exactly once")
+        XCTAssertEqual(sim.reports.count, 40)
+        XCTAssertEqual(sim.coordinator.counters.expired, 0, "no lease may be lost when nothing fails")
+        XCTAssertLessThanOrEqual(sim.reports.map(\.maxStaleness).max() ?? 99, 2)
+        XCTAssertGreaterThan(sim.reports.map(\.maxStaleness).max() ?? 0, 0, "4 workers must overlap")
+        let first = sim.reports.prefix(5).map(\.loss).reduce(0, +) / 5
+        let last = sim.reports.suffix(5).map(\.loss).reduce(0, +) / 5
+        XCTAssertLessThan(last, first - 0.3, "async training should lower the loss (\(first) → \(last))")
     }
 }

@@ -1,0 +1,56 @@
+// MembershipTests: workers that join mid-run, or start before the coordinator exists, are welcomed
+// and the run still matches one process bit for bit.
+import Foundation
+import XCTest
+
+final class MembershipTests: ClusterTestCase {
+    private let runID: UInt64 = 7
+
+    func testWorkerJoiningMidRunIsWelcomedAndBitsMatch() throws {
+        let flags = Self.slowFlags
+        let reference = try ReferenceRuns.singleProcess(flags, in: self)
+        let (ps, psEndpoint) = try startPS(runID: runID)
+        let dir = path("run")
+        let coordinator = try startCoordinator(flags, ps: psEndpoint, runID: runID, runDir: dir, leaseTimeout: 30)
+        let endpoint = try coordinator.endpoint()
+        let first = try startWorker("worker-0", coordinator: endpoint, runID: runID)
+        try waitUntil("3 logged steps", showing: [coordinator, ps, first]) { RunRecord.loggedSteps(dir) >= 3 }
+
+        let late = try startWorker("worker-1", coordinator: endpoint, runID: runID)
+        try waitUntil("worker-1 to be welcomed", showing: [coordinator, late]) {
+            !coordinator.stderrLines(containing: "worker worker-1 joined (2 alive)").isEmpty || !coordinator.isRunning
+        }
+        XCTAssertFalse(coordinator.stderrLines(containing: "worker worker-1 joined (2 alive)").isEmpty,
+                       "the coordinator must log worker-1 joining with 2 alive\n\(coordinator.summary)")
+        XCTAssertTrue(coordinator.isRunning, "the run ended before worker-1 could join; slow it down")
+
+        assertFinishes(coordinator)
+        assertFinishes(ps, seconds: 15)
+        assertFinishes(first, seconds: 15)
+        assertFinishes(late, seconds: 15)
+        let workersPerStep = try RunRecord.metricsObjects(dir).compactMap { ($0["workers"] as? NSNumber)?.intValue }
+        XCTAssertEqual(workersPerStep.first, 1, "the run starts with one worker")
+        XCTAssertTrue(workersPerStep.contains(2), "later steps must count 2 workers: \(workersPerStep)")
+        assertSameRun(try RunRecord.read(dir), reference, "1 worker, then a second joining mid-run")
+    }
+
+    func testWorkerStartedBeforeTheCoordinatorAndPSStillRuns() throws {
+        let flags = Self.tinyFlags
+        let reference = try ReferenceRuns.singleProcess(flags, in: self)
+        let port = try HeldPort.free()
+        let fixed = "tcp://127.0.0.1:\(port)"
+        let early = try startWorker("worker-early", coordinator: fixed, runID: runID)
+        usleep(1_500_000)  // it retries in the background; nothing listens yet
+        XCTAssertTrue(early.isRunning, "a worker must wait for its coordinator, not give up at once\n\(early.summary)")
+
+        let (ps, psEndpoint) = try startPS(runID: runID)
+        let dir = path("run")
+        let coordinator = try startCoordinator(flags, ps: psEndpoint, runID: runID, runDir: dir, leaseTimeout: 30, bind: fixed)
+        XCTAssertEqual(try coordinator.endpoint(), fixed)
+        assertFinishes(coordinator)
+        assertFinishes(ps, seconds: 15)
+        assertFinishes(early, seconds: 15)
+        XCTAssertFalse(coordinator.stderrLines(containing: "worker worker-early joined").isEmpty, coordinator.summary)
+        assertSameRun(try RunRecord.read(dir), reference, "a worker started before the coordinator")
+    }
+}

@@ -1,0 +1,72 @@
+// WorkerLossTests: roles started by hand; a worker killed (SIGKILL) or stopped (SIGTERM) mid-run
+// costs time, never correctness — every step counts exactly once and the bits match one process.
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class WorkerLossTests: ClusterTestCase {
+    private let runID: UInt64 = 7
+    private let steps = 40
+
+    /// Checks that metrics.jsonl logs steps 1…steps, each once, ending at exactly `steps`.
+    private func assertEveryStepOnce(_ record: RunRecord, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(record.losses.map(\.step), Array(1...steps), "each step must be logged exactly once", file: file, line: line)
+        XCTAssertEqual(record.losses.last?.step, steps, "the final step must be exactly --steps", file: file, line: line)
+    }
+
+    func testKilledWorkerLeaseExpiresAndTheRunStaysExact() throws {
+        let reference = try ReferenceRuns.singleProcess(Self.slowFlags, in: self)
+        let (ps, psEndpoint) = try startPS(runID: runID)
+        let dir = path("run")
+        let coordinator = try startCoordinator(Self.slowFlags, ps: psEndpoint, runID: runID, runDir: dir, leaseTimeout: 2)
+        let endpoint = try coordinator.endpoint()
+        let workers = try (0..<3).map { try startWorker("worker-\($0)", coordinator: endpoint, runID: runID) }
+        try waitUntil("3 logged steps", showing: [coordinator, ps] + workers) { RunRecord.loggedSteps(dir) >= 3 }
+
+        workers[1].send(SIGKILL)
+        XCTAssertTrue(workers[1].waitForExit(seconds: 10), "SIGKILL did not end worker-1")
+        XCTAssertLessThan(RunRecord.loggedSteps(dir), steps - 5, "the run was nearly over when the worker died; slow it down")
+
+        assertFinishes(coordinator)
+        assertFinishes(ps, seconds: 15)
+        for w in [workers[0], workers[2]] { assertFinishes(w, seconds: 15) }
+        XCTAssertFalse(coordinator.stderrLines(containing: "worker-1", "expired").isEmpty,
+                       "the coordinator must log the dead worker's expired lease\n\(coordinator.summary)")
+        let closing = ps.stderrLines(containing: "[ps] run over at version \(steps)")
+        XCTAssertEqual(closing.count, 1, "the PS must close with one line at version \(steps)\n\(ps.summary)")
+        for counter in ["duplicates:", "stale:"] {
+            XCTAssertTrue(closing.first?.contains(counter) ?? false, "the closing line must report \(counter) \(closing)")
+        }
+        let record = try RunRecord.read(dir)
+        assertEveryStepOnce(record)
+        assertSameRun(record, reference, "3 workers, one SIGKILLed at step 3+")
+    }
+
+    func testWorkerStoppedBySIGTERMLeavesAndTheRunCompletes() throws {
+        let reference = try ReferenceRuns.singleProcess(Self.slowFlags, in: self)
+        let (ps, psEndpoint) = try startPS(runID: runID)
+        let dir = path("run")
+        // A long lease timeout: the shard in hand must come back by the Leave, not by expiry.
+        let coordinator = try startCoordinator(Self.slowFlags, ps: psEndpoint, runID: runID, runDir: dir, leaseTimeout: 60)
+        let endpoint = try coordinator.endpoint()
+        let workers = try (0..<2).map { try startWorker("worker-\($0)", coordinator: endpoint, runID: runID) }
+        try waitUntil("3 logged steps", showing: [coordinator, ps] + workers) { RunRecord.loggedSteps(dir) >= 3 }
+
+        workers[1].send(SIGTERM)
+        assertFinishes(workers[1], seconds: 10)
+        XCTAssertLessThan(RunRecord.loggedSteps(dir), steps - 5, "the run was nearly over when the worker left; slow it down")
+
+        assertFinishes(coordinator)
+        assertFinishes(ps, seconds: 15)
+        assertFinishes(workers[0], seconds: 15)
+        XCTAssertFalse(coordinator.stderrLines(containing: "worker worker-1 left").isEmpty,
+                       "the coordinator must log that worker-1 left\n\(coordinator.summary)")
+        XCTAssertTrue(coordinator.stderrLines(containing: "expired").isEmpty,
+                      "a polite leave must not need a lease to expire\n\(coordinator.summary)")
+        let record = try RunRecord.read(dir)
+        assertEveryStepOnce(record)
+        assertSameRun(record, reference, "2 workers, one stopped by SIGTERM")
+    }
+}
