@@ -18,9 +18,12 @@ class ClusterTestCase: XCTestCase {
                             "--synthetic-sentences", "300", "--steps", "12", "--val-fraction", "0.05",
                             "--log-every", "1", "--seed", "3"]
     /// A model big enough that a distributed run lasts several seconds, so things can happen mid-run.
-    static let slowFlags = ["--hidden", "96", "--layers", "1", "--batch", "8", "--bptt", "16", "--lanes-per-shard", "2",
-                            "--synthetic-sentences", "300", "--steps", "40", "--val-fraction", "0.05",
+    /// (About 2 s in one process, 4 s with three local workers, on 2 cores.)
+    static let slowFlags = ["--hidden", "256", "--layers", "1", "--batch", "8", "--bptt", "32", "--lanes-per-shard", "2",
+                            "--synthetic-sentences", "300", "--steps", String(slowSteps), "--val-fraction", "0.05",
                             "--log-every", "1", "--seed", "5"]
+    /// Steps of a `slowFlags` run.
+    static let slowSteps = 80
 
     /// The test's temporary folder.
     private(set) var work: URL!

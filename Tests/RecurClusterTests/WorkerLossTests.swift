@@ -8,7 +8,7 @@ import Glibc
 
 final class WorkerLossTests: ClusterTestCase {
     private let runID: UInt64 = 7
-    private let steps = 40
+    private let steps = slowSteps
 
     /// Checks that metrics.jsonl logs steps 1…steps, each once, ending at exactly `steps`.
     private func assertEveryStepOnce(_ record: RunRecord, file: StaticString = #filePath, line: UInt = #line) {
