@@ -1767,7 +1767,7 @@ const ProtobufCEnumDescriptor recur__reject__code__descriptor =
   recur__reject__code__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCFieldDescriptor recur__reject__field_descriptors[3] =
+static const ProtobufCFieldDescriptor recur__reject__field_descriptors[4] =
 {
   {
     "code",
@@ -1805,16 +1805,29 @@ static const ProtobufCFieldDescriptor recur__reject__field_descriptors[3] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "lease_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__Reject, lease_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recur__reject__field_indices_by_name[] = {
   0,   /* field[0] = code */
   1,   /* field[1] = detail */
+  3,   /* field[3] = lease_id */
   2,   /* field[2] = refused_sequence */
 };
 static const ProtobufCIntRange recur__reject__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor recur__reject__descriptor =
 {
@@ -1824,7 +1837,7 @@ const ProtobufCMessageDescriptor recur__reject__descriptor =
   "Recur__Reject",
   "recur",
   sizeof(Recur__Reject),
-  3,
+  4,
   recur__reject__field_descriptors,
   recur__reject__field_indices_by_name,
   1,  recur__reject__number_ranges,

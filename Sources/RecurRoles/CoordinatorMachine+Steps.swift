@@ -33,6 +33,12 @@ extension CoordinatorMachine {
             return actions
         case .result(let r):
             return acceptResult(r, m, now: now)
+        case .reject(let r) where r.leaseID != 0:
+            guard let s = shards.firstIndex(where: { if case .leased(r.leaseID, _, _) = $0 { return true }; return false }),
+                  !awaitingApply.contains(s) else { return [] }
+            shards[s] = .open
+            return [.log("coordinator: the parameter server refused lease \(r.leaseID): \(r.detail); dealing it again")]
+                + deal(now: now)
         default:
             return [.log("coordinator: ignored \(m.body.kind) from the parameter server")]
         }

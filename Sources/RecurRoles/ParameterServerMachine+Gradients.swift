@@ -107,7 +107,12 @@ extension ParameterServerMachine {
             let lag = version >= g.weightVersion ? version - g.weightVersion : 0
             guard g.step == asyncNext[shard], g.weightVersion <= version, lag <= UInt64(c.staleness) else {
                 counters.stale += 1
-                return [.log("ps: stale gradient for shard \(shard) chunk \(g.step) (weights \(g.weightVersion), server \(version), limit \(c.staleness)); dropped")]
+                let why = "stale gradient for shard \(shard) chunk \(g.step) (weights \(g.weightVersion), server \(version), limit \(c.staleness))"
+                var refusal: [Action] = [.log("ps: \(why); refused")]
+                if let coordinator {  // so the shard is dealt again now, not after its lease expires
+                    refusal.append(.send(to: coordinator, message(.reject(WireReject(code: .stale, detail: why, leaseID: g.leaseID)))))
+                }
+                return refusal
             }
             return nil
         }

@@ -83,7 +83,8 @@ enum EnvelopeDecoder {
                 let c = p.pointee
                 return .reject(WireReject(code: WireRejectCode(rawValue: UInt32(truncatingIfNeeded: c.code.rawValue))
                                               ?? .unspecified,
-                                          detail: string(c.detail), refusedSequence: c.refused_sequence))
+                                          detail: string(c.detail), refusedSequence: c.refused_sequence,
+                                          leaseID: c.lease_id))
             }
         default:
             return nil

@@ -139,6 +139,7 @@ enum EnvelopeEncoder {
                 c.pointee.code = Recur__Reject__Code(rawValue: reject.code.rawValue)
                 c.pointee.detail = arena.string(reject.detail)
                 c.pointee.refused_sequence = reject.refusedSequence
+                c.pointee.lease_id = reject.leaseID
             }
         }
     }

@@ -116,11 +116,14 @@ public struct WireReject: Equatable, Sendable {
     public var detail: String
     /// Sequence number of the refused message (0 when it could not be read).
     public var refusedSequence: UInt64
+    /// The lease whose message was refused (0 for none).
+    public var leaseID: UInt64
 
     /// Creates a Reject.
-    public init(code: WireRejectCode, detail: String, refusedSequence: UInt64 = 0) {
+    public init(code: WireRejectCode, detail: String, refusedSequence: UInt64 = 0, leaseID: UInt64 = 0) {
         self.code = code
         self.detail = detail
         self.refusedSequence = refusedSequence
+        self.leaseID = leaseID
     }
 }

@@ -541,10 +541,15 @@ struct  Recur__Reject
    * Envelope.sequence of the refused message (0 when it could not be read).
    */
   uint64_t refused_sequence;
+  /*
+   * The lease the refused message belonged to (0 for none): a parameter server tells the
+   * coordinator which lease's gradient it refused, so the shard is dealt again at once.
+   */
+  uint64_t lease_id;
 };
 #define RECUR__REJECT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recur__reject__descriptor) \
-    , RECUR__REJECT__CODE__UNSPECIFIED, (char *)protobuf_c_empty_string, 0 }
+    , RECUR__REJECT__CODE__UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 /* Recur__FrameSpec methods */
