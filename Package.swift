@@ -39,7 +39,7 @@ let package = Package(
         // (RecurMath is tested from RecurModelTests/MathTests.swift.)
         .target(name: "RecurModel", dependencies: ["RecurMath"], swiftSettings: fast),
         // Tokenizers, corpora (files and the built-in synthetic language), stream layout.
-        .target(name: "RecurData", dependencies: [], swiftSettings: fast),
+        .target(name: "RecurData", dependencies: ["RecurMath"], swiftSettings: fast),
         // safetensors, JSON config, atomic checkpoint folders.
         .target(name: "RecurIO", dependencies: [], swiftSettings: fast),
         // Swift values to and from protobuf messages and raw float32 frames.

@@ -1,4 +1,5 @@
 // SentenceGenerator: draws sentences of the synthetic toy language (grammar on SyntheticCorpus).
+import RecurMath
 
 /// Writes sentences of the ``SyntheticCorpus`` grammar into a string, one per line.
 ///

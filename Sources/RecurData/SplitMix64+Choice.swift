@@ -1,27 +1,8 @@
-// SplitMix64: a tiny, portable, seedable random generator for deterministic corpus generation.
+// SplitMix64+Choice: integer draws and weighted choices over RecurMath's SplitMix64, for
+// deterministic corpus generation.
+import RecurMath
 
-/// The SplitMix64 generator: 64 bits of state, a Weyl-sequence increment and a bit mixer.
-///
-/// Only integer arithmetic is used, so a seed yields the same sequence on every platform and
-/// Swift version (unlike the standard library's `random(in:using:)` helpers, whose algorithms
-/// are not guaranteed to stay the same).
-struct SplitMix64: Sendable {
-    private var state: UInt64
-
-    /// Starts the sequence at `seed`.
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    /// The next 64 random bits.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// A number in `0..<bound` (multiply-high range reduction; the bias is below 2⁻⁵⁰ here).
     mutating func below(_ bound: Int) -> Int {
         precondition(bound > 0, "bound must be positive")
