@@ -55,6 +55,8 @@ public final class CoordinatorRunner {
         let tokensPerStep = Double(config.batch * config.bptt)
         var windowStart = Date(), windowSteps = 0, lastTick = RoleSupport.nowMs(), lastPSMs = RoleSupport.nowMs()
         var lastFields: [(String, JSONValue)] = []  // the last step's line waits for the validation loss
+        var fromPS: [WireMessage] = []  // parameter-server messages that arrived while fetching weights
+        let progress = Progress()
         var queue = machine.handle(.start(nowMs: RoleSupport.nowMs()))
         RoleSupport.log("coordinator", "listening on \(endpoint); \(config.totalSteps) steps of \(config.shardCount) shards")
         while true {
@@ -79,16 +81,20 @@ public final class CoordinatorRunner {
                             ("grad_norm", .double(r.gradNorm)), ("workers", .int(r.workers))]
                             + (config.mode == .async ? [("staleness_mean", .double(r.staleness)),
                                                         ("staleness_max", .int(r.maxStaleness))] : [])
-                        if isLast { lastFields = fields } else { try metrics.append(fields) }
+                        var val: Double?
+                        if options.evalEvery > 0 && r.step % options.evalEvery == 0 && !isLast {
+                            val = validationLoss(try fetchWeights(ps, version: UInt64(r.step), aside: &fromPS))
+                        }
+                        if isLast { lastFields = fields } else { try metrics.append(fields + (val.map { [("val_loss", .double($0))] } ?? [])) }
                         if options.verbose {
-                            RoleSupport.log("coordinator", String(format: "step %d/%d loss %.4f %.0f tok/s, %d workers",
-                                                                  r.step, config.totalSteps, r.loss, tps, r.workers))
+                            progress.show(step: r.step, total: config.totalSteps, loss: r.loss, val: val, tokensPerSecond: tps,
+                                          workers: r.workers)
                         }
                         windowStart = Date()
                         windowSteps = 0
                     }
                 case .finished:
-                    let path = try finish(ps: ps, router: router, metrics: metrics, lastFields: lastFields)
+                    let path = try finish(ps: ps, router: router, metrics: metrics, lastFields: lastFields, aside: &fromPS)
                     return path
                 case .log(let line): RoleSupport.log("coordinator", line)
                 }
@@ -105,6 +111,7 @@ public final class CoordinatorRunner {
                     queue += machine.handle(.fromWorker(id: id, m, nowMs: now))
                 }
             }
+            while !fromPS.isEmpty { queue += machine.handle(.fromPS(fromPS.removeFirst(), nowMs: now)) }
             if ready.contains(1), let frames = try ps.receive(deadline: .zero),
                let m = RoleSupport.decode(frames, run: runID, role: "coordinator", from: "ps") {
                 lastPSMs = now
@@ -124,32 +131,42 @@ public final class CoordinatorRunner {
         WireMessage(runID: runID, sender: "coordinator", sequence: 0, body: .leave(WireLeave(reason: reason)))
     }
 
-    /// Fetches the final weights, evaluates, checkpoints and dismisses every peer.
-    func finish(ps: ZSocket, router: ZSocket, metrics: MetricsWriter, lastFields: [(String, JSONValue)]) throws -> String {
+    /// Asks the parameter server for weights of at least `version` and waits for them (60 s at
+    /// most); other messages from the server are set `aside` for the machine.
+    func fetchWeights(_ ps: ZSocket, version: UInt64, aside: inout [WireMessage]) throws -> FloatBuffer {
         let request = WireMessage(runID: runID, sender: "coordinator", sequence: 0,
-                                  body: .weightsRequest(WireWeightsRequest(minVersion: UInt64(config.totalSteps))))
+                                  body: .weightsRequest(WireWeightsRequest(minVersion: version)))
         try ps.send(WireCodec.encode(request), deadline: RoleSupport.sendDeadline)
-        let model = try LanguageModel(config.model)
-        let params = FloatBuffer(count: model.layout.count)
+        let params = FloatBuffer(count: ParameterLayout(config.model).count)
         let deadline = RoleSupport.nowMs() + 60_000
-        var got = false
-        while !got {
-            guard RoleSupport.nowMs() < deadline else { throw RoleError.peerTimeout("coordinator: the parameter server did not send the final weights") }
+        while RoleSupport.nowMs() < deadline {
             guard let frames = try ps.receive(deadline: .milliseconds(500)),
-                  let m = RoleSupport.decode(frames, run: runID, role: "coordinator", from: "ps"),
-                  case .weights = m.body else { continue }
+                  let m = RoleSupport.decode(frames, run: runID, role: "coordinator", from: "ps") else { continue }
+            guard case .weights(let w) = m.body, w.version >= version else { aside.append(m); continue }
             try m.frame(named: "params").copyFloats(into: UnsafeMutableBufferPointer(start: params.pointer, count: params.count))
-            got = true
+            return params
         }
+        throw RoleError.peerTimeout("coordinator: the parameter server did not send weights of version \(version) within 60 s")
+    }
+
+    /// Mean validation NLL under `params`, or nil without a validation split.
+    func validationLoss(_ params: FloatBuffer) -> Double? {
+        guard data.val.count > 1, let model = try? LanguageModel(config.model) else { return nil }
+        let l = Evaluator.evaluate(model: model, params: params, tokens: data.val, lanes: 16, chunk: 256)
+        return l.count > 0 ? l.sum / Double(l.count) : nil
+    }
+
+    /// Fetches the final weights, evaluates, checkpoints and dismisses every peer.
+    func finish(ps: ZSocket, router: ZSocket, metrics: MetricsWriter, lastFields: [(String, JSONValue)],
+                aside: inout [WireMessage]) throws -> String {
+        let params = try fetchWeights(ps, version: UInt64(config.totalSteps), aside: &aside)
+        let model = try LanguageModel(config.model)
         for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave("run finished")), deadline: .milliseconds(500)) }
         try? ps.send(WireCodec.encode(leave("run finished")), deadline: .seconds(1))
         var fields = lastFields
-        if data.val.count > 1 {
-            let l = Evaluator.evaluate(model: model, params: params, tokens: data.val, lanes: 16, chunk: 256)
-            if l.count > 0 {
-                fields.append(("val_loss", .double(l.sum / Double(l.count))))
-                RoleSupport.log("coordinator", String(format: "validation loss %.4f", l.sum / Double(l.count)))
-            }
+        if let v = validationLoss(params) {
+            fields.append(("val_loss", .double(v)))
+            RoleSupport.log("coordinator", String(format: "validation loss %.4f", v))
         }
         try metrics.append(fields)
         let state = try SafeTensors.encode([TensorRecord(name: "hidden", shape: [config.batch, config.model.layers,

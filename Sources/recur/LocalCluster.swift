@@ -67,7 +67,10 @@ struct LocalCluster {
         }
         while coordinator.isRunning {
             if roleStopRequested != 0 { throw RoleError.failed("stopped by signal; every process was stopped") }
-            if !ps.isRunning { throw RoleError.failed("the parameter server exited (status \(ps.status)); stopping the run") }
+            // The server exits 0 once the coordinator dismisses it at the end; anything else is a failure.
+            if !ps.isRunning && ps.status != 0 {
+                throw RoleError.failed("the parameter server exited (status \(ps.status)); stopping the run")
+            }
             usleep(100_000)
         }
         guard coordinator.status == 0 else { throw RoleError.failed("the coordinator failed (status \(coordinator.status))") }
