@@ -37,7 +37,7 @@ while [[ $# -gt 0 ]]; do
     --all-cells) ALL_CELLS=1; shift ;;
     --skip-build) SKIP_BUILD=1; shift ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -45,6 +45,7 @@ done
 # ---- preflight ------------------------------------------------------------------------------
 [[ "$STEPS" =~ ^[0-9]+$ && "$WINDOW" =~ ^[0-9]+$ && "$THREADS" =~ ^[0-9]+$ ]] \
   || die "--steps, --window and --threads take positive integers"
+(( THREADS >= 1 )) || die "--threads must be at least 1"
 (( WINDOW >= 1 && STEPS >= WINDOW && STEPS % WINDOW == 0 )) \
   || die "--steps ($STEPS) must be a positive multiple of --window ($WINDOW)"
 [[ -r "$CORPUS" ]] || die "cannot read corpus '$CORPUS' (pass --corpus FILE)"

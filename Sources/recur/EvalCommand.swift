@@ -95,6 +95,9 @@ struct ScoreCommand: ParsableCommand {
     var sentence: String
 
     func run() throws {
+        guard !sentence.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ValidationError("the sentence is empty; give the words to score")
+        }
         setThreads(1)
         let sampler = Sampler(try ModelFile.load(checkpoint: checkpoint))
         let r = sampler.score(sentence)

@@ -61,6 +61,11 @@ struct TrainCommand: ParsableCommand {
             checkpoint = summary.checkpoint
         } else {
             try o.validate()
+            // Check the data here, so a bad corpus is one clear error before any process starts.
+            let data = try Dataset.load(o)
+            do { _ = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt) } catch {
+                throw TrainError.data("\(data.source): \(error)")
+            }
             checkpoint = try LocalCluster(arguments: Array(CommandLine.arguments.dropFirst(2)), options: o,
                                           workers: workers, threads: threads,
                                           leaseTimeoutMs: Int(leaseTimeout * 1000)).run()
