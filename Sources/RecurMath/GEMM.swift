@@ -1,6 +1,7 @@
 // GEMM: C = alpha * op(A) * op(B) + beta * C in row-major Float32, through CBLAS, with a naive
 // reference beside it for tests.
 import COpenBLAS
+import Dispatch
 
 /// Matrix products on row-major Float32 matrices.
 ///
@@ -56,11 +57,54 @@ public enum GEMM {
 }
 
 /// Process-wide thread settings for the math kernels.
+///
+/// OpenBLAS itself always runs single-threaded: its worker threads spin and yield between
+/// calls, which steals the cores our own parallel loops need. Parallelism comes from `Parallel`
+/// instead, over splits fixed by the shapes alone, so results do not depend on the thread count.
 public enum MathThreads {
-    /// Sets the number of threads OpenBLAS uses for GEMM.
-    /// - Parameter count: threads, at least 1.
-    public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+    nonisolated(unsafe) static var count = 1
 
-    /// The number of threads OpenBLAS currently uses.
-    public static var current: Int { Int(openblas_get_num_threads()) }
+    /// Sets the number of threads the kernels may use (BLAS calls stay single-threaded).
+    /// - Parameter count: threads, at least 1.
+    public static func set(_ count: Int) {
+        openblas_set_num_threads(1)
+        self.count = max(1, count)
+    }
+
+    /// The number of threads the kernels may use.
+    public static var current: Int { count }
+}
+
+/// Runs independent parts of a computation, in parallel when the process has two or more
+/// threads. The parts are chosen by the caller from shapes alone, never from the thread count.
+public enum Parallel {
+    /// Runs `body(i)` for i in 0..<parts.
+    public static func run(parts: Int, _ body: (Int) -> Void) {
+        if parts <= 1 || MathThreads.current < 2 {
+            for i in 0..<parts { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { f in DispatchQueue.concurrentPerform(iterations: parts, execute: f) }
+    }
+}
+
+extension GEMM {
+    /// Rows of C below which a product is not split.
+    public static let splitMinimumRows = 64
+
+    /// `sgemm` with the rows of C split into two fixed halves (when C has at least
+    /// 2·`splitMinimumRows` rows) computed in parallel by single-threaded BLAS. The split depends
+    /// on M alone, so the bits are the same for any thread count.
+    public static func sgemmRows(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                                 alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                                 b: UnsafePointer<Float>, ldb: Int,
+                                 beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let parts = m >= 2 * splitMinimumRows ? 2 : 1
+        Parallel.run(parts: parts) { p in
+            let r0 = p * m / parts, r1 = (p + 1) * m / parts
+            let ap = transA ? a + r0 : a + r0 * lda
+            sgemm(transA: transA, transB: transB, m: r1 - r0, n: n, k: k, alpha: alpha, a: ap, lda: lda,
+                  b: b, ldb: ldb, beta: beta, c: c + r0 * ldc, ldc: ldc)
+        }
+    }
 }

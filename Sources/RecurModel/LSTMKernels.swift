@@ -9,6 +9,9 @@ import RecurMath
 /// Each loop is plain scalar code over one row, which the optimiser vectorises.
 enum LSTMKernels {
     /// Forward: activates `gates` [N, 4H] in place and writes c, tanh(c) and h (each [N, H]).
+    ///
+    /// Each row is processed by short loops that read one or two arrays and write one: the
+    /// optimiser vectorises those, where it leaves a single loop over seven arrays scalar.
     static func forward(n: Int, h: Int, gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>,
                         c: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>,
                         hOut: UnsafeMutablePointer<Float>, peep: UnsafePointer<Float>?) {
@@ -16,20 +19,16 @@ enum LSTMKernels {
             let gi = gates + j * 4 * h, gf = gi + h, gg = gi + 2 * h, go = gi + 3 * h
             let cp = cPrev + j * h, cr = c + j * h, tr = tanhC + j * h, hr = hOut + j * h
             if let p = peep {
-                for u in 0..<h {
-                    gi[u] += p[u] * cp[u]
-                    gf[u] += p[h + u] * cp[u]
-                    go[u] += p[2 * h + u] * cp[u]
-                }
+                for u in 0..<h { gi[u] += p[u] * cp[u] }
+                for u in 0..<h { gf[u] += p[h + u] * cp[u] }
+                for u in 0..<h { go[u] += p[2 * h + u] * cp[u] }
             }
-            for u in 0..<h {
-                let i = FastMath.sigmoid(gi[u]), f = FastMath.sigmoid(gf[u])
-                let g = FastMath.tanh(gg[u]), o = FastMath.sigmoid(go[u])
-                let cv = f * cp[u] + i * g
-                let t = FastMath.tanh(cv)
-                gi[u] = i; gf[u] = f; gg[u] = g; go[u] = o
-                cr[u] = cv; tr[u] = t; hr[u] = o * t
-            }
+            Activations.sigmoidInPlace(gi, 2 * h)  // i and f are adjacent
+            Activations.tanhInPlace(gg, h)
+            Activations.sigmoidInPlace(go, h)
+            for u in 0..<h { cr[u] = gf[u] * cp[u] + gi[u] * gg[u] }
+            for u in 0..<h { tr[u] = FastMath.tanh(cr[u]) }
+            for u in 0..<h { hr[u] = go[u] * tr[u] }
         }
     }
 

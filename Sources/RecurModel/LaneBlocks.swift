@@ -3,8 +3,7 @@ import Foundation
 import RecurMath
 
 /// Splits N lanes into a fixed number of contiguous blocks, decided by N alone, and runs a body
-/// on each — concurrently with single-threaded BLAS when the process has two or more threads,
-/// one after another otherwise. Since the blocks never depend on the thread count, neither do
+/// on each — concurrently when the process has two or more threads, one after another otherwise. Since the blocks never depend on the thread count, neither do
 /// the results.
 enum LaneBlocks {
     /// Lanes per block below which a chunk is not split (small GEMMs lose more than they gain).
@@ -24,18 +23,8 @@ enum LaneBlocks {
         (0..<count(lanes: n)).first { range($0, lanes: n) == lanes } ?? 0
     }
 
-    /// Runs `body` once per block.
+    /// Runs `body` once per block, in parallel when the process has two or more threads.
     static func run(lanes n: Int, _ body: (Range<Int>) -> Void) {
-        let c = count(lanes: n)
-        let threads = MathThreads.current
-        if c == 1 || threads < 2 {
-            for b in 0..<c { body(range(b, lanes: n)) }
-            return
-        }
-        MathThreads.set(1)
-        defer { MathThreads.set(threads) }
-        withoutActuallyEscaping(body) { f in
-            DispatchQueue.concurrentPerform(iterations: c) { b in f(range(b, lanes: n)) }
-        }
+        Parallel.run(parts: count(lanes: n)) { b in body(range(b, lanes: n)) }
     }
 }

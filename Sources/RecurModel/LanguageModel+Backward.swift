@@ -26,13 +26,13 @@ extension LanguageModel {
         let pm = UnsafeMutablePointer(mutating: params)
         let top = ws.layers[cfg.layers - 1].hs.pointer + n * h
         let dlogits = ws.logits.pointer
-        GEMM.sgemm(transA: true, m: v, n: h, k: tn, a: dlogits, lda: v, b: top, ldb: h, beta: 1,
+        GEMM.sgemmRows(transA: true, m: v, n: h, k: tn, a: dlogits, lda: v, b: top, ldb: h, beta: 1,
                    c: grads + layout.offset("head.weight"), ldc: h)
         Reduce.columnSums(rows: tn, cols: v, dlogits, into: ws.classScratch.pointer)
         let gb = grads + layout.offset("head.bias")
         for j in 0..<v { gb[j] += ws.classScratch.pointer[j] }
         var dY = ws.dOut.pointer, dX = ws.dIn.pointer
-        GEMM.sgemm(m: tn, n: h, k: v, a: dlogits, lda: v, b: params + layout.offset("head.weight"), ldb: h,
+        GEMM.sgemmRows(m: tn, n: h, k: v, a: dlogits, lda: v, b: params + layout.offset("head.weight"), ldb: h,
                    beta: 0, c: dY, ldc: h)
         for k in stride(from: cfg.layers - 1, through: 0, by: -1) {
             let x: UnsafePointer<Float>

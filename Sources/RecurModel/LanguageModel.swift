@@ -97,7 +97,7 @@ public struct LanguageModel: Sendable {
             }
         }
         let v = cfg.vocab
-        GEMM.sgemm(transB: true, m: tn, n: v, k: h, a: x, lda: h, b: params + layout.offset("head.weight"), ldb: h,
+        GEMM.sgemmRows(transB: true, m: tn, n: v, k: h, a: x, lda: h, b: params + layout.offset("head.weight"), ldb: h,
                    beta: 0, c: ws.logits.pointer, ldc: v)
         let hb = params + layout.offset("head.bias")
         for r in 0..<tn {

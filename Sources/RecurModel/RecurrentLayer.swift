@@ -22,7 +22,7 @@ enum RecurrentLayer {
         let bias = ws.rowScratch.pointer
         for j in 0..<gh { bias[j] = p.bih[j] + p.bhh[j] }
         for r in 0..<tn { (gates + r * gh).update(from: bias, count: gh) }
-        GEMM.sgemm(transB: true, m: tn, n: gh, k: din, a: x, lda: din, b: p.wih, ldb: din,
+        GEMM.sgemmRows(transB: true, m: tn, n: gh, k: din, a: x, lda: din, b: p.wih, ldb: din,
                    beta: 1, c: gates, ldc: gh)
         LaneBlocks.run(lanes: n) { lanes in forwardSteps(cfg, ws.layers[k], p: p, n: n, lanes: lanes, steps: t) }
     }
@@ -80,13 +80,13 @@ enum RecurrentLayer {
             }
         }
         // Weight gradients: one GEMM each over all T·N rows.
-        GEMM.sgemm(transA: true, m: gh, n: din, k: tn, a: dpre, lda: gh, b: x, ldb: din, beta: 1, c: g.wih, ldc: din)
+        GEMM.sgemmRows(transA: true, m: gh, n: din, k: tn, a: dpre, lda: gh, b: x, ldb: din, beta: 1, c: g.wih, ldc: din)
         if cfg.cell == .gru {
-            GEMM.sgemm(transA: true, m: 2 * h, n: h, k: tn, a: dpre, lda: gh, b: hs, ldb: h, beta: 1, c: g.whh, ldc: h)
-            GEMM.sgemm(transA: true, m: h, n: h, k: tn, a: dpre + 2 * h, lda: gh, b: a.aux.pointer, ldb: h,
+            GEMM.sgemmRows(transA: true, m: 2 * h, n: h, k: tn, a: dpre, lda: gh, b: hs, ldb: h, beta: 1, c: g.whh, ldc: h)
+            GEMM.sgemmRows(transA: true, m: h, n: h, k: tn, a: dpre + 2 * h, lda: gh, b: a.aux.pointer, ldb: h,
                        beta: 1, c: g.whh + 2 * h * h, ldc: h)
         } else {
-            GEMM.sgemm(transA: true, m: gh, n: h, k: tn, a: dpre, lda: gh, b: hs, ldb: h, beta: 1, c: g.whh, ldc: h)
+            GEMM.sgemmRows(transA: true, m: gh, n: h, k: tn, a: dpre, lda: gh, b: hs, ldb: h, beta: 1, c: g.whh, ldc: h)
         }
         let colSum = ws.rowScratch.pointer
         Reduce.columnSums(rows: tn, cols: gh, dpre, into: colSum)
@@ -95,7 +95,7 @@ enum RecurrentLayer {
             g.bhh[j] += colSum[j]
         }
         if let dx {
-            GEMM.sgemm(m: tn, n: din, k: gh, a: dpre, lda: gh, b: p.wih, ldb: din, beta: 0, c: dx, ldc: din)
+            GEMM.sgemmRows(m: tn, n: din, k: gh, a: dpre, lda: gh, b: p.wih, ldb: din, beta: 0, c: dx, ldc: din)
         }
     }
 

@@ -102,16 +102,21 @@ extension CoordinatorMachine {
             return deal(now: now)
         case .leave(let l):
             var actions: [Action] = [.log("coordinator: worker \(id) left (\(l.reason))")]
-            if let lease = workers[id]?.lease, let s = shards.firstIndex(where: { if case .leased(lease, _, _) = $0 { return true }; return false }) {
-                shards[s] = .open
-                counters.handedBack += 1
-                actions.append(.log("coordinator: shard \(s) of step \(step) handed back"))
+            // Every shard still leased to it goes back: one it reported may never have reached
+            // the parameter server. Duplicates are dropped there, so this is always safe.
+            for s in shards.indices {
+                if case .leased(_, id, _) = shards[s], !awaitingApply.contains(s) {
+                    shards[s] = .open
+                    counters.handedBack += 1
+                    actions.append(.log("coordinator: shard \(s) of step \(step) handed back"))
+                }
             }
             workers[id] = nil
             joinOrder.removeAll { $0 == id }
             return actions + deal(now: now)
-        case .heartbeat:
-            return known ? [] : [.toWorker(id, message(welcomeBody()))] + deal(now: now)
+        case .heartbeat:  // answered, so workers can tell a live coordinator from a dead one
+            return known ? [.toWorker(id, message(.heartbeat(WireHeartbeat(nowMs: UInt64(now), state: "running"))))]
+                : [.toWorker(id, message(welcomeBody()))] + deal(now: now)
         default:
             return [.log("coordinator: ignored \(m.body.kind) from \(id)")]
         }

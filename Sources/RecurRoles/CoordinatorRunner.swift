@@ -163,6 +163,8 @@ public final class CoordinatorRunner {
         let model = try LanguageModel(config.model)
         for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave("run finished")), deadline: .milliseconds(500)) }
         try? ps.send(WireCodec.encode(leave("run finished")), deadline: .seconds(1))
+        try? router.setLinger(.seconds(2))  // deliver the Leaves before the sockets close
+        try? ps.setLinger(.seconds(2))
         var fields = lastFields
         if let v = validationLoss(params) {
             fields.append(("val_loss", .double(v)))

@@ -61,7 +61,11 @@ public final class WorkerRunner {
                                               weights: machine.weights, version: v)
                     queue += machine.handle(.computed(outcome))
                 case .log(let line): RoleSupport.log(name, line)
-                case .exit: return
+                case .exit:
+                    // Let what is queued (a last gradient, the Leave) reach its peers before closing.
+                    try? coordinator.setLinger(.seconds(5))
+                    try? ps?.setLinger(.seconds(5))
+                    return
                 }
             }
             if RoleSupport.stopRequested && !stopSent {
@@ -79,8 +83,8 @@ public final class WorkerRunner {
                 queue += machine.handle(i == 0 ? .fromCoordinator(m) : .fromPS(m))
             }
             let now = RoleSupport.nowMs()
-            if machine.config == nil && now - lastHeard > peerTimeoutMs {
-                throw RoleError.peerTimeout("\(name): no coordinator answered at \(coordinatorEndpoint) within \(peerTimeoutMs) ms")
+            if now - lastHeard > peerTimeoutMs {  // the coordinator answers every heartbeat
+                throw RoleError.peerTimeout("\(name): no word from the coordinator at \(coordinatorEndpoint) for \(peerTimeoutMs) ms")
             }
             if now - lastHeartbeat >= heartbeatMs {
                 lastHeartbeat = now

@@ -107,8 +107,12 @@ final class ClusterProcess {
     }
 
     /// Name, arguments, status and the tail of standard error, for failure messages.
+    /// Progress lines ("[coordinator] step 3/80 loss …") are left out: they drown the events.
     var summary: String {
-        let e = stderrText
+        let all = stderrLines
+        let kept = all.filter { !($0.hasPrefix("[coordinator] step ") && $0.contains(" loss ")) }
+        let note = kept.count < all.count ? ["(\(all.count - kept.count) progress lines left out)"] : []
+        let e = (note + kept).joined(separator: "\n")
         let tail = e.count > 4000 ? "…" + String(e.suffix(4000)) : e
         let state = status.map { "status \($0)\(signaled ? " (signal)" : "")" } ?? "running"
         return "[\(name)] recur \(arguments.joined(separator: " "))\n  \(state)\n  stderr:\n\(tail)"

@@ -1,5 +1,4 @@
-// ClusterTestCase: base class — a temp folder per test, role processes that never outlive the test,
-// and deadline-bounded waits.
+// ClusterTestCase: base class — temp folder, role processes killed in tearDown, bounded waits.
 import Foundation
 import XCTest
 #if canImport(Glibc)

@@ -1,5 +1,4 @@
-// LauncherSignalTests: SIGTERM to `recur train --workers 2` ends it within seconds and leaves no
-// role process of its run behind.
+// LauncherSignalTests: SIGTERM to `recur train --workers 2` stops it fast and leaves no role process behind.
 import Foundation
 import XCTest
 #if canImport(Glibc)

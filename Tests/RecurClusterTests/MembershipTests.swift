@@ -1,5 +1,4 @@
-// MembershipTests: workers that join mid-run, or start before the coordinator exists, are welcomed
-// and the run still matches one process bit for bit.
+// MembershipTests: workers joining mid-run or starting before the coordinator are welcomed; bits still match.
 import Foundation
 import XCTest
 

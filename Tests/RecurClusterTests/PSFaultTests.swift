@@ -1,5 +1,4 @@
-// PSFaultTests: hostile traffic sent straight to the parameter server's socket is logged and dropped,
-// and the same server then still serves a whole run bit for bit.
+// PSFaultTests: hostile traffic on the parameter server's socket is dropped and the server keeps serving.
 import Foundation
 import RecurTransport
 import RecurWire

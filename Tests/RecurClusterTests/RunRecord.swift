@@ -1,5 +1,4 @@
-// RunRecord: what a finished run left on disk (final weights, per-step losses), the cached
-// single-process reference runs, and the bit-identity assertion.
+// RunRecord: a finished run's weights bytes and per-step losses, cached reference runs, the bit-identity check.
 import Foundation
 import XCTest
 

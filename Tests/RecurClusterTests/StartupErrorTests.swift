@@ -1,5 +1,4 @@
-// StartupErrorTests: a role that cannot bind, or whose coordinator never answers, fails fast with
-// one clear line.
+// StartupErrorTests: a role that cannot bind, or whose coordinator never answers, fails fast with one clear line.
 import Foundation
 import XCTest
 
