@@ -12,6 +12,21 @@ public enum SafeTensors {
     /// each tensor in input order as `{"dtype":"F32","shape":[...],"data_offsets":[b,e]}`.
     /// Throws `SafeTensorsError.invalidTensor` or `.duplicateName` for inconsistent input.
     public static func encode(_ tensors: [TensorRecord], metadata: [String: String]) throws -> [UInt8] {
+        try withViews(tensors[...], []) { try encode(views: $0, metadata: metadata) }
+    }
+
+    /// Runs `body` with views of `records`' values (no copies).
+    private static func withViews<R>(_ records: ArraySlice<TensorRecord>, _ views: [TensorView],
+                                     _ body: ([TensorView]) throws -> R) rethrows -> R {
+        guard let first = records.first else { return try body(views) }
+        return try first.values.withUnsafeBufferPointer { values in
+            try withViews(records.dropFirst(), views + [TensorView(name: first.name, shape: first.shape, values: values)], body)
+        }
+    }
+
+    /// Encodes tensors held elsewhere (flat parameter or optimizer buffers) without copying them
+    /// into arrays first; otherwise exactly as `encode(_:metadata:)`.
+    public static func encode(views tensors: [TensorView], metadata: [String: String]) throws -> [UInt8] {
         var seen = Set<String>()
         var dataSize = 0
         for tensor in tensors {
@@ -39,7 +54,7 @@ public enum SafeTensors {
     }
 
     /// Checks that a tensor's shape is valid and matches its value count.
-    private static func validateForEncoding(_ tensor: TensorRecord) throws {
+    private static func validateForEncoding(_ tensor: TensorView) throws {
         if tensor.name == "__metadata__" {
             throw SafeTensorsError.invalidTensor(name: tensor.name, detail: "the name is reserved for metadata")
         }
@@ -62,7 +77,7 @@ public enum SafeTensors {
     }
 
     /// The JSON header, padded with spaces so that 8 + length is a multiple of 8.
-    static func headerBytes(_ tensors: [TensorRecord], metadata: [String: String]) -> [UInt8] {
+    static func headerBytes(_ tensors: [TensorView], metadata: [String: String]) -> [UInt8] {
         var out: [UInt8] = []
         out.append(UInt8(ascii: "{"))
         var first = true
@@ -98,9 +113,9 @@ public enum SafeTensors {
     }
 
     /// Stores `values` as little-endian float32 into `destination` (exactly 4 × count bytes).
-    static func storeFloats(_ values: [Float], into destination: UnsafeMutableRawBufferPointer) {
+    static func storeFloats(_ values: UnsafeBufferPointer<Float>, into destination: UnsafeMutableRawBufferPointer) {
         #if _endian(little)
-        values.withUnsafeBytes { destination.copyMemory(from: $0) }
+        if !values.isEmpty { destination.copyMemory(from: UnsafeRawBufferPointer(values)) }
         #else
         for (index, value) in values.enumerated() {
             destination.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: index * 4, as: UInt32.self)

@@ -1,5 +1,22 @@
 // The in-memory tensor and header-entry types exchanged with safetensors files.
 
+/// A named float32 tensor whose values live in memory owned by someone else.
+public struct TensorView {
+    /// Tensor name.
+    public var name: String
+    /// Row-major shape.
+    public var shape: [Int]
+    /// The values, valid while the owner keeps them.
+    public var values: UnsafeBufferPointer<Float>
+
+    /// Creates a view.
+    public init(name: String, shape: [Int], values: UnsafeBufferPointer<Float>) {
+        self.name = name
+        self.shape = shape
+        self.values = values
+    }
+}
+
 /// A named float32 tensor: a shape and its values in row-major order.
 public struct TensorRecord: Sendable, Equatable {
     /// The tensor's name (the key in the safetensors header).

@@ -68,7 +68,9 @@ enum RecurrentLayer {
                          steps t: Int) {
         let n = ws.lanes, h = cfg.hidden, gh = cfg.cell.gates * h, din = cfg.inputSize(layer: k)
         let a = ws.layers[k], tn = t * n
-        let hs = a.hs.pointer, dpre = ws.dpre.pointer
+        // Pre-activation gradients overwrite the gate values in place, step by step: each step's
+        // gates are read once, just before its gradients are written.
+        let hs = a.hs.pointer, dpre = a.gates.pointer
         if g.peep != nil { ws.peepScratch.zero() }
         LaneBlocks.run(lanes: n) { lanes in
             backwardSteps(cfg, a, ws: ws, p: p, n: n, lanes: lanes, dY: dY, steps: t)
@@ -99,12 +101,12 @@ enum RecurrentLayer {
         }
     }
 
-    /// The time loop of the backward pass for one block of lanes: fills `ws.dpre` rows of these
-    /// lanes for every step.
+    /// The time loop of the backward pass for one block of lanes: replaces these lanes' gate
+    /// values with their pre-activation gradients, step by step.
     static func backwardSteps(_ cfg: ModelConfig, _ a: LayerActivations, ws: Workspace, p: LayerParams, n: Int,
                               lanes: Range<Int>, dY: UnsafePointer<Float>, steps t: Int) {
         let h = cfg.hidden, gh = cfg.cell.gates * h, m = lanes.count, j0 = lanes.lowerBound, mh = m * h
-        let hs = a.hs.pointer, dpre = ws.dpre.pointer
+        let hs = a.hs.pointer, dpre = a.gates.pointer
         var dh = ws.dh.pointer + j0 * h, other = ws.dhPrev.pointer + j0 * h
         let dc = ws.dc.pointer + j0 * h, drh = ws.scratch.pointer + j0 * h
         let dpeep = p.peep == nil ? nil : ws.peepScratch.pointer + LaneBlocks.index(of: lanes, lanes: n) * 3 * h

@@ -7,7 +7,8 @@ public final class LayerActivations {
     let hs: FloatBuffer
     /// LSTM cell states [T+1, N, H]; row block 0 is the initial state (empty for other cells).
     let cs: FloatBuffer
-    /// Gate values after their nonlinearity [T, N, G·H] (pre-activations while being built).
+    /// Gate values after their nonlinearity [T, N, G·H] (pre-activations while being built, and
+    /// their gradients after the backward pass).
     let gates: FloatBuffer
     /// Per-cell extra [T, N, H]: tanh(c) for the LSTM, r ∗ h₋₁ for the GRU (empty otherwise).
     let aux: FloatBuffer
@@ -46,8 +47,6 @@ public final class Workspace {
     let layers: [LayerActivations]
     /// Logits, then their gradient [T, N, V].
     public let logits: FloatBuffer
-    /// Pre-activation gate gradients of the current layer [T, N, G·H].
-    let dpre: FloatBuffer
     /// Gradient into a layer's outputs [T, N, max(E, H)] (two buffers used in turn).
     let dOut: FloatBuffer, dIn: FloatBuffer
     /// Recurrent gradients [N, H]: into h₋₁ and c₋₁ of the step being processed, and scratch.
@@ -72,7 +71,6 @@ public final class Workspace {
         embedded = FloatBuffer(count: tn * config.embed)
         layers = (0..<config.layers).map { LayerActivations(config: config, layer: $0, steps: steps, lanes: lanes) }
         logits = FloatBuffer(count: tn * config.vocab)
-        dpre = FloatBuffer(count: tn * config.cell.gates * h)
         dOut = FloatBuffer(count: tn * max(config.embed, h))
         dIn = FloatBuffer(count: tn * max(config.embed, h))
         dh = FloatBuffer(count: lanes * h)
@@ -86,7 +84,7 @@ public final class Workspace {
 
     /// Bytes held by the workspace's buffers.
     public var bytes: Int {
-        var floats = embedded.count + logits.count + dpre.count + dOut.count + dIn.count
+        var floats = embedded.count + logits.count + dOut.count + dIn.count
         floats += dh.count + dhPrev.count + dc.count + scratch.count
         for l in layers { floats += l.hs.count + l.cs.count + l.gates.count + l.aux.count + l.mask.count + l.dropped.count }
         return floats * 4

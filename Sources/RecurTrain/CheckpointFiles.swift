@@ -16,16 +16,18 @@ public enum CheckpointFiles {
     public static func encode(trainer t: Trainer) throws -> [String: [UInt8]] {
         var files: [String: [UInt8]] = [:]
         files["model.safetensors"] = try ModelFile.encode(model: t.model, params: t.params, tokenizer: t.data.tokenizer)
-        var moments: [TensorRecord] = []
-        if t.optimizer.m.count > 0 { moments.append(TensorRecord(name: "m", shape: [t.optimizer.m.count], values: t.optimizer.m.array)) }
-        if t.optimizer.v.count > 0 { moments.append(TensorRecord(name: "v", shape: [t.optimizer.v.count], values: t.optimizer.v.array)) }
-        files["optimizer.safetensors"] = try SafeTensors.encode(moments, metadata: [
+        var moments: [TensorView] = []
+        for (name, b) in [("m", t.optimizer.m), ("v", t.optimizer.v)] where b.count > 0 {
+            moments.append(TensorView(name: name, shape: [b.count], values: UnsafeBufferPointer(start: b.pointer, count: b.count)))
+        }
+        files["optimizer.safetensors"] = try SafeTensors.encode(views: moments, metadata: [
             "kind": t.optimizer.config.kind.rawValue, "step": String(t.optimizer.step),
             "learning_rate": String(t.optimizer.config.learningRate),
         ])
         let c = t.model.config
-        files["state.safetensors"] = try SafeTensors.encode([
-            TensorRecord(name: "hidden", shape: [t.options.batch, c.layers, c.stateSlots, c.hidden], values: t.engine.state.array),
+        files["state.safetensors"] = try SafeTensors.encode(views: [
+            TensorView(name: "hidden", shape: [t.options.batch, c.layers, c.stateSlots, c.hidden],
+                       values: UnsafeBufferPointer(start: t.engine.state.pointer, count: t.engine.state.count)),
         ], metadata: [:])
         let info: [String: Any] = ["step": t.step, "seed": String(t.options.seed), "batch": t.options.batch,
                                    "bptt": t.options.bptt, "lanes_per_shard": t.options.resolvedLanesPerShard,

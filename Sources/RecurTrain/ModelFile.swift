@@ -37,11 +37,10 @@ public enum ModelFile {
 
     /// The bytes of `model.safetensors` for `params`.
     public static func encode(model: LanguageModel, params: FloatBuffer, tokenizer: Tokenizer) throws -> [UInt8] {
-        let records = model.layout.specs.map { s in
-            TensorRecord(name: s.name, shape: s.shape,
-                         values: Array(UnsafeBufferPointer(start: params.pointer + s.offset, count: s.count)))
+        let views = model.layout.specs.map { s in
+            TensorView(name: s.name, shape: s.shape, values: UnsafeBufferPointer(start: params.pointer + s.offset, count: s.count))
         }
-        return try SafeTensors.encode(records, metadata: [configKey: try configJSON(model.config, tokenizer: tokenizer)])
+        return try SafeTensors.encode(views: views, metadata: [configKey: try configJSON(model.config, tokenizer: tokenizer)])
     }
 
     /// Decodes `model.safetensors` bytes, checking every tensor against the configuration.
