@@ -31,12 +31,9 @@ enum GRUKernels {
                              hOut: UnsafeMutablePointer<Float>) {
         for j in 0..<n {
             let ur = uBlock + j * stride, cr = cBlock + j * stride, hp = hPrev + j * h, ho = hOut + j * h
-            for q in 0..<h {
-                let uv = FastMath.sigmoid(ur[q]), cv = FastMath.tanh(cr[q])
-                ur[q] = uv
-                cr[q] = cv
-                ho[q] = uv * cv + (1 - uv) * hp[q]
-            }
+            Activations.sigmoidInPlace(ur, h)
+            Activations.tanhInPlace(cr, h)
+            for q in 0..<h { ho[q] = ur[q] * cr[q] + (1 - ur[q]) * hp[q] }
         }
     }
 
@@ -63,11 +60,8 @@ enum GRUKernels {
                              hPrev: UnsafePointer<Float>, rh: UnsafeMutablePointer<Float>) {
         for j in 0..<n {
             let rr = rBlock + j * stride, hp = hPrev + j * h, o = rh + j * h
-            for q in 0..<h {
-                let rv = FastMath.sigmoid(rr[q])
-                rr[q] = rv
-                o[q] = rv * hp[q]
-            }
+            Activations.sigmoidInPlace(rr, h)
+            for q in 0..<h { o[q] = rr[q] * hp[q] }
         }
     }
 

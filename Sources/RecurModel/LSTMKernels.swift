@@ -32,37 +32,37 @@ enum LSTMKernels {
         }
     }
 
-    /// Backward through the element-wise part of one step.
+    /// Backward through the element-wise part of one step, in place: the gate values in `gates`
+    /// [N, 4H] are replaced by their pre-activation gradients.
     ///
     /// - `dh` [N, H]: total gradient into this step's h.
     /// - `dc` [N, H]: on entry the gradient into this step's c from the step after; on exit the
     ///   gradient into c₋₁ (peephole paths included).
-    /// - `dpre` [N, 4H]: written with the pre-activation gradients.
     /// - `dpeep` [3, H]: accumulates peephole gradients (summed over lanes in lane order).
-    static func backward(n: Int, h: Int, gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
+    /// Short loops over few arrays, ordered so every value is read before it is overwritten.
+    static func backward(n: Int, h: Int, gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>,
                          tanhC: UnsafePointer<Float>, dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
-                         dpre: UnsafeMutablePointer<Float>, peep: UnsafePointer<Float>?,
-                         dpeep: UnsafeMutablePointer<Float>?) {
+                         peep: UnsafePointer<Float>?, dpeep: UnsafeMutablePointer<Float>?) {
         for j in 0..<n {
             let gi = gates + j * 4 * h, gf = gi + h, gg = gi + 2 * h, go = gi + 3 * h
-            let di = dpre + j * 4 * h, df = di + h, dg = di + 2 * h, dO = di + 3 * h
             let cp = cPrev + j * h, tr = tanhC + j * h, dhr = dh + j * h, dcr = dc + j * h
-            for u in 0..<h {
-                let i = gi[u], f = gf[u], g = gg[u], o = go[u], t = tr[u], d = dhr[u]
-                let dcv = dcr[u] + d * o * (1 - t * t)
-                dO[u] = d * t * o * (1 - o)
-                di[u] = dcv * g * i * (1 - i)
-                dg[u] = dcv * i * (1 - g * g)
-                df[u] = dcv * cp[u] * f * (1 - f)
-                dcr[u] = dcv * f
+            for u in 0..<h { dcr[u] += dhr[u] * go[u] * (1 - tr[u] * tr[u]) }        // dc, total
+            for u in 0..<h { go[u] = dhr[u] * tr[u] * go[u] * (1 - go[u]) }          // o → d pre-o
+            for u in 0..<h {                                                          // i, g → d pre-i, d pre-g
+                let i = gi[u], g = gg[u], d = dcr[u]
+                gi[u] = d * g * i * (1 - i)
+                gg[u] = d * i * (1 - g * g)
+            }
+            for u in 0..<h {                                                          // f → d pre-f; dc → dc₋₁
+                let f = gf[u], d = dcr[u]
+                gf[u] = d * cp[u] * f * (1 - f)
+                dcr[u] = d * f
             }
             if let p = peep, let dp = dpeep {
-                for u in 0..<h {
-                    dcr[u] += di[u] * p[u] + df[u] * p[h + u] + dO[u] * p[2 * h + u]
-                    dp[u] += di[u] * cp[u]
-                    dp[h + u] += df[u] * cp[u]
-                    dp[2 * h + u] += dO[u] * cp[u]
-                }
+                for u in 0..<h { dcr[u] += gi[u] * p[u] + gf[u] * p[h + u] + go[u] * p[2 * h + u] }
+                for u in 0..<h { dp[u] += gi[u] * cp[u] }
+                for u in 0..<h { dp[h + u] += gf[u] * cp[u] }
+                for u in 0..<h { dp[2 * h + u] += go[u] * cp[u] }
             }
         }
     }

@@ -119,8 +119,8 @@ enum RecurrentLayer {
             let act = a.gates.pointer + row * gh, d = dpre + row * gh, hPrev = hs + row * h
             switch cfg.cell {
             case .lstm:
-                LSTMKernels.backward(n: m, h: h, gates: act, cPrev: a.cs.pointer + row * h, tanhC: a.aux.pointer + row * h,
-                                     dh: dh, dc: dc, dpre: d, peep: p.peep.map { UnsafePointer($0) }, dpeep: dpeep)
+                LSTMKernels.backward(n: m, h: h, gates: d, cPrev: a.cs.pointer + row * h, tanhC: a.aux.pointer + row * h,
+                                     dh: dh, dc: dc, peep: p.peep.map { UnsafePointer($0) }, dpeep: dpeep)
                 if s > 0 { GEMM.sgemm(m: m, n: h, k: gh, a: d, lda: gh, b: p.whh, ldb: h, beta: 0, c: dh, ldc: h) }
             case .rnn:
                 GRUKernels.rnnBackward(count: mh, relu: cfg.activation == .relu, act: act, dh: dh, dpre: d)
