@@ -24,35 +24,41 @@ enum RecurrentLayer {
         for r in 0..<tn { (gates + r * gh).update(from: bias, count: gh) }
         GEMM.sgemmRows(transB: true, m: tn, n: gh, k: din, a: x, lda: din, b: p.wih, ldb: din,
                    beta: 1, c: gates, ldc: gh)
-        LaneBlocks.run(lanes: n) { lanes in forwardSteps(cfg, ws.layers[k], p: p, n: n, lanes: lanes, steps: t) }
+        let a = ws.layers[k], h = cfg.hidden
+        if cfg.cell == .gru {
+            a.packForward.pack(transposeOf: p.whh, ldw: h)
+            a.packForwardC?.pack(transposeOf: p.whh + 2 * h * h, ldw: h)
+        } else {
+            a.packForward.pack(transposeOf: p.whh, ldw: h)
+        }
+        LaneBlocks.run(lanes: n) { lanes in forwardSteps(cfg, a, p: p, n: n, lanes: lanes, steps: t) }
     }
 
     /// The time loop of the forward pass for one block of lanes.
     static func forwardSteps(_ cfg: ModelConfig, _ a: LayerActivations, p: LayerParams, n: Int,
                              lanes: Range<Int>, steps t: Int) {
         let h = cfg.hidden, gh = cfg.cell.gates * h, m = lanes.count, j0 = lanes.lowerBound
-        let gates = a.gates.pointer, hs = a.hs.pointer
+        let gates = a.gates.pointer, hs = a.hs.pointer, wf = a.packForward
         for s in 0..<t {
             let row = s * n + j0
             let hPrev = hs + row * h, hNext = hs + (row + n) * h, pre = gates + row * gh
             switch cfg.cell {
             case .lstm:
-                GEMM.sgemm(transB: true, m: m, n: gh, k: h, a: hPrev, lda: h, b: p.whh, ldb: h, beta: 1, c: pre, ldc: gh)
+                PackedGEMM.multiply(m: m, a: hPrev, lda: h, b: wf, c: pre, ldc: gh, accumulate: true)
                 LSTMKernels.forward(n: m, h: h, gates: pre, cPrev: a.cs.pointer + row * h,
                                     c: a.cs.pointer + (row + n) * h, tanhC: a.aux.pointer + row * h,
                                     hOut: hNext, peep: p.peep.map { UnsafePointer($0) })
             case .rnn:
-                GEMM.sgemm(transB: true, m: m, n: gh, k: h, a: hPrev, lda: h, b: p.whh, ldb: h, beta: 1, c: pre, ldc: gh)
+                PackedGEMM.multiply(m: m, a: hPrev, lda: h, b: wf, c: pre, ldc: gh, accumulate: true)
                 GRUKernels.rnnForward(count: m * h, relu: cfg.activation == .relu, pre: pre, hOut: hNext)
             case .gruMin:
-                GEMM.sgemm(transB: true, m: m, n: gh, k: h, a: hPrev, lda: h, b: p.whh, ldb: h, beta: 1, c: pre, ldc: gh)
+                PackedGEMM.multiply(m: m, a: hPrev, lda: h, b: wf, c: pre, ldc: gh, accumulate: true)
                 GRUKernels.gatedForward(n: m, h: h, stride: gh, u: pre, c: pre + h, hPrev: hPrev, hOut: hNext)
             case .gru:
                 let rh = a.aux.pointer + row * h
-                GEMM.sgemm(transB: true, m: m, n: 2 * h, k: h, a: hPrev, lda: h, b: p.whh, ldb: h, beta: 1, c: pre, ldc: gh)
+                PackedGEMM.multiply(m: m, a: hPrev, lda: h, b: wf, c: pre, ldc: gh, accumulate: true)
                 GRUKernels.resetForward(n: m, h: h, stride: gh, r: pre, hPrev: hPrev, rh: rh)
-                GEMM.sgemm(transB: true, m: m, n: h, k: h, a: rh, lda: h, b: p.whh + 2 * h * h, ldb: h,
-                           beta: 1, c: pre + 2 * h, ldc: gh)
+                PackedGEMM.multiply(m: m, a: rh, lda: h, b: a.packForwardC!, c: pre + 2 * h, ldc: gh, accumulate: true)
                 GRUKernels.gatedForward(n: m, h: h, stride: gh, u: pre + h, c: pre + 2 * h, hPrev: hPrev, hOut: hNext)
             }
         }
@@ -72,6 +78,8 @@ enum RecurrentLayer {
         // gates are read once, just before its gradients are written.
         let hs = a.hs.pointer, dpre = a.gates.pointer
         if g.peep != nil { ws.peepScratch.zero() }
+        a.packBackward.pack(p.whh, ldw: h)  // for the GRU: the (r, u) rows, [2H, H]
+        a.packBackwardC?.pack(p.whh + 2 * h * h, ldw: h)
         LaneBlocks.run(lanes: n) { lanes in
             backwardSteps(cfg, a, ws: ws, p: p, n: n, lanes: lanes, dY: dY, steps: t)
         }
@@ -106,7 +114,7 @@ enum RecurrentLayer {
     static func backwardSteps(_ cfg: ModelConfig, _ a: LayerActivations, ws: Workspace, p: LayerParams, n: Int,
                               lanes: Range<Int>, dY: UnsafePointer<Float>, steps t: Int) {
         let h = cfg.hidden, gh = cfg.cell.gates * h, m = lanes.count, j0 = lanes.lowerBound, mh = m * h
-        let hs = a.hs.pointer, dpre = a.gates.pointer
+        let hs = a.hs.pointer, dpre = a.gates.pointer, wb = a.packBackward
         var dh = ws.dh.pointer + j0 * h, other = ws.dhPrev.pointer + j0 * h
         let dc = ws.dc.pointer + j0 * h, drh = ws.scratch.pointer + j0 * h
         let dpeep = p.peep == nil ? nil : ws.peepScratch.pointer + LaneBlocks.index(of: lanes, lanes: n) * 3 * h
@@ -121,21 +129,21 @@ enum RecurrentLayer {
             case .lstm:
                 LSTMKernels.backward(n: m, h: h, gates: d, cPrev: a.cs.pointer + row * h, tanhC: a.aux.pointer + row * h,
                                      dh: dh, dc: dc, peep: p.peep.map { UnsafePointer($0) }, dpeep: dpeep)
-                if s > 0 { GEMM.sgemm(m: m, n: h, k: gh, a: d, lda: gh, b: p.whh, ldb: h, beta: 0, c: dh, ldc: h) }
+                if s > 0 { PackedGEMM.multiply(m: m, a: d, lda: gh, b: wb, c: dh, ldc: h, accumulate: false) }
             case .rnn:
                 GRUKernels.rnnBackward(count: mh, relu: cfg.activation == .relu, act: act, dh: dh, dpre: d)
-                if s > 0 { GEMM.sgemm(m: m, n: h, k: gh, a: d, lda: gh, b: p.whh, ldb: h, beta: 0, c: dh, ldc: h) }
+                if s > 0 { PackedGEMM.multiply(m: m, a: d, lda: gh, b: wb, c: dh, ldc: h, accumulate: false) }
             case .gruMin:
                 GRUKernels.gatedBackward(n: m, h: h, stride: gh, u: act, c: act + h, hPrev: hPrev, dh: dh,
                                          du: d, dc: d + h, dhPrev: other)
-                if s > 0 { GEMM.sgemm(m: m, n: h, k: gh, a: d, lda: gh, b: p.whh, ldb: h, beta: 1, c: other, ldc: h) }
+                if s > 0 { PackedGEMM.multiply(m: m, a: d, lda: gh, b: wb, c: other, ldc: h, accumulate: true) }
                 swap(&dh, &other)
             case .gru:
                 GRUKernels.gatedBackward(n: m, h: h, stride: gh, u: act + h, c: act + 2 * h, hPrev: hPrev, dh: dh,
                                          du: d + h, dc: d + 2 * h, dhPrev: other)
-                GEMM.sgemm(m: m, n: h, k: h, a: d + 2 * h, lda: gh, b: p.whh + 2 * h * h, ldb: h, beta: 0, c: drh, ldc: h)
+                PackedGEMM.multiply(m: m, a: d + 2 * h, lda: gh, b: a.packBackwardC!, c: drh, ldc: h, accumulate: false)
                 GRUKernels.resetBackward(n: m, h: h, stride: gh, r: act, hPrev: hPrev, drh: drh, dr: d, dhPrev: other)
-                if s > 0 { GEMM.sgemm(m: m, n: h, k: 2 * h, a: d, lda: gh, b: p.whh, ldb: h, beta: 1, c: other, ldc: h) }
+                if s > 0 { PackedGEMM.multiply(m: m, a: d, lda: gh, b: wb, c: other, ldc: h, accumulate: true) }
                 swap(&dh, &other)
             }
         }

@@ -12,6 +12,10 @@ public final class LayerActivations {
     let gates: FloatBuffer
     /// Per-cell extra [T, N, H]: tanh(c) for the LSTM, r ∗ h₋₁ for the GRU (empty otherwise).
     let aux: FloatBuffer
+    /// The recurrent weights packed for `PackedGEMM`: forward uses W_hhᵀ, backward W_hh. The
+    /// GRU's candidate block is packed apart, since it multiplies r ∗ h₋₁ rather than h₋₁.
+    let packForward: PackedPanels, packForwardC: PackedPanels?
+    let packBackward: PackedPanels, packBackwardC: PackedPanels?
     /// Inverted-dropout mask applied to this layer's outputs [T, N, H] (empty when unused).
     let mask: FloatBuffer
     /// This layer's outputs after dropout [T, N, H], the next layer's input (empty when unused).
@@ -25,6 +29,11 @@ public final class LayerActivations {
         let needsAux = config.cell == .lstm || config.cell == .gru
         aux = FloatBuffer(count: needsAux ? t * n * h : 0)
         let dropsOutput = config.dropout > 0 && k < config.layers - 1
+        let gru = config.cell == .gru
+        packForward = PackedPanels(k: h, n: gru ? 2 * h : g * h)
+        packForwardC = gru ? PackedPanels(k: h, n: h) : nil
+        packBackward = PackedPanels(k: gru ? 2 * h : g * h, n: h)
+        packBackwardC = gru ? PackedPanels(k: h, n: h) : nil
         mask = FloatBuffer(count: dropsOutput ? t * n * h : 0)
         dropped = FloatBuffer(count: dropsOutput ? t * n * h : 0)
     }

@@ -243,3 +243,46 @@ final class MathTests: XCTestCase {
         }
     }
 }
+
+/// PackedGEMM against the naive reference, for both packings, both modes, and sizes that leave
+/// partial row groups and partial 16-column panels.
+final class PackedGEMMTests: XCTestCase {
+    func testPackedProductsMatchTheNaiveReference() {
+        var rng = SplitMix64(seed: 42)
+        for (m, k, n) in [(1, 1, 1), (3, 7, 5), (4, 16, 16), (7, 9, 33), (13, 20, 48), (25, 128, 80)] {
+            let a = (0..<(m * k)).map { _ in rng.nextUniform() * 2 - 1 }
+            let w = (0..<(n * k)).map { _ in rng.nextUniform() * 2 - 1 }   // [N, K]: used transposed
+            let bKN = (0..<(k * n)).map { _ in rng.nextUniform() * 2 - 1 }  // [K, N]: used as is
+            let c0 = (0..<(m * n)).map { _ in rng.nextUniform() }
+            for transposed in [true, false] {
+                for accumulate in [false, true] {
+                    var got = c0, want = c0
+                    let panels = PackedPanels(k: k, n: n)
+                    if transposed { panels.pack(transposeOf: w, ldw: k) } else { panels.pack(bKN, ldw: n) }
+                    PackedGEMM.multiply(m: m, a: a, lda: k, b: panels, c: &got, ldc: n, accumulate: accumulate)
+                    GEMM.naive(transB: transposed, m: m, n: n, k: k, a: a, lda: k, b: transposed ? w : bKN,
+                               ldb: transposed ? k : n, beta: accumulate ? 1 : 0, c: &want, ldc: n)
+                    let worst = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+                    XCTAssertLessThan(worst, 1e-4 * Float(k), "m=\(m) k=\(k) n=\(n) transposed=\(transposed) accumulate=\(accumulate)")
+                }
+            }
+        }
+    }
+
+    func testRowsAreComputedIndependentlyOfTheirGroup() {
+        // The same row must give the same bits whether it is computed in a group of 4 or alone.
+        var rng = SplitMix64(seed: 3)
+        let k = 37, n = 21
+        let a = (0..<(5 * k)).map { _ in rng.nextUniform() - 0.5 }
+        let w = (0..<(n * k)).map { _ in rng.nextUniform() - 0.5 }
+        let panels = PackedPanels(k: k, n: n)
+        panels.pack(transposeOf: w, ldw: k)
+        var all = [Float](repeating: 0, count: 5 * n), last = [Float](repeating: 0, count: n)
+        PackedGEMM.multiply(m: 5, a: a, lda: k, b: panels, c: &all, ldc: n, accumulate: false)
+        for r in 0..<5 {
+            a.withUnsafeBufferPointer { PackedGEMM.multiply(m: 1, a: $0.baseAddress! + r * k, lda: k, b: panels,
+                                                            c: &last, ldc: n, accumulate: false) }
+            XCTAssertEqual(Array(all[(r * n)..<((r + 1) * n)]).map(\.bitPattern), last.map(\.bitPattern), "row \(r)")
+        }
+    }
+}
