@@ -26,15 +26,12 @@ public final class PackedPanels {
     public func pack(transposeOf w: UnsafePointer<Float>, ldw: Int) {
         let d = data.pointer
         for q in 0..<panels {
-            let base = d + q * k * 16
-            for col in 0..<16 {
-                let j = q * 16 + col
-                if j < n {
-                    let row = w + j * ldw
-                    for p in 0..<k { base[p * 16 + col] = row[p] }
-                } else {
-                    for p in 0..<k { base[p * 16 + col] = 0 }
-                }
+            let base = d + q * k * 16, width = min(16, n - q * 16)
+            let src = w + q * 16 * ldw
+            for p in 0..<k {  // gather one row of the panel from 16 rows of W
+                let dst = base + p * 16
+                for col in 0..<width { dst[col] = src[col * ldw + p] }
+                for col in width..<16 { dst[col] = 0 }
             }
         }
     }
