@@ -42,14 +42,19 @@ extension LanguageModel {
                 let below = ws.layers[k - 1]
                 x = UnsafePointer(dropout != nil && below.mask.count > 0 ? below.dropped.pointer : below.hs.pointer + n * h)
             }
+            let byToken = k == 0 && ws.readsTokens(steps: steps)
+            let input: LayerInput = byToken ? .tokens(inputs, embedding: params + layout.offset("embedding.weight")) : .dense(x)
             RecurrentLayer.backward(cfg, layer: k, ws: ws, p: LayerParams(pm, layout: layout, layer: k),
-                                    g: LayerParams(grads, layout: layout, layer: k), x: x, dY: dY, dx: dX, steps: steps)
+                                    g: LayerParams(grads, layout: layout, layer: k), input: input, dY: dY,
+                                    dx: byToken ? nil : dX, dEmbedding: byToken ? grads + layout.offset("embedding.weight") : nil,
+                                    steps: steps)
             if k > 0, dropout != nil, ws.layers[k - 1].mask.count > 0 {
                 let m = ws.layers[k - 1].mask.pointer
                 for i in 0..<tn * h { dX[i] *= m[i] }
             }
             swap(&dY, &dX)
         }
+        if ws.readsTokens(steps: steps) { return loss }  // the first layer added the embedding's gradient
         let gEmb = grads + layout.offset("embedding.weight")
         for r in 0..<tn {
             let row = gEmb + Int(inputs[r]) * e, d = dY + r * e

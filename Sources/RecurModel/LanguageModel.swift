@@ -78,16 +78,18 @@ public struct LanguageModel: Sendable {
         let cfg = config, n = ws.lanes, h = cfg.hidden, e = cfg.embed, tn = steps * n
         let pm = UnsafeMutablePointer(mutating: params)
         let emb = params + layout.offset("embedding.weight")
+        let byToken = ws.readsTokens(steps: steps)
         for r in 0..<tn {
             let id = Int(inputs[r])
             precondition(id >= 0 && id < cfg.vocab, "token id \(id) outside the vocabulary of \(cfg.vocab)")
-            (ws.embedded.pointer + r * e).update(from: emb + id * e, count: e)
+            if !byToken { (ws.embedded.pointer + r * e).update(from: emb + id * e, count: e) }
         }
         var x = UnsafePointer(ws.embedded.pointer)
         for k in 0..<cfg.layers {
             let a = ws.layers[k]
             copyState(state, into: ws, layer: k, toWorkspace: true)
-            RecurrentLayer.forward(cfg, layer: k, ws: ws, p: LayerParams(pm, layout: layout, layer: k), x: x, steps: steps)
+            let input: LayerInput = k == 0 && byToken ? .tokens(inputs, embedding: emb) : .dense(x)
+            RecurrentLayer.forward(cfg, layer: k, ws: ws, p: LayerParams(pm, layout: layout, layer: k), input: input, steps: steps)
             copyState(state, into: ws, layer: k, toWorkspace: false, steps: steps)
             x = UnsafePointer(a.hs.pointer + n * h)
             if let key = dropout, a.mask.count > 0 {

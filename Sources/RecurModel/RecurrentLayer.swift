@@ -12,18 +12,29 @@ import RecurMath
 /// (`LaneBlocks`), in parallel when the process has two or more threads. The blocks depend on N
 /// only, so the arithmetic — and every bit of the result — is the same for any thread count.
 enum RecurrentLayer {
-    /// Runs layer `k` forward over `t` steps. `x` is [T, N, in]; `hs[0]` (and `cs[0]`) must hold
-    /// the initial state.
+    /// Runs layer `k` forward over `t` steps; `hs[0]` (and `cs[0]`) must hold the initial state.
     static func forward(_ cfg: ModelConfig, layer k: Int, ws: Workspace, p: LayerParams,
-                        x: UnsafePointer<Float>, steps t: Int) {
+                        input: LayerInput, steps t: Int) {
         let n = ws.lanes, gh = cfg.cell.gates * cfg.hidden, din = cfg.inputSize(layer: k)
         let gates = ws.layers[k].gates.pointer, tn = t * n
         // Input projection of every step at once, seeded with the summed biases: [T·N, G·H].
         let bias = ws.rowScratch.pointer
         for j in 0..<gh { bias[j] = p.bih[j] + p.bhh[j] }
-        for r in 0..<tn { (gates + r * gh).update(from: bias, count: gh) }
-        GEMM.sgemmRows(transB: true, m: tn, n: gh, k: din, a: x, lda: din, b: p.wih, ldb: din,
-                   beta: 1, c: gates, ldc: gh)
+        switch input {
+        case .dense(let x):
+            for r in 0..<tn { (gates + r * gh).update(from: bias, count: gh) }
+            GEMM.sgemmRows(transB: true, m: tn, n: gh, k: din, a: x, lda: din, b: p.wih, ldb: din,
+                           beta: 1, c: gates, ldc: gh)
+        case .tokens(let ids, let embedding):
+            // x·W_ihᵀ of a token is row `token` of E·W_ihᵀ [V, G·H]: one small GEMM, then a gather.
+            let table = ws.tokenTable.pointer, v = cfg.vocab
+            GEMM.sgemmRows(transB: true, m: v, n: gh, k: din, a: embedding, lda: din, b: p.wih, ldb: din,
+                           beta: 0, c: table, ldc: gh)
+            for r in 0..<tn {
+                let row = gates + r * gh, src = table + Int(ids[r]) * gh
+                for j in 0..<gh { row[j] = bias[j] + src[j] }
+            }
+        }
         let a = ws.layers[k], h = cfg.hidden
         if cfg.cell == .gru {
             a.packForward.pack(transposeOf: p.whh, ldw: h)
@@ -69,9 +80,11 @@ enum RecurrentLayer {
     ///   chunk gets none: truncated BPTT cuts it).
     /// - `g`: gradient pointers, accumulated into.
     /// - `dx` [T, N, in]: written with the gradient of the inputs, when not nil.
+    /// With `.tokens` input the embedding's gradient is added to `dEmbedding` [V, E] directly and
+    /// `dx` is not written.
     static func backward(_ cfg: ModelConfig, layer k: Int, ws: Workspace, p: LayerParams, g: LayerParams,
-                         x: UnsafePointer<Float>, dY: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
-                         steps t: Int) {
+                         input: LayerInput, dY: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                         dEmbedding: UnsafeMutablePointer<Float>?, steps t: Int) {
         let n = ws.lanes, h = cfg.hidden, gh = cfg.cell.gates * h, din = cfg.inputSize(layer: k)
         let a = ws.layers[k], tn = t * n
         // Pre-activation gradients overwrite the gate values in place, step by step: each step's
@@ -90,7 +103,30 @@ enum RecurrentLayer {
             }
         }
         // Weight gradients: one GEMM each over all T·N rows.
-        GEMM.sgemmRows(transA: true, m: gh, n: din, k: tn, a: dpre, lda: gh, b: x, ldb: din, beta: 1, c: g.wih, ldc: din)
+        var biasRows = dpre, biasRowCount = tn
+        switch input {
+        case .dense(let x):
+            GEMM.sgemmRows(transA: true, m: gh, n: din, k: tn, a: dpre, lda: gh, b: x, ldb: din, beta: 1, c: g.wih, ldc: din)
+            if let dx {
+                GEMM.sgemmRows(m: tn, n: din, k: gh, a: dpre, lda: gh, b: p.wih, ldb: din, beta: 0, c: dx, ldc: din)
+            }
+        case .tokens(let ids, let embedding):
+            // Sum the gradient rows of each token (in row order) into S [V, G·H]; then
+            // dW_ih += Sᵀ·E and dE += S·W_ih are [V]-sized products instead of [T·N]-sized ones.
+            let sums = ws.tokenGrad.pointer, v = cfg.vocab
+            sums.update(repeating: 0, count: v * gh)
+            for r in 0..<tn {
+                let dst = sums + Int(ids[r]) * gh, src = dpre + r * gh
+                for j in 0..<gh { dst[j] += src[j] }
+            }
+            GEMM.sgemmRows(transA: true, m: gh, n: din, k: v, a: sums, lda: gh, b: embedding, ldb: din, beta: 1,
+                           c: g.wih, ldc: din)
+            if let dEmbedding {
+                GEMM.sgemmRows(m: v, n: din, k: gh, a: sums, lda: gh, b: p.wih, ldb: din, beta: 1, c: dEmbedding, ldc: din)
+            }
+            biasRows = sums
+            biasRowCount = v
+        }
         if cfg.cell == .gru {
             GEMM.sgemmRows(transA: true, m: 2 * h, n: h, k: tn, a: dpre, lda: gh, b: hs, ldb: h, beta: 1, c: g.whh, ldc: h)
             GEMM.sgemmRows(transA: true, m: h, n: h, k: tn, a: dpre + 2 * h, lda: gh, b: a.aux.pointer, ldb: h,
@@ -99,13 +135,10 @@ enum RecurrentLayer {
             GEMM.sgemmRows(transA: true, m: gh, n: h, k: tn, a: dpre, lda: gh, b: hs, ldb: h, beta: 1, c: g.whh, ldc: h)
         }
         let colSum = ws.rowScratch.pointer
-        Reduce.columnSums(rows: tn, cols: gh, dpre, into: colSum)
+        Reduce.columnSums(rows: biasRowCount, cols: gh, biasRows, into: colSum)
         for j in 0..<gh {
             g.bih[j] += colSum[j]
             g.bhh[j] += colSum[j]
-        }
-        if let dx {
-            GEMM.sgemmRows(m: tn, n: din, k: gh, a: dpre, lda: gh, b: p.wih, ldb: din, beta: 0, c: dx, ldc: din)
         }
     }
 
@@ -148,6 +181,15 @@ enum RecurrentLayer {
             }
         }
     }
+}
+
+/// What a layer reads: dense vectors [T, N, in], or, for the first layer of a model whose
+/// vocabulary is smaller than the chunk, token ids and the embedding table they index.
+enum LayerInput {
+    /// Inputs [T, N, in].
+    case dense(UnsafePointer<Float>)
+    /// Token ids [T, N] and the embedding matrix E [V, E].
+    case tokens(UnsafePointer<Int32>, embedding: UnsafePointer<Float>)
 }
 
 /// Deterministic reductions.

@@ -62,6 +62,8 @@ public final class Workspace {
     let dh: FloatBuffer, dhPrev: FloatBuffer, dc: FloatBuffer, scratch: FloatBuffer
     /// Per-gate-row scratch [G·H]: summed biases forward, column sums backward.
     let rowScratch: FloatBuffer
+    /// First layer, when V < T·N: E·W_ihᵀ [V, G·H], and the per-token gradient sums [V, G·H].
+    let tokenTable: FloatBuffer, tokenGrad: FloatBuffer
     /// Per-lane-block peephole gradient sums [blocks, 3, H].
     let peepScratch: FloatBuffer
     /// Per-class scratch [V]: the head bias gradient's column sums.
@@ -88,13 +90,19 @@ public final class Workspace {
         scratch = FloatBuffer(count: lanes * h)
         rowScratch = FloatBuffer(count: config.cell.gates * h)
         classScratch = FloatBuffer(count: config.vocab)
+        let byToken = config.vocab < tn
+        tokenTable = FloatBuffer(count: byToken ? config.vocab * config.cell.gates * h : 0)
+        tokenGrad = FloatBuffer(count: byToken ? config.vocab * config.cell.gates * h : 0)
         peepScratch = FloatBuffer(count: config.peephole ? LaneBlocks.count(lanes: lanes) * 3 * h : 0)
     }
+
+    /// Whether the first layer of a `steps`-step chunk reads tokens through E·W_ihᵀ (V < T·N).
+    func readsTokens(steps: Int) -> Bool { tokenTable.count > 0 && config.vocab < steps * lanes }
 
     /// Bytes held by the workspace's buffers.
     public var bytes: Int {
         var floats = embedded.count + logits.count + dOut.count + dIn.count
-        floats += dh.count + dhPrev.count + dc.count + scratch.count
+        floats += dh.count + dhPrev.count + dc.count + scratch.count + tokenTable.count + tokenGrad.count
         for l in layers { floats += l.hs.count + l.cs.count + l.gates.count + l.aux.count + l.mask.count + l.dropped.count }
         return floats * 4
     }

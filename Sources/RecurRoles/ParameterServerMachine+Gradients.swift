@@ -27,22 +27,21 @@ extension ParameterServerMachine {
         }
         let shard = Int(g.shard)
         if let refusal = admission(g, shard: shard, config: c) { return refusal }
-        let state: WireFrame, values: [Float]
+        let state: WireFrame, values: WireFrame
         do {
-            let frame = try m.frame(named: "gradient")
-            values = try frame.floats()
+            values = try m.frame(named: "gradient")
             state = try m.frame(named: "state")
-            guard values.count == params.count, frame.offset == 0,
+            guard values.dtype == .f32, values.elementCount == params.count, values.offset == 0,
                   state.elementCount == c.lanesPerShard * c.model.stateFloatsPerLane else {
                 counters.badShape += 1
-                return [.send(to: peer, reject(.badShape, "gradient has \(values.count) values, expected \(params.count)")),
+                return [.send(to: peer, reject(.badShape, "gradient has \(values.elementCount) values, expected \(params.count)")),
                         .log("ps: gradient of the wrong shape from \(peer); rejected")]
             }
         } catch {
             counters.badShape += 1
             return [.send(to: peer, reject(.badShape, "\(error)")), .log("ps: bad gradient from \(peer): \(error)")]
         }
-        guard values.allSatisfy({ $0.isFinite }), g.lossSum.isFinite else {
+        guard FrameMath.allFinite(values), g.lossSum.isFinite else {
             counters.notFinite += 1
             return [.send(to: peer, reject(.notFinite, "gradient or loss of step \(g.step) shard \(shard) is not finite")),
                     .log("ps: non-finite gradient for step \(g.step) shard \(shard) from \(peer); rejected")]
@@ -53,7 +52,8 @@ extension ParameterServerMachine {
         if c.mode == .async {  // apply this shard's gradient on its own, now
             asyncNext[shard] += 1
             let staleness = version - g.weightVersion
-            values.withUnsafeBufferPointer { sum.pointer.update(from: $0.baseAddress!, count: sum.count) }
+            sum.zero()
+            FrameMath.accumulate(values, into: sum)
             let norm = UpdateRule.apply(params: params, grads: sum, tokens: Int(g.tokenCount), clip: c.clip, optimizer: optimizer)
             version += 1
             return actions + afterUpdate(step: g.step, norm: norm, staleness: UInt32(staleness), coordinator: coordinator)
@@ -61,7 +61,7 @@ extension ParameterServerMachine {
         accepted.insert(shard)
         waiting[shard] = (values, Int(g.tokenCount))
         while let next = waiting.removeValue(forKey: nextShard) {  // add shards in shard order
-            next.gradient.withUnsafeBufferPointer { UpdateRule.accumulate($0.baseAddress!, into: sum) }
+            FrameMath.accumulate(next.gradient, into: sum)
             tokens += next.tokens
             nextShard += 1
         }
@@ -129,5 +129,28 @@ extension ParameterServerMachine {
 
     func reject(_ code: WireRejectCode, _ detail: String) -> WireMessage {
         message(.reject(WireReject(code: code, detail: detail, refusedSequence: 0)))
+    }
+}
+
+/// Arithmetic straight on a frame's little-endian bytes, so a gradient is never copied into an
+/// array first.
+enum FrameMath {
+    /// Whether every float of an F32 frame is finite.
+    static func allFinite(_ f: WireFrame) -> Bool {
+        f.bytes.withUnsafeBytes { raw in
+            var bad: Float = 0
+            for i in 0..<(raw.count / 4) { bad += Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))) * 0 }
+            return bad == 0
+        }
+    }
+
+    /// sum += frame, element by element in index order.
+    static func accumulate(_ f: WireFrame, into sum: FloatBuffer) {
+        let s = sum.pointer
+        f.bytes.withUnsafeBytes { raw in
+            for i in 0..<min(sum.count, raw.count / 4) {
+                s[i] += Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+            }
+        }
     }
 }

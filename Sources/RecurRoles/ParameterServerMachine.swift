@@ -56,7 +56,7 @@ public final class ParameterServerMachine {
     var coordinator: String?
     var sum: FloatBuffer?
     var nextShard = 0
-    var waiting: [Int: (gradient: [Float], tokens: Int)] = [:]
+    var waiting: [Int: (gradient: WireFrame, tokens: Int)] = [:]
     var accepted = Set<Int>()
     /// Async: the next chunk expected from each shard.
     var asyncNext: [UInt64] = []

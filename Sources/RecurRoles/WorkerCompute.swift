@@ -25,11 +25,12 @@ public final class WorkerCompute {
     }
 
     /// Computes `task` with `weights` (of version `version`).
-    public func run(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float], weights: [Float],
-                    version: UInt64) -> WorkerMachine.ShardOutcome {
+    /// - Throws: `WireError` when the weights frame does not hold exactly P floats.
+    public func run(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float], weights: WireFrame,
+                    version: UInt64) throws -> WorkerMachine.ShardOutcome {
         let start = Date()
         if loadedVersion != version {
-            weights.withUnsafeBufferPointer { params.pointer.update(from: $0.baseAddress!, count: params.count) }
+            try weights.copyFloats(into: UnsafeMutableBufferPointer(start: params.pointer, count: params.count))
             loadedVersion = version
         }
         grads.zero()
@@ -43,7 +44,9 @@ public final class WorkerCompute {
                 }
             }
         }
-        return WorkerMachine.ShardOutcome(task: task, gradient: grads.array, state: s, lossSum: loss.sum,
+        let frame = try WireFrame(name: "gradient", shape: [grads.count],
+                                  floats: UnsafeBufferPointer(start: grads.pointer, count: grads.count))
+        return WorkerMachine.ShardOutcome(task: task, gradient: frame, state: s, lossSum: loss.sum,
                                           tokens: loss.count, computeMs: Date().timeIntervalSince(start) * 1000)
     }
 }

@@ -26,8 +26,8 @@ public final class WorkerMachine {
     public struct ShardOutcome: Equatable {
         /// The task computed.
         public var task: WireTask
-        /// Summed gradient [P].
-        public var gradient: [Float]
+        /// Summed gradient [P], already as the frame it travels in (no extra copy).
+        public var gradient: WireFrame
         /// Final carried state [n, L, S, H].
         public var state: [Float]
         /// Summed loss.
@@ -38,7 +38,7 @@ public final class WorkerMachine {
         public var computeMs: Double
 
         /// Creates an outcome.
-        public init(task: WireTask, gradient: [Float], state: [Float], lossSum: Double, tokens: Int, computeMs: Double) {
+        public init(task: WireTask, gradient: WireFrame, state: [Float], lossSum: Double, tokens: Int, computeMs: Double) {
             self.task = task
             self.gradient = gradient
             self.state = state
@@ -75,7 +75,7 @@ public final class WorkerMachine {
     /// Version of the weights held (nil before the first).
     public internal(set) var weightsVersion: UInt64?
     /// Weights held [P].
-    public internal(set) var weights: [Float] = []
+    public internal(set) var weights: WireFrame?
     var pending: (task: WireTask, inputs: [Int32], targets: [Int32], state: [Float])?
     var busy = false
     var stopping = false
@@ -145,7 +145,7 @@ public final class WorkerMachine {
         switch m.body {
         case .weights(let w):
             if let v = weightsVersion, v >= w.version { return tryCompute() }
-            do { weights = try m.frame(named: "params").floats() } catch { return [.log("worker: malformed weights: \(error)")] }
+            do { weights = try m.frame(named: "params") } catch { return [.log("worker: malformed weights: \(error)")] }
             weightsVersion = w.version
             return tryCompute()
         case .reject(let r): return [.log("worker: the parameter server rejected our gradient: \(r.detail)")]
@@ -177,7 +177,7 @@ public final class WorkerMachine {
         let t = o.task
         var actions: [Action] = []
         do {
-            let g = try WireFrame(name: "gradient", shape: [o.gradient.count], floats: o.gradient)
+            let g = o.gradient
             let s = try WireFrame(name: "state", shape: [Int(t.laneCount), o.state.count / max(1, Int(t.laneCount))], floats: o.state)
             actions.append(.toPS(message(.gradient(WireGradient(leaseID: t.leaseID, step: t.step, shard: t.shard,
                                                                  shardCount: t.shardCount, weightVersion: t.weightVersion,

@@ -56,9 +56,9 @@ public final class WorkerRunner {
                     heartbeatMs = c.heartbeatIntervalMs
                     RoleSupport.log(name, "welcomed: \(c.model.cell.rawValue) H=\(c.model.hidden), \(c.lanesPerShard) lanes per shard")
                 case .compute(let task, let inputs, let targets, let state):
-                    guard let compute, let v = machine.weightsVersion else { continue }
-                    let outcome = compute.run(task: task, inputs: inputs, targets: targets, state: state,
-                                              weights: machine.weights, version: v)
+                    guard let compute, let v = machine.weightsVersion, let w = machine.weights else { continue }
+                    let outcome = try compute.run(task: task, inputs: inputs, targets: targets, state: state,
+                                                  weights: w, version: v)
                     queue += machine.handle(.computed(outcome))
                 case .log(let line): RoleSupport.log(name, line)
                 case .exit:

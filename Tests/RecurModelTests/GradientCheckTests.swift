@@ -15,6 +15,15 @@ final class GradientCheckTests: XCTestCase {
     func testLSTM() { check(.lstm) }
     func testLSTMPeephole() { check(.lstmPeephole) }
 
+    /// V = 9 > T·N = 6: the first layer takes the dense path (embedded rows through W_ih) instead of
+    /// the per-token one (E·W_ihᵀ gathered, gradients summed per token) the other cases take.
+    func testFirstLayerDensePath() {
+        for v in [CellVariant.lstm, .gru] {
+            let c = ModelCase.random(v.config(hidden: 7, layers: 2, embed: 5, vocab: 9), lanes: 2, steps: 3, seed: v.seed + 12)
+            GradientChecker.check(c, label: "\(v.rawValue) dense first layer")
+        }
+    }
+
     /// H = 17 puts one unit in a second, partial SIMD block of every gate kernel.
     func testAcrossSIMDBoundary() {
         for v in [CellVariant.lstmPeephole, .gru] {

@@ -68,7 +68,8 @@ final class ClusterSimulation {
             case .toPS(let m): queue.append(.toPS(id, m))
             case .configure(let c): computes[id] = try! WorkerCompute(config: c)
             case .compute(let t, let i, let y, let s):
-                let o = computes[id]!.run(task: t, inputs: i, targets: y, state: s, weights: w.weights, version: w.weightsVersion!)
+                let o = try! computes[id]!.run(task: t, inputs: i, targets: y, state: s, weights: w.weights!,
+                                               version: w.weightsVersion!)
                 perform(worker: id, w.handle(.computed(o)))
             case .connectPS, .log, .exit: break
             }
