@@ -37,6 +37,11 @@ extension CoordinatorMachine {
             guard let s = shards.firstIndex(where: { if case .leased(r.leaseID, _, _) = $0 { return true }; return false }),
                   !awaitingApply.contains(s) else { return [] }
             shards[s] = .open
+            refusals[s, default: 0] += 1
+            if refusals[s]! >= CoordinatorMachine.maxRefusals && r.code != .stale {
+                finished = true
+                return [.abort("shard \(s) of step \(step) was refused \(refusals[s]!) times (\(r.detail)); stopping the run")]
+            }
             return [.log("coordinator: the parameter server refused lease \(r.leaseID): \(r.detail); dealing it again")]
                 + deal(now: now)
         default:
@@ -48,6 +53,7 @@ extension CoordinatorMachine {
         if step % layout.chunksPerEpoch == 0 { laneState.zero() }  // a new epoch starts from zero state
         shards = Array(repeating: .open, count: config.shardCount)
         losses = Array(repeating: nil, count: config.shardCount)
+        refusals = [:]
     }
 
     func acceptResult(_ r: WireResult, _ m: WireMessage, now: Int) -> [Action] {

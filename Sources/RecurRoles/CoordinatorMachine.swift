@@ -51,6 +51,8 @@ public final class CoordinatorMachine {
         case stepDone(StepReport)
         /// Every step is done.
         case finished
+        /// The run cannot go on (a shard keeps being refused); the loop stops with this reason.
+        case abort(String)
         /// Write a log line.
         case log(String)
     }
@@ -95,6 +97,10 @@ public final class CoordinatorMachine {
     var nextLease: UInt64 = 1
     var sequence: UInt64 = 0
     var finished = false
+    /// Refusals of the current step's shards by the parameter server, by shard.
+    var refusals: [Int: Int] = [:]
+    /// Refusals of one shard after which the run stops rather than compute it again.
+    public static let maxRefusals = 3
     /// Async: chunks done per shard (each shard's own step counter).
     var chunks: [Int]
     /// Async: shards whose result arrived and whose update announcement has not, in order.

@@ -97,6 +97,10 @@ public final class CoordinatorRunner {
                     let path = try finish(ps: ps, router: router, metrics: metrics, lastFields: lastFields, aside: &fromPS)
                     return path
                 case .log(let line): RoleSupport.log("coordinator", line)
+                case .abort(let reason):
+                    for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave(reason)), deadline: .milliseconds(200)) }
+                    try? ps.send(WireCodec.encode(leave(reason)), deadline: .milliseconds(500))
+                    throw RoleError.failed("coordinator: \(reason)")
                 }
             }
             if RoleSupport.stopRequested {

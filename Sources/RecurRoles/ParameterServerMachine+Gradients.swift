@@ -34,16 +34,19 @@ extension ParameterServerMachine {
             guard values.dtype == .f32, values.elementCount == params.count, values.offset == 0,
                   state.elementCount == c.lanesPerShard * c.model.stateFloatsPerLane else {
                 counters.badShape += 1
-                return [.send(to: peer, reject(.badShape, "gradient has \(values.elementCount) values, expected \(params.count)")),
+                let why = "gradient has \(values.elementCount) values, expected \(params.count)"
+                return [.send(to: peer, reject(.badShape, why)), .send(to: coordinator, reject(.badShape, why, lease: g.leaseID)),
                         .log("ps: gradient of the wrong shape from \(peer); rejected")]
             }
         } catch {
             counters.badShape += 1
-            return [.send(to: peer, reject(.badShape, "\(error)")), .log("ps: bad gradient from \(peer): \(error)")]
+            return [.send(to: peer, reject(.badShape, "\(error)")), .send(to: coordinator, reject(.badShape, "\(error)", lease: g.leaseID)),
+                    .log("ps: bad gradient from \(peer): \(error)")]
         }
         guard FrameMath.allFinite(values), g.lossSum.isFinite else {
             counters.notFinite += 1
-            return [.send(to: peer, reject(.notFinite, "gradient or loss of step \(g.step) shard \(shard) is not finite")),
+            let why = "gradient or loss of step \(g.step) shard \(shard) is not finite"
+            return [.send(to: peer, reject(.notFinite, why)), .send(to: coordinator, reject(.notFinite, why, lease: g.leaseID)),
                     .log("ps: non-finite gradient for step \(g.step) shard \(shard) from \(peer); rejected")]
         }
         var actions: [Action] = [.send(to: coordinator, message(.result(WireResult(
@@ -127,8 +130,9 @@ extension ParameterServerMachine {
         return nil
     }
 
-    func reject(_ code: WireRejectCode, _ detail: String) -> WireMessage {
-        message(.reject(WireReject(code: code, detail: detail, refusedSequence: 0)))
+    /// A refusal; with `lease`, addressed to the coordinator so it deals that shard again now.
+    func reject(_ code: WireRejectCode, _ detail: String, lease: UInt64 = 0) -> WireMessage {
+        message(.reject(WireReject(code: code, detail: detail, refusedSequence: 0, leaseID: lease)))
     }
 }
 

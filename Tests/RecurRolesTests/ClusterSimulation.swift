@@ -22,6 +22,9 @@ final class ClusterSimulation {
     var silenced = Set<String>()
     var reports: [CoordinatorMachine.StepReport] = []
     var finished = false
+    var aborted: String?
+    /// How many gradients to replace with NaN on their way to the parameter server.
+    var poisonGradients = 0
     var nowMs = 0
     var rng = SplitMix64(seed: 7)
     var shuffle = false
@@ -46,6 +49,7 @@ final class ClusterSimulation {
             case .toPS(let m): queue.append(.toPS("coordinator", m))
             case .stepDone(let r): reports.append(r)
             case .finished: finished = true
+            case .abort(let reason): aborted = reason; finished = true
             case .log: break
             }
         }
@@ -112,8 +116,13 @@ final class ClusterSimulation {
                 if silenced.contains(id) { continue }
                 perform(coordinator: coordinator.handle(.fromWorker(id: id, m, nowMs: nowMs)))
             case .toCoordinatorFromPS(let m): perform(coordinator: coordinator.handle(.fromPS(m, nowMs: nowMs)))
-            case .toPS(let from, let m):
+            case .toPS(let from, var m):
                 if silenced.contains(from) { continue }
+                if poisonGradients > 0, case .gradient = m.body, let g = try? m.frame(named: "gradient") {
+                    poisonGradients -= 1
+                    let nan = [Float](repeating: .nan, count: g.elementCount)
+                    m.frames = m.frames.map { $0.name == "gradient" ? try! WireFrame(name: "gradient", shape: g.shape, floats: nan) : $0 }
+                }
                 perform(ps: ps.handle(.message(from: from, m)))
             case .toWorker(let id, let m):
                 if silenced.contains(id) { continue }

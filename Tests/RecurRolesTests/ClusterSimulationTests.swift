@@ -87,6 +87,40 @@ final class ClusterSimulationTests: XCTestCase {
         XCTAssertEqual(r.sim.reports.map(\.loss), losses)
     }
 
+    func testNonFiniteGradientIsRefusedAndDealtAgainAtOnce() throws {
+        let o = options()
+        let reference = try singleProcess(o)
+        let data = try Dataset.load(o)
+        let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
+        let sim = ClusterSimulation(config: RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: 5),
+                                    tokens: data.train, layout: layout)
+        sim.poisonGradients = 1
+        sim.start()
+        for i in 0..<2 { sim.addWorker("worker-\(i)") }
+        sim.run()
+        XCTAssertTrue(sim.finished)
+        XCTAssertNil(sim.aborted)
+        XCTAssertEqual(sim.ps.counters.notFinite, 1)
+        XCTAssertEqual(sim.coordinator.counters.expired, 0, "a refused shard is dealt again at once, not after its lease")
+        assertBitIdentical(sim.ps.params?.array ?? [], reference)
+    }
+
+    func testAShardRefusedAgainAndAgainStopsTheRun() throws {
+        let o = options()
+        let data = try Dataset.load(o)
+        let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
+        let sim = ClusterSimulation(config: RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: 5),
+                                    tokens: data.train, layout: layout)
+        sim.poisonGradients = 1000
+        sim.start()
+        sim.addWorker("worker-0")
+        sim.run()
+        XCTAssertNotNil(sim.aborted, "a shard that is never finite must stop the run, not loop")
+        XCTAssertGreaterThanOrEqual(sim.ps.counters.notFinite, CoordinatorMachine.maxRefusals)
+        XCTAssertLessThanOrEqual(sim.ps.counters.notFinite, CoordinatorMachine.maxRefusals * 4, "bounded: at most maxRefusals per shard")
+        XCTAssertEqual(sim.ps.version, 0)
+    }
+
     func testLostWorkerLeaseIsDealtAgainAndBitsStillMatch() throws {
         let o = options()
         let reference = try singleProcess(o)
