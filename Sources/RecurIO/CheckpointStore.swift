@@ -51,18 +51,25 @@ public struct CheckpointStore: Sendable {
     /// `step-XXXXXXXX` (an existing folder of that name is renamed aside and removed after),
     /// `checkpoints/` is fsynced, and `latest` is replaced by renaming a new symlink over it.
     public func write(step: Int, files: [String: [UInt8]]) throws -> String {
+        try write(step: step, producers: files.mapValues { bytes in { bytes } })
+    }
+
+    /// Like `write(step:files:)`, but each file's bytes are made only when it is written and
+    /// released right after, so a checkpoint never holds more than its largest file in memory.
+    /// - Parameter producers: file name → a function returning its bytes.
+    public func write(step: Int, producers: [String: () throws -> [UInt8]]) throws -> String {
         guard step >= 0 else { throw CheckpointError.invalidStep(step) }
-        for name in files.keys where !CheckpointManifest.isValidFileName(name) {
+        for name in producers.keys where !CheckpointManifest.isValidFileName(name) {
             throw CheckpointError.invalidFileName(name)
         }
         do {
-            return try writeChecked(step: step, files: files)
+            return try writeChecked(step: step, files: producers)
         } catch let error as FileSystemError {
             throw CheckpointError.io(error)
         }
     }
 
-    private func writeChecked(step: Int, files: [String: [UInt8]]) throws -> String {
+    private func writeChecked(step: Int, files: [String: () throws -> [UInt8]]) throws -> String {
         let directory = checkpointsDirectory
         if try Posix.makeDirectories(directory) {
             try Posix.fsyncDirectory(Posix.parentDirectory(of: directory))
@@ -74,7 +81,8 @@ public struct CheckpointStore: Sendable {
         try Posix.makeDirectory(temporary)
         do {
             var entries: [CheckpointManifest.Entry] = []
-            for (file, bytes) in files.sorted(by: { $0.key < $1.key }) {
+            for (file, produce) in files.sorted(by: { $0.key < $1.key }) {
+                let bytes = try produce()
                 try Posix.writeFileDurably("\(temporary)/\(file)", bytes, exclusive: true)
                 entries.append(.init(name: file, byteCount: bytes.count, crc32c: CRC32C.checksum(bytes)))
             }

@@ -79,7 +79,8 @@ public final class Workspace {
         self.steps = steps
         self.lanes = lanes
         let h = config.hidden, tn = steps * lanes
-        embedded = FloatBuffer(count: tn * config.embed)
+        // Reading tokens through E·W_ihᵀ, the first layer only embeds chunks of at most V rows.
+        embedded = FloatBuffer(count: min(tn, config.vocab < tn ? config.vocab : tn) * config.embed)
         layers = (0..<config.layers).map { LayerActivations(config: config, layer: $0, steps: steps, lanes: lanes) }
         logits = FloatBuffer(count: tn * config.vocab)
         dOut = FloatBuffer(count: tn * max(config.embed, h))

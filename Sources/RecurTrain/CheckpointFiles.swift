@@ -12,27 +12,39 @@ import RecurIO
 /// - `state.safetensors`: `hidden` [B, L, S, H], every lane's carried state.
 /// - `trainer.json`: step, seed and the data layout (B, T, lanes per shard).
 public enum CheckpointFiles {
-    /// Encodes the trainer's current state.
-    public static func encode(trainer t: Trainer) throws -> [String: [UInt8]] {
-        var files: [String: [UInt8]] = [:]
-        files["model.safetensors"] = try ModelFile.encode(model: t.model, params: t.params, tokenizer: t.data.tokenizer)
+    /// The trainer's current state, as functions that encode each file when it is written.
+    public static func producers(trainer t: Trainer) -> [String: () throws -> [UInt8]] {
+        [
+            "model.safetensors": { try ModelFile.encode(model: t.model, params: t.params, tokenizer: t.data.tokenizer) },
+            "optimizer.safetensors": { try optimizer(t) },
+            "state.safetensors": { try state(t) },
+            "trainer.json": { try trainerJSON(t) },
+        ]
+    }
+
+    static func optimizer(_ t: Trainer) throws -> [UInt8] {
         var moments: [TensorView] = []
         for (name, b) in [("m", t.optimizer.m), ("v", t.optimizer.v)] where b.count > 0 {
             moments.append(TensorView(name: name, shape: [b.count], values: UnsafeBufferPointer(start: b.pointer, count: b.count)))
         }
-        files["optimizer.safetensors"] = try SafeTensors.encode(views: moments, metadata: [
+        return try SafeTensors.encode(views: moments, metadata: [
             "kind": t.optimizer.config.kind.rawValue, "step": String(t.optimizer.step),
             "learning_rate": String(t.optimizer.config.learningRate),
         ])
+    }
+
+    static func state(_ t: Trainer) throws -> [UInt8] {
         let c = t.model.config
-        files["state.safetensors"] = try SafeTensors.encode(views: [
+        return try SafeTensors.encode(views: [
             TensorView(name: "hidden", shape: [t.options.batch, c.layers, c.stateSlots, c.hidden],
                        values: UnsafeBufferPointer(start: t.engine.state.pointer, count: t.engine.state.count)),
         ], metadata: [:])
+    }
+
+    static func trainerJSON(_ t: Trainer) throws -> [UInt8] {
         let info: [String: Any] = ["step": t.step, "seed": String(t.options.seed), "batch": t.options.batch,
                                    "bptt": t.options.bptt, "lanes_per_shard": t.options.resolvedLanesPerShard,
                                    "total_steps": t.totalSteps]
-        files["trainer.json"] = [UInt8](try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys]))
-        return files
+        return [UInt8](try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys]))
     }
 }
