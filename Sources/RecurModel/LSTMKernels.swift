@@ -8,16 +8,16 @@ import RecurMath
 /// With peepholes, p_i ∗ c₋₁, p_f ∗ c₋₁ and p_o ∗ c₋₁ join the i, f and o pre-activations.
 /// Each loop is plain scalar code over one row, which the optimiser vectorises.
 enum LSTMKernels {
-    /// Forward: activates `gates` [N, 4H] in place and writes c, tanh(c) and h (each [N, H]).
+    /// Forward: activates `gates` [N, 4H] in place and writes c and h (each [N, H]).
     ///
     /// Each row is processed by short loops that read one or two arrays and write one: the
     /// optimiser vectorises those, where it leaves a single loop over seven arrays scalar.
     static func forward(n: Int, h: Int, gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>,
-                        c: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>,
-                        hOut: UnsafeMutablePointer<Float>, peep: UnsafePointer<Float>?) {
+                        c: UnsafeMutablePointer<Float>, hOut: UnsafeMutablePointer<Float>,
+                        peep: UnsafePointer<Float>?) {
         for j in 0..<n {
             let gi = gates + j * 4 * h, gf = gi + h, gg = gi + 2 * h, go = gi + 3 * h
-            let cp = cPrev + j * h, cr = c + j * h, tr = tanhC + j * h, hr = hOut + j * h
+            let cp = cPrev + j * h, cr = c + j * h, hr = hOut + j * h
             if let p = peep {
                 for u in 0..<h { gi[u] += p[u] * cp[u] }
                 for u in 0..<h { gf[u] += p[h + u] * cp[u] }
@@ -27,14 +27,14 @@ enum LSTMKernels {
             Activations.tanhInPlace(gg, h)
             Activations.sigmoidInPlace(go, h)
             for u in 0..<h { cr[u] = gf[u] * cp[u] + gi[u] * gg[u] }
-            for u in 0..<h { tr[u] = FastMath.tanh(cr[u]) }
-            for u in 0..<h { hr[u] = go[u] * tr[u] }
+            for u in 0..<h { hr[u] = go[u] * FastMath.tanh(cr[u]) }
         }
     }
 
     /// Backward through the element-wise part of one step, in place: the gate values in `gates`
     /// [N, 4H] are replaced by their pre-activation gradients.
     ///
+    /// - `tanhC` [N, H]: tanh of this step's c (recomputed by the caller rather than stored).
     /// - `dh` [N, H]: total gradient into this step's h.
     /// - `dc` [N, H]: on entry the gradient into this step's c from the step after; on exit the
     ///   gradient into c₋₁ (peephole paths included).

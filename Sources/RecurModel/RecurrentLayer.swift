@@ -57,8 +57,7 @@ enum RecurrentLayer {
             case .lstm:
                 PackedGEMM.multiply(m: m, a: hPrev, lda: h, b: wf, c: pre, ldc: gh, accumulate: true)
                 LSTMKernels.forward(n: m, h: h, gates: pre, cPrev: a.cs.pointer + row * h,
-                                    c: a.cs.pointer + (row + n) * h, tanhC: a.aux.pointer + row * h,
-                                    hOut: hNext, peep: p.peep.map { UnsafePointer($0) })
+                                    c: a.cs.pointer + (row + n) * h, hOut: hNext, peep: p.peep.map { UnsafePointer($0) })
             case .rnn:
                 PackedGEMM.multiply(m: m, a: hPrev, lda: h, b: wf, c: pre, ldc: gh, accumulate: true)
                 GRUKernels.rnnForward(count: m * h, relu: cfg.activation == .relu, pre: pre, hOut: hNext)
@@ -160,7 +159,9 @@ enum RecurrentLayer {
             let act = a.gates.pointer + row * gh, d = dpre + row * gh, hPrev = hs + row * h
             switch cfg.cell {
             case .lstm:
-                LSTMKernels.backward(n: m, h: h, gates: d, cPrev: a.cs.pointer + row * h, tanhC: a.aux.pointer + row * h,
+                let c = a.cs.pointer + (row + n) * h  // tanh(c) again, into this block's scratch rows
+                for i in 0..<mh { drh[i] = FastMath.tanh(c[i]) }
+                LSTMKernels.backward(n: m, h: h, gates: d, cPrev: a.cs.pointer + row * h, tanhC: drh,
                                      dh: dh, dc: dc, peep: p.peep.map { UnsafePointer($0) }, dpeep: dpeep)
                 if s > 0 { PackedGEMM.multiply(m: m, a: d, lda: gh, b: wb, c: dh, ldc: h, accumulate: false) }
             case .rnn:

@@ -10,7 +10,7 @@ public final class LayerActivations {
     /// Gate values after their nonlinearity [T, N, G·H] (pre-activations while being built, and
     /// their gradients after the backward pass).
     let gates: FloatBuffer
-    /// Per-cell extra [T, N, H]: tanh(c) for the LSTM, r ∗ h₋₁ for the GRU (empty otherwise).
+    /// GRU only: r ∗ h₋₁ [T, N, H] (empty otherwise).
     let aux: FloatBuffer
     /// The recurrent weights packed for `PackedGEMM`: forward uses W_hhᵀ, backward W_hh. The
     /// GRU's candidate block is packed apart, since it multiplies r ∗ h₋₁ rather than h₋₁.
@@ -26,7 +26,7 @@ public final class LayerActivations {
         hs = FloatBuffer(count: (t + 1) * n * h)
         cs = FloatBuffer(count: config.cell.hasCellState ? (t + 1) * n * h : 0)
         gates = FloatBuffer(count: t * n * g * h)
-        let needsAux = config.cell == .lstm || config.cell == .gru
+        let needsAux = config.cell == .gru  // the LSTM's tanh(c) is recomputed in the backward pass
         aux = FloatBuffer(count: needsAux ? t * n * h : 0)
         let dropsOutput = config.dropout > 0 && k < config.layers - 1
         let gru = config.cell == .gru
