@@ -37,10 +37,13 @@ struct PSCommand: ParsableCommand {
     var bind: String = "tcp://127.0.0.1:5555"
     @Option(help: "Seconds without the coordinator after which the server gives up.")
     var peerTimeout: Double = 120
+    @Option(help: "Threads for the update (workers are idle while it runs in sync mode).")
+    var threads: Int = 2
     @OptionGroup var role: RoleFlags
 
     func run() throws {
         role.apply()
+        setThreads(threads)
         try ParameterServerRunner(bind: bind, runID: role.runId, peerTimeoutMs: Int(peerTimeout * 1000)).run()
     }
 }

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Distributed against single-process throughput on one machine: `recur train --workers W
+# --threads 1` beside `recur train --single-process --threads 2`, same model, data and shards,
+# one after the other. Prints tokens/s of both, their ratio, whether the weights are identical,
+# and the bytes each step puts on the wire.
+#
+#   bench/cluster_vs_single.sh [--hidden 512] [--steps 12] [--workers 2] [--lanes-per-shard 16] [--skip-build]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+hidden=512 steps=12 workers=2 lanes=16 build=1
+corpus=../shared/data/tinyshakespeare/input.txt
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --hidden) hidden=$2; shift 2 ;;
+    --steps) steps=$2; shift 2 ;;
+    --workers) workers=$2; shift 2 ;;
+    --lanes-per-shard) lanes=$2; shift 2 ;;
+    --corpus) corpus=$2; shift 2 ;;
+    --skip-build) build=0; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ "$build" = 1 ] && swift build -c release --product recur >/dev/null
+bin=.build/release/recur
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+flags=(--corpus "$corpus" --hidden "$hidden" --layers 2 --batch 32 --bptt 100 --lanes-per-shard "$lanes"
+       --steps "$steps" --log-every 1 --val-fraction 0 --quiet)
+# Steady-state tokens/s: mean of the per-step figures after the first three steps.
+rate() { python3 -c 'import json,sys; r=[json.loads(l)["tokens_per_second"] for l in open(sys.argv[1])][3:]; print(round(sum(r)/len(r)))' "$1"; }
+"$bin" train --single-process --threads 2 "${flags[@]}" --run-dir "$work/single" >/dev/null 2>&1
+"$bin" train --workers "$workers" --threads 1 "${flags[@]}" --run-dir "$work/cluster" >/dev/null 2>&1
+single=$(rate "$work/single/metrics.jsonl")
+cluster=$(rate "$work/cluster/metrics.jsonl")
+same=$(cmp -s "$work/single/checkpoints/latest/model.safetensors" "$work/cluster/checkpoints/latest/model.safetensors" && echo yes || echo NO)
+params=$(python3 -c 'import json,struct,sys; f=open(sys.argv[1],"rb"); n=struct.unpack("<Q",f.read(8))[0]; h=json.loads(f.read(n)); print(sum((v["data_offsets"][1]-v["data_offsets"][0])//4 for k,v in h.items() if k!="__metadata__"))' "$work/single/checkpoints/latest/model.safetensors")
+shards=$((32 / lanes))
+# Per step: every shard's gradient to the server, the new weights to every worker, plus tasks
+# and states (small).
+wire=$(( (shards + workers) * params * 4 ))
+echo "LSTM H=$hidden L=2 B=32 T=100, $shards shards of $lanes lanes, $params parameters"
+echo "single-process --threads 2:  $single tokens/s"
+echo "--workers $workers --threads 1:     $cluster tokens/s   ratio $(python3 -c "print(round($cluster/$single, 2))")"
+echo "weights identical: $same"
+echo "bytes on the wire per step: $wire ($(python3 -c "print(round($wire/1e6, 1))") MB: $shards gradients + $workers weight copies)"
