@@ -42,9 +42,10 @@ public enum CheckpointFiles {
     }
 
     static func trainerJSON(_ t: Trainer) throws -> [UInt8] {
-        let info: [String: Any] = ["step": t.step, "seed": String(t.options.seed), "batch": t.options.batch,
-                                   "bptt": t.options.bptt, "lanes_per_shard": t.options.resolvedLanesPerShard,
-                                   "total_steps": t.totalSteps]
+        let o = t.options
+        var info = ResumeState.fixedFields(o, vocab: t.model.config.vocab)
+        info["step"] = t.step
+        info["total_steps"] = t.totalSteps
         return [UInt8](try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys]))
     }
 }

@@ -45,7 +45,9 @@ public final class Trainer {
 
     /// Prepares a run: loads the data, initialises the model and creates the run folder.
     /// - Throws: `TrainError` with a one-line message.
-    public init(options o: TrainOptions) throws {
+    /// - Parameter resume: a checkpoint to continue from (its options must come from
+    ///   `ResumeState.options`); the run then goes on exactly as if it had never stopped.
+    public init(options o: TrainOptions, resume: ResumeState? = nil) throws {
         try o.validate()
         options = o
         MathThreads.set(o.threads)
@@ -66,11 +68,35 @@ public final class Trainer {
                               count: model.layout.count)
         engine = StepEngine(model: model, layout: layout, lanesPerShard: o.resolvedLanesPerShard)
         totalSteps = o.steps ?? max(1, Int((o.epochs * Double(layout.chunksPerEpoch)).rounded()))
+        let metricsPath = (o.runDirectory as NSString).appendingPathComponent("metrics.jsonl")
         do {
             try FileManager.default.createDirectory(atPath: o.runDirectory, withIntermediateDirectories: true)
-            metrics = try MetricsWriter(path: (o.runDirectory as NSString).appendingPathComponent("metrics.jsonl"))
+            if let r = resume { try Trainer.truncateMetrics(metricsPath, after: r.step) }
+            metrics = try MetricsWriter(path: metricsPath)
         } catch { throw TrainError.data("cannot create run folder \(o.runDirectory): \(error)") }
         store = CheckpointStore(runDirectory: o.runDirectory)
+        if let r = resume {
+            try r.restore(into: self)
+            step = r.step
+        }
+    }
+
+    /// Empties a run folder's metrics (a run restarting from step 0).
+    public static func clearMetrics(in runDirectory: String) throws {
+        try truncateMetrics((runDirectory as NSString).appendingPathComponent("metrics.jsonl"), after: 0)
+    }
+
+    /// Drops the metric lines of steps after `step` (written by the run before it stopped), so
+    /// the resumed run's lines follow on without repeats.
+    static func truncateMetrics(_ path: String, after step: Int) throws {
+        guard let data = FileManager.default.contents(atPath: path) else { return }
+        let kept = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { line in
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let s = obj["step"] as? Int else { return false }
+            return s <= step
+        }
+        let text = kept.isEmpty ? "" : kept.joined(separator: "\n") + "\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     /// Runs one optimizer step and returns its mean loss and the pre-clip gradient norm.
@@ -108,6 +134,9 @@ public final class Trainer {
             log("training \(model.config.cell.rawValue) H=\(model.config.hidden) L=\(model.config.layers) "
                 + "V=\(model.config.vocab) on \(data.source): \(data.train.count) train tokens, "
                 + "\(totalSteps) steps of B=\(o.batch) x T=\(o.bptt), \(model.layout.count) parameters")
+        }
+        if step >= totalSteps {
+            log("the run is already complete at step \(step) of \(totalSteps); give --steps to train further")
         }
         while step < totalSteps {
             let lr = optimizer.config.rate(atStep: optimizer.step)

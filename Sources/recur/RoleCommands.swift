@@ -78,6 +78,7 @@ struct CoordinatorCommand: ParsableCommand {
 
     func run() throws {
         role.apply()
+        guard flags.runDir != nil else { throw ValidationError("--run-dir is required") }
         let o = flags.options(threads: threads)
         setThreads(threads)
         let path = try CoordinatorRunner(options: o, bind: bind, psEndpoint: ps, runID: role.runId,

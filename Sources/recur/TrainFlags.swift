@@ -67,7 +67,7 @@ struct TrainFlags: ParsableArguments {
     @Option(help: "Checkpoints to keep (0 keeps all).")
     var keep: Int = 0
     @Option(help: "Run folder for metrics.jsonl and checkpoints/.")
-    var runDir: String
+    var runDir: String?
     @Flag(help: "Print only the summary.")
     var quiet = false
 
@@ -89,7 +89,7 @@ struct TrainFlags: ParsableArguments {
         o.bptt = bptt; o.lanesPerShard = lanesPerShard; o.steps = steps; o.epochs = epochs ?? 1
         o.optimizer = optimizer; o.learningRate = lr; o.lrDecay = lrDecay; o.lrDecayEvery = lrDecayEvery
         o.clip = clip; o.seed = seed; o.valFraction = valFraction; o.evalEvery = evalEvery
-        o.logEvery = logEvery; o.checkpointEvery = checkpointEvery; o.keep = keep; o.runDirectory = runDir
+        o.logEvery = logEvery; o.checkpointEvery = checkpointEvery; o.keep = keep; o.runDirectory = runDir ?? ""
         o.verbose = !quiet
         o.threads = threads
         return o
