@@ -1547,7 +1547,7 @@ const ProtobufCMessageDescriptor recur__step_applied__descriptor =
   (ProtobufCMessageInit) recur__step_applied__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recur__weights_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor recur__weights_request__field_descriptors[2] =
 {
   {
     "min_version",
@@ -1561,14 +1561,27 @@ static const ProtobufCFieldDescriptor recur__weights_request__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "with_optimizer",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Recur__WeightsRequest, with_optimizer),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recur__weights_request__field_indices_by_name[] = {
   0,   /* field[0] = min_version */
+  1,   /* field[1] = with_optimizer */
 };
 static const ProtobufCIntRange recur__weights_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor recur__weights_request__descriptor =
 {
@@ -1578,7 +1591,7 @@ const ProtobufCMessageDescriptor recur__weights_request__descriptor =
   "Recur__WeightsRequest",
   "recur",
   sizeof(Recur__WeightsRequest),
-  1,
+  2,
   recur__weights_request__field_descriptors,
   recur__weights_request__field_indices_by_name,
   1,  recur__weights_request__number_ranges,

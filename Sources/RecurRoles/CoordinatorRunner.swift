@@ -83,9 +83,12 @@ public final class CoordinatorRunner {
                                                         ("staleness_max", .int(r.maxStaleness))] : [])
                         var val: Double?
                         if options.evalEvery > 0 && r.step % options.evalEvery == 0 && !isLast {
-                            val = validationLoss(try fetchWeights(ps, version: UInt64(r.step), aside: &fromPS))
+                            val = validationLoss(try fetchWeights(ps, version: UInt64(r.step), aside: &fromPS).params)
                         }
                         if isLast { lastFields = fields } else { try metrics.append(fields + (val.map { [("val_loss", .double($0))] } ?? [])) }
+                        if options.checkpointEvery > 0 && r.step % options.checkpointEvery == 0 && !isLast {
+                            _ = try writeCheckpoint(step: r.step, ps: ps, aside: &fromPS)
+                        }
                         if options.verbose {
                             progress.show(step: r.step, total: config.totalSteps, loss: r.loss, val: val, tokensPerSecond: tps,
                                           workers: r.workers)
@@ -135,22 +138,42 @@ public final class CoordinatorRunner {
         WireMessage(runID: runID, sender: "coordinator", sequence: 0, body: .leave(WireLeave(reason: reason)))
     }
 
-    /// Asks the parameter server for weights of at least `version` and waits for them (60 s at
-    /// most); other messages from the server are set `aside` for the machine.
-    func fetchWeights(_ ps: ZSocket, version: UInt64, aside: inout [WireMessage]) throws -> FloatBuffer {
+    /// Asks the parameter server for weights of at least `version` (and, for a checkpoint, the
+    /// optimizer's moments) and waits for them (60 s at most); other messages from the server are
+    /// set `aside` for the machine.
+    func fetchWeights(_ ps: ZSocket, version: UInt64, withOptimizer: Bool = false,
+                      aside: inout [WireMessage]) throws -> (params: FloatBuffer, m: FloatBuffer, v: FloatBuffer, version: UInt64) {
         let request = WireMessage(runID: runID, sender: "coordinator", sequence: 0,
-                                  body: .weightsRequest(WireWeightsRequest(minVersion: version)))
+                                  body: .weightsRequest(WireWeightsRequest(minVersion: version, withOptimizer: withOptimizer)))
         try ps.send(WireCodec.encode(request), deadline: RoleSupport.sendDeadline)
-        let params = FloatBuffer(count: ParameterLayout(config.model).count)
+        let count = ParameterLayout(config.model).count
         let deadline = RoleSupport.nowMs() + 60_000
         while RoleSupport.nowMs() < deadline {
             guard let frames = try ps.receive(deadline: .milliseconds(500)),
                   let m = RoleSupport.decode(frames, run: runID, role: "coordinator", from: "ps") else { continue }
-            guard case .weights(let w) = m.body, w.version >= version else { aside.append(m); continue }
-            try m.frame(named: "params").copyFloats(into: UnsafeMutableBufferPointer(start: params.pointer, count: params.count))
-            return params
+            guard case .weights(let w) = m.body, w.version >= version,
+                  !withOptimizer || m.frames.count > 1 || config.optimizer.kind == .sgd else { aside.append(m); continue }
+            func buffer(_ name: String) throws -> FloatBuffer {
+                guard let f = m.frames.first(where: { $0.name == name }) else { return FloatBuffer(count: 0) }
+                let b = FloatBuffer(count: count)
+                try f.copyFloats(into: UnsafeMutableBufferPointer(start: b.pointer, count: count))
+                return b
+            }
+            return (try buffer("params"), try buffer("m"), try buffer("v"), w.version)
         }
         throw RoleError.peerTimeout("coordinator: the parameter server did not send weights of version \(version) within 60 s")
+    }
+
+    /// Writes a checkpoint of `step` — the same files a single process writes — and prunes old ones.
+    func writeCheckpoint(step: Int, ps: ZSocket, aside: inout [WireMessage]) throws -> (path: String, params: FloatBuffer) {
+        let got = try fetchWeights(ps, version: UInt64(step), withOptimizer: true, aside: &aside)
+        let contents = CheckpointContents(model: try LanguageModel(config.model), params: got.params, tokenizer: data.tokenizer,
+                                          optimizer: config.optimizer, optimizerStep: Int(got.version), m: got.m, v: got.v,
+                                          hidden: machine.laneState, options: options, step: step, totalSteps: config.totalSteps)
+        let store = CheckpointStore(runDirectory: options.runDirectory)
+        let path = try store.write(step: step, producers: contents.producers())
+        if options.keep > 0 { try store.prune(keep: options.keep) }
+        return (path, got.params)
     }
 
     /// Mean validation NLL under `params`, or nil without a validation split.
@@ -163,8 +186,7 @@ public final class CoordinatorRunner {
     /// Fetches the final weights, evaluates, checkpoints and dismisses every peer.
     func finish(ps: ZSocket, router: ZSocket, metrics: MetricsWriter, lastFields: [(String, JSONValue)],
                 aside: inout [WireMessage]) throws -> String {
-        let params = try fetchWeights(ps, version: UInt64(config.totalSteps), aside: &aside)
-        let model = try LanguageModel(config.model)
+        let (path, params) = try writeCheckpoint(step: config.totalSteps, ps: ps, aside: &aside)
         for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave("run finished")), deadline: .milliseconds(500)) }
         try? ps.send(WireCodec.encode(leave("run finished")), deadline: .seconds(1))
         try? router.setLinger(.seconds(2))  // deliver the Leaves before the sockets close
@@ -175,16 +197,6 @@ public final class CoordinatorRunner {
             RoleSupport.log("coordinator", String(format: "validation loss %.4f", v))
         }
         try metrics.append(fields)
-        let state = try SafeTensors.encode([TensorRecord(name: "hidden", shape: [config.batch, config.model.layers,
-                                                                                 config.model.stateSlots, config.model.hidden],
-                                                         values: machine.laneState.array)], metadata: [:])
-        let info: [String: Any] = ["step": config.totalSteps, "seed": String(config.seed), "batch": config.batch,
-                                   "bptt": config.bptt, "lanes_per_shard": config.lanesPerShard, "total_steps": config.totalSteps]
-        let files: [String: [UInt8]] = [
-            "model.safetensors": try ModelFile.encode(model: model, params: params, tokenizer: data.tokenizer),
-            "state.safetensors": state,
-            "trainer.json": [UInt8](try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys])),
-        ]
-        return try CheckpointStore(runDirectory: options.runDirectory).write(step: config.totalSteps, files: files)
+        return path
     }
 }

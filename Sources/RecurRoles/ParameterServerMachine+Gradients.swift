@@ -7,17 +7,23 @@ import RecurWire
 
 extension ParameterServerMachine {
     /// The weights message of the current version.
-    func weightsMessage() -> WireMessage? {
-        guard let p = params, let frame = try? WireFrame(name: "params", shape: [p.count],
-                                                         floats: UnsafeBufferPointer(start: p.pointer, count: p.count))
-        else { return nil }
-        return message(.weights(WireWeights(version: version)), frames: [frame])
+    /// The weights message of the current version; with the optimizer's moments for a checkpoint.
+    func weightsMessage(withOptimizer: Bool = false) -> WireMessage? {
+        guard let p = params else { return nil }
+        var buffers = [("params", p)]
+        if withOptimizer, let o = optimizer {
+            for (name, b) in [("m", o.m), ("v", o.v)] where b.count > 0 { buffers.append((name, b)) }
+        }
+        let frames = buffers.compactMap { name, b in
+            try? WireFrame(name: name, shape: [b.count], floats: UnsafeBufferPointer(start: b.pointer, count: b.count))
+        }
+        return message(.weights(WireWeights(version: version)), frames: frames)
     }
 
     func weightsRequest(from peer: String, _ r: WireWeightsRequest) -> [Action] {
         guard params != nil else { return [.log("ps: weights requested before configuration by \(peer)")] }
-        if version >= r.minVersion, let w = weightsMessage() { return [.send(to: peer, w)] }
-        pendingRequests.append((peer, r.minVersion))
+        if version >= r.minVersion, let w = weightsMessage(withOptimizer: r.withOptimizer) { return [.send(to: peer, w)] }
+        pendingRequests.append((peer, r.minVersion, r.withOptimizer))
         return []
     }
 
@@ -86,7 +92,9 @@ extension ParameterServerMachine {
     func afterUpdate(step: UInt64, norm: Double, staleness: UInt32, coordinator: String) -> [Action] {
         var actions: [Action] = []
         if let w = weightsMessage() {  // "broadcast": every worker waiting for this version gets it now
-            for r in pendingRequests where r.minVersion <= version { actions.append(.send(to: r.peer, w)) }
+            for r in pendingRequests where r.minVersion <= version {
+                actions.append(.send(to: r.peer, r.withOptimizer ? weightsMessage(withOptimizer: true) ?? w : w))
+            }
             pendingRequests.removeAll { $0.minVersion <= version }
         }
         actions.append(.send(to: coordinator, message(.stepApplied(WireStepApplied(

@@ -61,7 +61,7 @@ public final class ParameterServerMachine {
     /// Async: the next chunk expected from each shard.
     var asyncNext: [UInt64] = []
     var tokens = 0
-    var pendingRequests: [(peer: String, minVersion: UInt64)] = []
+    var pendingRequests: [(peer: String, minVersion: UInt64, withOptimizer: Bool)] = []
     var sequence: UInt64 = 0
 
     /// Creates a server for run `runID`.

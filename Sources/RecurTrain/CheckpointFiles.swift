@@ -1,51 +1,96 @@
 // CheckpointFiles: the files of a training checkpoint — model, optimizer state, carried state and
-// the trainer's position.
+// the trainer's position — the same whether one process or a cluster wrote them.
 import Foundation
+import RecurData
 import RecurMath
 import RecurModel
 import RecurIO
 
-/// Builds the file set of a checkpoint folder.
+/// Everything a checkpoint records, gathered from a trainer or from a cluster's roles.
 ///
 /// - `model.safetensors`: weights (see `ModelFile`).
-/// - `optimizer.safetensors`: `m` and/or `v` [P] moments; metadata `kind`, `step`.
+/// - `optimizer.safetensors`: `m` and/or `v` [P] moments; metadata `kind`, `step`, `learning_rate`.
 /// - `state.safetensors`: `hidden` [B, L, S, H], every lane's carried state.
-/// - `trainer.json`: step, seed and the data layout (B, T, lanes per shard).
-public enum CheckpointFiles {
-    /// The trainer's current state, as functions that encode each file when it is written.
-    public static func producers(trainer t: Trainer) -> [String: () throws -> [UInt8]] {
+/// - `trainer.json`: step, total steps, and the flags a resume keeps (`ResumeState.fixedFields`).
+public struct CheckpointContents {
+    /// The computation.
+    public var model: LanguageModel
+    /// Weights [P].
+    public var params: FloatBuffer
+    /// The run's tokenizer.
+    public var tokenizer: Tokenizer
+    /// The optimizer's rule, steps taken and base rate.
+    public var optimizer: OptimizerConfig
+    /// Steps the optimizer has applied.
+    public var optimizerStep: Int
+    /// Moments [P] (empty when the rule keeps none).
+    public var m: FloatBuffer, v: FloatBuffer
+    /// Carried state [B, L, S, H].
+    public var hidden: FloatBuffer
+    /// The run's options.
+    public var options: TrainOptions
+    /// Steps done.
+    public var step: Int
+    /// Steps of the whole run.
+    public var totalSteps: Int
+
+    /// Creates the contents of a checkpoint.
+    public init(model: LanguageModel, params: FloatBuffer, tokenizer: Tokenizer, optimizer: OptimizerConfig,
+                optimizerStep: Int, m: FloatBuffer, v: FloatBuffer, hidden: FloatBuffer, options: TrainOptions,
+                step: Int, totalSteps: Int) {
+        self.model = model
+        self.params = params
+        self.tokenizer = tokenizer
+        self.optimizer = optimizer
+        self.optimizerStep = optimizerStep
+        self.m = m
+        self.v = v
+        self.hidden = hidden
+        self.options = options
+        self.step = step
+        self.totalSteps = totalSteps
+    }
+
+    /// Functions that encode each file when it is written (see `CheckpointStore.write(step:producers:)`).
+    public func producers() -> [String: () throws -> [UInt8]] {
         [
-            "model.safetensors": { try ModelFile.encode(model: t.model, params: t.params, tokenizer: t.data.tokenizer) },
-            "optimizer.safetensors": { try optimizer(t) },
-            "state.safetensors": { try state(t) },
-            "trainer.json": { try trainerJSON(t) },
+            "model.safetensors": { try ModelFile.encode(model: model, params: params, tokenizer: tokenizer) },
+            "optimizer.safetensors": { try optimizerFile() },
+            "state.safetensors": { try stateFile() },
+            "trainer.json": { try trainerJSON() },
         ]
     }
 
-    static func optimizer(_ t: Trainer) throws -> [UInt8] {
-        var moments: [TensorView] = []
-        for (name, b) in [("m", t.optimizer.m), ("v", t.optimizer.v)] where b.count > 0 {
-            moments.append(TensorView(name: name, shape: [b.count], values: UnsafeBufferPointer(start: b.pointer, count: b.count)))
-        }
+    func view(_ name: String, _ b: FloatBuffer, shape: [Int]? = nil) -> TensorView {
+        TensorView(name: name, shape: shape ?? [b.count], values: UnsafeBufferPointer(start: b.pointer, count: b.count))
+    }
+
+    func optimizerFile() throws -> [UInt8] {
+        let moments = [("m", m), ("v", v)].filter { $0.1.count > 0 }.map { view($0.0, $0.1) }
         return try SafeTensors.encode(views: moments, metadata: [
-            "kind": t.optimizer.config.kind.rawValue, "step": String(t.optimizer.step),
-            "learning_rate": String(t.optimizer.config.learningRate),
+            "kind": optimizer.kind.rawValue, "step": String(optimizerStep), "learning_rate": String(optimizer.learningRate),
         ])
     }
 
-    static func state(_ t: Trainer) throws -> [UInt8] {
-        let c = t.model.config
-        return try SafeTensors.encode(views: [
-            TensorView(name: "hidden", shape: [t.options.batch, c.layers, c.stateSlots, c.hidden],
-                       values: UnsafeBufferPointer(start: t.engine.state.pointer, count: t.engine.state.count)),
-        ], metadata: [:])
+    func stateFile() throws -> [UInt8] {
+        let c = model.config
+        return try SafeTensors.encode(views: [view("hidden", hidden, shape: [options.batch, c.layers, c.stateSlots, c.hidden])],
+                                      metadata: [:])
     }
 
-    static func trainerJSON(_ t: Trainer) throws -> [UInt8] {
-        let o = t.options
-        var info = ResumeState.fixedFields(o, vocab: t.model.config.vocab)
-        info["step"] = t.step
-        info["total_steps"] = t.totalSteps
+    func trainerJSON() throws -> [UInt8] {
+        var info = ResumeState.fixedFields(options, vocab: model.config.vocab)
+        info["step"] = step
+        info["total_steps"] = totalSteps
         return [UInt8](try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys]))
+    }
+}
+
+extension Trainer {
+    /// The trainer's current state as checkpoint contents.
+    public var checkpointContents: CheckpointContents {
+        CheckpointContents(model: model, params: params, tokenizer: data.tokenizer, optimizer: optimizer.config,
+                           optimizerStep: optimizer.step, m: optimizer.m, v: optimizer.v, hidden: engine.state,
+                           options: options, step: step, totalSteps: totalSteps)
     }
 }

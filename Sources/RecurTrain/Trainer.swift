@@ -117,7 +117,7 @@ public final class Trainer {
     /// Writes a checkpoint of the current step and moves `latest` to it.
     @discardableResult
     public func saveCheckpoint() throws -> String {
-        let path = try store.write(step: step, producers: CheckpointFiles.producers(trainer: self))
+        let path = try store.write(step: step, producers: checkpointContents.producers())
         if options.keep > 0 { try store.prune(keep: options.keep) }
         return path
     }

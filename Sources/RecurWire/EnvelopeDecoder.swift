@@ -71,7 +71,9 @@ enum EnvelopeDecoder {
                                                     rejectionReason: c.rejected != 0 ? string(c.reason) : nil))
             }
         case RECUR__ENVELOPE__BODY_WEIGHTS_REQUEST:
-            return envelope.weights_request.map { .weightsRequest(WireWeightsRequest(minVersion: $0.pointee.min_version)) }
+            return envelope.weights_request.map {
+                .weightsRequest(WireWeightsRequest(minVersion: $0.pointee.min_version, withOptimizer: $0.pointee.with_optimizer != 0))
+            }
         case RECUR__ENVELOPE__BODY_WEIGHTS:
             return envelope.weights.map { .weights(WireWeights(version: $0.pointee.version)) }
         case RECUR__ENVELOPE__BODY_HEARTBEAT:

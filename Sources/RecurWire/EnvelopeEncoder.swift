@@ -111,6 +111,7 @@ enum EnvelopeEncoder {
             envelope.pointee.weights_request = arena.make(Recur__WeightsRequest.self) { c in
                 recur__weights_request__init(c)
                 c.pointee.min_version = request.minVersion
+                c.pointee.with_optimizer = request.withOptimizer ? 1 : 0
             }
         case .weights(let weights):
             envelope.pointee.body_case = RECUR__ENVELOPE__BODY_WEIGHTS

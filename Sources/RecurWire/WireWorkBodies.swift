@@ -126,9 +126,14 @@ public struct WireStepApplied: Equatable, Sendable {
 public struct WireWeightsRequest: Equatable, Sendable {
     /// Reply once the server's version is at least this.
     public var minVersion: UInt64
+    /// Also send the optimizer's moments (for a checkpoint).
+    public var withOptimizer: Bool
 
     /// Creates a WeightsRequest.
-    public init(minVersion: UInt64) { self.minVersion = minVersion }
+    public init(minVersion: UInt64, withOptimizer: Bool = false) {
+        self.minVersion = minVersion
+        self.withOptimizer = withOptimizer
+    }
 }
 
 /// Parameter server → workers: the weights. Frames: "params" F32 [P], or slices addressed by

@@ -460,15 +460,21 @@ struct  Recur__WeightsRequest
    * Reply once the server's version is at least this.
    */
   uint64_t min_version;
+  /*
+   * Also send the optimizer state (frames "m" and "v", as many as the rule keeps) and its step,
+   * for a checkpoint.
+   */
+  protobuf_c_boolean with_optimizer;
 };
 #define RECUR__WEIGHTS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recur__weights_request__descriptor) \
-    , 0 }
+    , 0, 0 }
 
 
 /*
  * Parameter server → workers: a full copy of (its slice of) the weights. Frames: "params" F32 [P],
- * or slices whose FrameSpec.offset addresses the parameter range.
+ * or slices whose FrameSpec.offset addresses the parameter range; for a request with_optimizer,
+ * also "m" and/or "v" F32 [P] (the optimizer's moments, whose step is the version).
  */
 struct  Recur__Weights
 {
