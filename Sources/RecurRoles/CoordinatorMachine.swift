@@ -109,14 +109,26 @@ public final class CoordinatorMachine {
     var updates = 0
     var window = (loss: 0.0, tokens: 0, staleness: 0, maxStaleness: 0, norm: 0.0)
 
+    /// Frames sent with the server's configuration: a resumed run's weights and moments.
+    let resumeFrames: [WireFrame]
+
     /// Creates a coordinator over the training tokens.
-    public init(runID: UInt64, config: RunConfig, psEndpoints: [String], tokens: [Int32], layout: StreamLayout) {
+    /// - Parameters:
+    ///   - resumeFrames: for a resumed run (`config.resumeStep` set), its "params", "m" and "v".
+    ///   - hidden: for a resumed run, every lane's carried state [B, L, S, H].
+    public init(runID: UInt64, config: RunConfig, psEndpoints: [String], tokens: [Int32], layout: StreamLayout,
+                resumeFrames: [WireFrame] = [], hidden: [Float]? = nil) {
+        self.resumeFrames = resumeFrames
         self.runID = runID
         self.config = config
         self.psEndpoints = psEndpoints
         self.tokens = tokens
         self.layout = layout
-        laneState = FloatBuffer(count: config.batch * config.model.stateFloatsPerLane)
+        let lanes = FloatBuffer(count: config.batch * config.model.stateFloatsPerLane)
+        if let hidden, hidden.count == lanes.count {
+            hidden.withUnsafeBufferPointer { lanes.pointer.update(from: $0.baseAddress!, count: hidden.count) }
+        }
+        laneState = lanes
         shards = Array(repeating: .open, count: config.shardCount)
         losses = Array(repeating: nil, count: config.shardCount)
         chunks = Array(repeating: 0, count: config.shardCount)
@@ -141,7 +153,7 @@ public final class CoordinatorMachine {
         if finished { return [] }
         switch event {
         case .start:
-            return [.toPS(message(welcomeBody()))]
+            return [.toPS(message(welcomeBody(), frames: resumeFrames))]
         case .fromPS(let m, let now):
             return psMessage(m, now: now)
         case .fromWorker(let id, let m, let now):

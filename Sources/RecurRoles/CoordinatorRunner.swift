@@ -21,8 +21,10 @@ public final class CoordinatorRunner {
 
     /// Loads the data and prepares the run.
     /// - Throws: `TrainError` for unusable options or data.
+    /// - Parameter resume: a checkpoint to continue from (its options must come from
+    ///   `ResumeState.options`); sync mode only.
     public init(options o: TrainOptions, bind: String, psEndpoint: String, runID: UInt64, leaseTimeoutMs: Int,
-                mode: UpdateMode = .sync, staleness: Int = 0) throws {
+                mode: UpdateMode = .sync, staleness: Int = 0, resume: ResumeState? = nil) throws {
         try o.validate()
         options = o
         bindEndpoint = bind
@@ -34,9 +36,22 @@ public final class CoordinatorRunner {
             throw TrainError.data("\(data.source): \(error)")
         }
         let steps = o.steps ?? max(1, Int((o.epochs * Double(layout.chunksPerEpoch)).rounded()))
-        config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: steps, mode: mode,
-                           staleness: staleness, leaseTimeoutMs: leaseTimeoutMs)
-        machine = CoordinatorMachine(runID: runID, config: config, psEndpoints: [psEndpoint], tokens: data.train, layout: layout)
+        var c = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: steps, mode: mode,
+                          staleness: staleness, leaseTimeoutMs: leaseTimeoutMs)
+        var frames: [WireFrame] = [], hidden: [Float]? = nil
+        if let r = resume {
+            guard mode == .sync else { throw RoleError.badConfig("--resume works in sync mode only") }
+            let t = try r.tensors(config: c.model)
+            for (name, b) in [("params", t.params), ("m", t.m), ("v", t.v)] where b.count > 0 {
+                frames.append(try WireFrame(name: name, shape: [b.count], floats: UnsafeBufferPointer(start: b.pointer, count: b.count)))
+            }
+            hidden = t.hidden
+            c.resumeStep = r.step
+            try Trainer.truncateMetrics((o.runDirectory as NSString).appendingPathComponent("metrics.jsonl"), after: r.step)
+        }
+        config = c
+        machine = CoordinatorMachine(runID: runID, config: c, psEndpoints: [psEndpoint], tokens: data.train, layout: layout,
+                                     resumeFrames: frames, hidden: hidden)
     }
 
     /// Binds, prints `endpoint <address>` on standard output and runs every step.

@@ -75,7 +75,7 @@ public final class ParameterServerMachine {
         switch event {
         case .message(let from, let m):
             switch m.body {
-            case .welcome(let w): return configure(from: from, w)
+            case .welcome(let w): return configure(from: from, w, frames: m.frames)
             case .gradient(let g): return gradient(from: from, g, m)
             case .weightsRequest(let r): return weightsRequest(from: from, r)
             case .heartbeat, .hello, .leave: return []
@@ -89,7 +89,7 @@ public final class ParameterServerMachine {
         return WireMessage(runID: runID, sender: name, sequence: sequence, body: body, frames: frames)
     }
 
-    func configure(from peer: String, _ w: WireWelcome) -> [Action] {
+    func configure(from peer: String, _ w: WireWelcome, frames: [WireFrame]) -> [Action] {
         coordinator = peer
         let c: RunConfig
         do { c = try RunConfig.parse(w.configJSON) } catch { return [.log("ps: refused configuration: \(error)")] }
@@ -101,8 +101,20 @@ public final class ParameterServerMachine {
             let p = FloatBuffer(count: layout.count)
             ParameterInit.fill(p, config: c.model, seed: c.seed)
             params = p
-            optimizer = Optimizer(config: c.optimizer, count: layout.count)
+            let o = Optimizer(config: c.optimizer, count: layout.count)
+            optimizer = o
             sum = FloatBuffer(count: layout.count)
+            if let start = c.resumeStep {  // a resumed run: the checkpoint's weights and moments
+                for (name, b) in [("params", p), ("m", o.m), ("v", o.v)] where b.count > 0 {
+                    guard let f = frames.first(where: { $0.name == name }), f.elementCount == b.count,
+                          (try? f.copyFloats(into: UnsafeMutableBufferPointer(start: b.pointer, count: b.count))) != nil else {
+                        config = nil
+                        return [.log("ps: resume configuration without a usable \(name) frame; refused")]
+                    }
+                }
+                o.step = start
+                version = UInt64(start)
+            }
             asyncNext = Array(repeating: 0, count: c.shardCount)
         }
         return [.send(to: peer, message(.stepApplied(WireStepApplied(version: version, step: version, gradNorm: 0,

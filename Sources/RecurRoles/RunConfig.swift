@@ -38,6 +38,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var leaseTimeoutMs: Int
     /// How often idle peers send a heartbeat, in milliseconds.
     public var heartbeatIntervalMs: Int
+    /// A resumed run: the step its checkpoint was written at (the server then takes its weights
+    /// and optimizer state from the frames of the coordinator's Welcome).
+    public var resumeStep: Int? = nil
 
     /// Shards per step, B / lanesPerShard.
     public var shardCount: Int { batch / lanesPerShard }

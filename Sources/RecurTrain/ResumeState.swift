@@ -127,6 +127,25 @@ public struct ResumeState {
         return o
     }
 
+    /// The checkpoint's tensors for a model of `config` and an optimizer of `kind`: weights,
+    /// moments (empty buffers when the rule keeps none), the optimizer's step and the carried state.
+    public func tensors(config: ModelConfig) throws -> (params: FloatBuffer, m: FloatBuffer, v: FloatBuffer,
+                                                         optimizerStep: Int, hidden: [Float]) {
+        guard let mb = files["model.safetensors"], let ob = files["optimizer.safetensors"], let sb = files["state.safetensors"] else {
+            throw TrainError.checkpoint("\(path): model, optimizer or state file is missing")
+        }
+        let saved = try ModelFile.decode(mb, origin: "\(path)/model.safetensors")
+        guard saved.model.config == config else { throw TrainError.checkpoint("\(path): the model does not match the run's configuration") }
+        let opt = try SafeTensors.decode(ob)
+        func buffer(_ name: String) -> FloatBuffer {
+            opt.tensors.first { $0.name == name }.map { FloatBuffer($0.values) } ?? FloatBuffer(count: 0)
+        }
+        guard let hidden = try SafeTensors.decode(sb).tensors.first(where: { $0.name == "hidden" }) else {
+            throw TrainError.checkpoint("\(path): state.safetensors has no hidden tensor")
+        }
+        return (saved.params, buffer("m"), buffer("v"), Int(opt.metadata["step"] ?? "") ?? step, hidden.values)
+    }
+
     /// Copies the checkpoint's weights, optimizer state and carried state into `t`.
     func restore(into t: Trainer) throws {
         guard let m = files["model.safetensors"] else { throw TrainError.checkpoint("\(path): no model.safetensors") }

@@ -88,7 +88,7 @@ public final class Trainer {
 
     /// Drops the metric lines of steps after `step` (written by the run before it stopped), so
     /// the resumed run's lines follow on without repeats.
-    static func truncateMetrics(_ path: String, after step: Int) throws {
+    public static func truncateMetrics(_ path: String, after step: Int) throws {
         guard let data = FileManager.default.contents(atPath: path) else { return }
         let kept = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { line in
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],

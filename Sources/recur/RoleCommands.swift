@@ -74,15 +74,20 @@ struct CoordinatorCommand: ParsableCommand {
     var mode: UpdateMode = .sync
     @Option(help: "Async: the most versions a gradient's weights may lag behind.")
     var staleness: Int = 1
+    @Option(help: "Continue a run: a run folder (its newest valid checkpoint) or a checkpoint folder.")
+    var resume: String?
     @OptionGroup var role: RoleFlags
 
     func run() throws {
         role.apply()
-        guard flags.runDir != nil else { throw ValidationError("--run-dir is required") }
-        let o = flags.options(threads: threads)
+        guard flags.runDir != nil || resume != nil else { throw ValidationError("--run-dir is required (or --resume RUN_DIR)") }
+        var o = flags.options(threads: threads)
+        var state: ResumeState?
+        if let path = resume { (o, state) = try resolveResume(path, runDir: flags.runDir, options: o) }
         setThreads(threads)
         let path = try CoordinatorRunner(options: o, bind: bind, psEndpoint: ps, runID: role.runId,
-                                         leaseTimeoutMs: Int(leaseTimeout * 1000), mode: mode, staleness: staleness).run()
+                                         leaseTimeoutMs: Int(leaseTimeout * 1000), mode: mode, staleness: staleness,
+                                         resume: state).run()
         note("coordinator: checkpoint \(path)")
     }
 }

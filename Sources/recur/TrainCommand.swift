@@ -43,15 +43,11 @@ struct TrainCommand: ParsableCommand {
     var staleness: Int = 1
     @Option(help: "Continue a run: a run folder (its newest valid checkpoint) or a checkpoint folder.")
     var resume: String?
-    @Flag(help: "With --resume: use --lr instead of the checkpoint's learning rate.")
-    var overrideLr = false
 
     func validate() throws {
         if workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
         if flags.runDir == nil && resume == nil { throw ValidationError("--run-dir is required (or --resume RUN_DIR)") }
-        if resume != nil && !singleProcess {
-            throw ValidationError("--resume works with --single-process for now; the distributed resume is not built yet")
-        }
+        if resume != nil && mode == .async { throw ValidationError("--resume works in sync mode only") }
         if staleness < 0 { throw ValidationError("--staleness must be non-negative, got \(staleness)") }
         if singleProcess && mode == .async { throw ValidationError("--mode async needs workers; drop --single-process") }
         if !(leaseTimeout > 0) { throw ValidationError("--lease-timeout must be positive, got \(leaseTimeout)") }
@@ -62,21 +58,7 @@ struct TrainCommand: ParsableCommand {
         let checkpoint: String
         if singleProcess {
             var state: ResumeState?
-            if let path = resume, try ResumeState.load(path) == nil {
-                note("warning: \(path) has no checkpoint yet; starting again from step 0 with the flags given")
-                o.runDirectory = flags.runDir ?? path
-                try Trainer.clearMetrics(in: o.runDirectory)
-            } else if let path = resume, let r = try ResumeState.load(path) {
-                for s in r.skipped { note("warning: skipped checkpoint \(s.path): \(s.error)") }
-                let explicit = Set(CommandLine.arguments.map { String($0.split(separator: "=").first ?? "") })
-                o = try r.options(o, explicit: explicit)
-                if flags.runDir == nil {  // a run folder resumes in place; a checkpoint, in its run folder
-                    let isRun = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("checkpoints"))
-                    o.runDirectory = isRun ? path : ((r.path as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
-                }
-                note("resuming from \(r.path) at step \(r.step)")
-                state = r
-            }
+            if let path = resume { (o, state) = try resolveResume(path, runDir: flags.runDir, options: o) }
             let trainer = try Trainer(options: o, resume: state)
             let summary = try trainer.run()
             let val = summary.valLoss.map { String(format: ", val loss %.4f", $0) } ?? ""
@@ -84,6 +66,7 @@ struct TrainCommand: ParsableCommand {
                         summary.lastLoss, val, summary.tokensPerSecond, summary.checkpoint))
             checkpoint = summary.checkpoint
         } else {
+            if let path = resume { o = try resolveResume(path, runDir: flags.runDir, options: o).0 }
             try o.validate()
             // Check the data here, so a bad corpus is one clear error before any process starts.
             let data = try Dataset.load(o)

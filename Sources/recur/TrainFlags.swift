@@ -68,6 +68,8 @@ struct TrainFlags: ParsableArguments {
     var keep: Int = 0
     @Option(help: "Run folder for metrics.jsonl and checkpoints/.")
     var runDir: String?
+    @Flag(help: "With --resume: use --lr instead of the checkpoint's learning rate.")
+    var overrideLr = false
     @Flag(help: "Print only the summary.")
     var quiet = false
 
