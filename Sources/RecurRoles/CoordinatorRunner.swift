@@ -72,6 +72,7 @@ public final class CoordinatorRunner {
         var lastFields: [(String, JSONValue)] = []  // the last step's line waits for the validation loss
         var fromPS: [WireMessage] = []  // parameter-server messages that arrived while fetching weights
         let progress = Progress()
+        var lastCheckpoint = Date()
         var queue = machine.handle(.start(nowMs: RoleSupport.nowMs()))
         RoleSupport.log("coordinator", "listening on \(endpoint); \(config.totalSteps) steps of \(config.shardCount) shards")
         while true {
@@ -101,15 +102,19 @@ public final class CoordinatorRunner {
                             val = validationLoss(try fetchWeights(ps, version: UInt64(r.step), aside: &fromPS).params)
                         }
                         if isLast { lastFields = fields } else { try metrics.append(fields + (val.map { [("val_loss", .double($0))] } ?? [])) }
-                        if options.checkpointEvery > 0 && r.step % options.checkpointEvery == 0 && !isLast {
-                            _ = try writeCheckpoint(step: r.step, ps: ps, aside: &fromPS)
-                        }
                         if options.verbose {
                             progress.show(step: r.step, total: config.totalSteps, loss: r.loss, val: val, tokensPerSecond: tps,
                                           workers: r.workers)
                         }
                         windowStart = Date()
                         windowSteps = 0
+                    }
+                    let bySteps = options.checkpointEvery > 0 && r.step % options.checkpointEvery == 0
+                    let byTime = options.checkpointEverySeconds > 0
+                        && Date().timeIntervalSince(lastCheckpoint) >= options.checkpointEverySeconds
+                    if (bySteps || byTime) && !isLast {
+                        _ = try writeCheckpoint(step: r.step, ps: ps, aside: &fromPS)
+                        lastCheckpoint = Date()
                     }
                 case .finished:
                     let path = try finish(ps: ps, router: router, metrics: metrics, lastFields: lastFields, aside: &fromPS)

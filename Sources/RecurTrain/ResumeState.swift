@@ -30,6 +30,7 @@ public struct ResumeState {
             "optimizer": o.optimizer.rawValue, "lr": o.resolvedLearningRate, "lr_decay": o.lrDecay,
             "lr_decay_every": o.lrDecayEvery, "clip": o.clip,
             "log_every": o.logEvery, "eval_every": o.evalEvery, "checkpoint_every": o.checkpointEvery, "keep": o.keep,
+            "checkpoint_every_seconds": o.checkpointEverySeconds,
         ]
     }
 
@@ -123,6 +124,9 @@ public struct ResumeState {
         if !explicit.contains("--eval-every") { o.evalEvery = info["eval_every"] as? Int ?? o.evalEvery }
         if !explicit.contains("--checkpoint-every") { o.checkpointEvery = info["checkpoint_every"] as? Int ?? o.checkpointEvery }
         if !explicit.contains("--keep") { o.keep = info["keep"] as? Int ?? o.keep }
+        if !explicit.contains("--checkpoint-every-seconds") {
+            o.checkpointEverySeconds = info["checkpoint_every_seconds"] as? Double ?? o.checkpointEverySeconds
+        }
         if !explicit.contains("--steps") && !explicit.contains("--epochs") { o.steps = info["total_steps"] as? Int }
         return o
     }

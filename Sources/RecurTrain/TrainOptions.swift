@@ -60,6 +60,8 @@ public struct TrainOptions: Sendable {
     public var logEvery: Int = 10
     /// Steps between checkpoints (0: only at the end).
     public var checkpointEvery: Int = 0
+    /// Seconds between checkpoints (0: none by time). Either cadence triggers one.
+    public var checkpointEverySeconds: Double = 0
     /// Checkpoints kept (0 keeps all).
     public var keep: Int = 0
     /// Folder of metrics and checkpoints.

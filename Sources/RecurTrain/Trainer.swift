@@ -127,6 +127,7 @@ public final class Trainer {
         let o = options
         let tokensPerStep = Double(o.batch * o.bptt)
         let start = Date()
+        var lastCheckpoint = start
         var windowStart = Date(), windowSteps = 0
         var last = (loss: Double.nan, gradNorm: 0.0)
         var lastVal: Double? = nil
@@ -162,7 +163,12 @@ public final class Trainer {
                 windowStart = Date()
                 windowSteps = 0
             }
-            if o.checkpointEvery > 0 && step % o.checkpointEvery == 0 && step < totalSteps { try saveCheckpoint() }
+            let bySteps = o.checkpointEvery > 0 && step % o.checkpointEvery == 0
+            let byTime = o.checkpointEverySeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= o.checkpointEverySeconds
+            if (bySteps || byTime) && step < totalSteps {
+                try saveCheckpoint()
+                lastCheckpoint = Date()
+            }
         }
         let path = try saveCheckpoint()
         metrics.close()

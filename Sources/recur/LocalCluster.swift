@@ -16,10 +16,12 @@ struct LocalCluster {
     let workers: Int
     let threads: Int
     let leaseTimeoutMs: Int
+    /// Restarts from the newest checkpoint allowed when the PS or the coordinator dies.
+    var restarts = 3
 
     /// Flags that only the launcher understands, with whether they take a value.
     static let launcherFlags: [String: Bool] = ["--workers": true, "--threads": true, "--lease-timeout": true,
-                                                "--single-process": false]
+                                                "--single-process": false, "--restarts": true]
 
     init(arguments: [String], options: TrainOptions, workers: Int, threads: Int, leaseTimeoutMs: Int) {
         var kept: [String] = []
@@ -46,9 +48,44 @@ struct LocalCluster {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
-    /// Runs the cluster to the end of training and returns the final checkpoint.
+    /// Why one attempt ended early.
+    struct RoleDied: Error { let role: String; let status: Int32 }
+
+    /// Runs the cluster to the end of training, restarting it from the newest checkpoint (up to
+    /// `restarts` times) when the parameter server or the coordinator dies; returns the final
+    /// checkpoint.
     func run() throws -> String {
         RoleSupport.installStopHandlers()
+        var attempt = 0
+        var args = arguments
+        while true {
+            do { return try runOnce(arguments: args) } catch let died as RoleDied {
+                guard attempt < restarts, !RoleSupport.stopRequested else {
+                    throw RoleError.failed("the \(died.role) exited (status \(died.status)); no restarts left")
+                }
+                attempt += 1
+                note("restart \(attempt)/\(restarts): the \(died.role) exited (status \(died.status)); "
+                     + "resuming from the newest checkpoint in \(options.runDirectory)")
+                args = LocalCluster.withResume(args, runDirectory: options.runDirectory)
+            }
+        }
+    }
+
+    /// `arguments` with `--resume RUN_DIR` (replacing any earlier --resume).
+    static func withResume(_ arguments: [String], runDirectory: String) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            if arguments[i] == "--resume" { i += 2; continue }
+            if arguments[i].hasPrefix("--resume=") { i += 1; continue }
+            out.append(arguments[i])
+            i += 1
+        }
+        return out + ["--resume", runDirectory]
+    }
+
+    /// One attempt: every role started, watched until the coordinator finishes.
+    func runOnce(arguments: [String]) throws -> String {
         let runID = UInt64.random(in: 1...UInt64(Int64.max))
         var children: [Child] = []
         defer { Child.stopAll(children) }
@@ -68,12 +105,13 @@ struct LocalCluster {
         while coordinator.isRunning {
             if roleStopRequested != 0 { throw RoleError.failed("stopped by signal; every process was stopped") }
             // The server exits 0 once the coordinator dismisses it at the end; anything else is a failure.
-            if !ps.isRunning && ps.status != 0 {
-                throw RoleError.failed("the parameter server exited (status \(ps.status)); stopping the run")
-            }
+            if !ps.isRunning && ps.status != 0 { throw RoleDied(role: "parameter server", status: ps.status) }
             usleep(100_000)
         }
-        guard coordinator.status == 0 else { throw RoleError.failed("the coordinator failed (status \(coordinator.status))") }
+        guard coordinator.status == 0 else {
+            if coordinator.status == 2 { throw RoleError.failed("the coordinator failed (status 2); see its message above") }
+            throw RoleDied(role: "coordinator", status: coordinator.status)
+        }
         Child.waitAll(children, timeoutMs: 10_000)
         guard let path = CheckpointStoreLatest.path(runDirectory: options.runDirectory) else {
             throw RoleError.failed("the coordinator finished without a checkpoint in \(options.runDirectory)")

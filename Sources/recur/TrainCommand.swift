@@ -43,6 +43,8 @@ struct TrainCommand: ParsableCommand {
     var staleness: Int = 1
     @Option(help: "Continue a run: a run folder (its newest valid checkpoint) or a checkpoint folder.")
     var resume: String?
+    @Option(help: "Local cluster: restarts from the newest checkpoint when the PS or coordinator dies.")
+    var restarts: Int = 3
 
     func validate() throws {
         if workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
@@ -73,9 +75,10 @@ struct TrainCommand: ParsableCommand {
             do { _ = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt) } catch {
                 throw TrainError.data("\(data.source): \(error)")
             }
-            checkpoint = try LocalCluster(arguments: Array(CommandLine.arguments.dropFirst(2)), options: o,
-                                          workers: workers, threads: threads,
-                                          leaseTimeoutMs: Int(leaseTimeout * 1000)).run()
+            var cluster = LocalCluster(arguments: Array(CommandLine.arguments.dropFirst(2)), options: o,
+                                       workers: workers, threads: threads, leaseTimeoutMs: Int(leaseTimeout * 1000))
+            cluster.restarts = restarts
+            checkpoint = try cluster.run()
             note("done: checkpoint \(checkpoint)")
         }
         if !flags.quiet {

@@ -64,6 +64,8 @@ struct TrainFlags: ParsableArguments {
     var logEvery: Int = 10
     @Option(help: "Steps between checkpoints (0: at the end only).")
     var checkpointEvery: Int = 0
+    @Option(help: "Seconds between checkpoints (0: none by time).")
+    var checkpointEverySeconds: Double = 0
     @Option(help: "Checkpoints to keep (0 keeps all).")
     var keep: Int = 0
     @Option(help: "Run folder for metrics.jsonl and checkpoints/.")
@@ -91,7 +93,7 @@ struct TrainFlags: ParsableArguments {
         o.bptt = bptt; o.lanesPerShard = lanesPerShard; o.steps = steps; o.epochs = epochs ?? 1
         o.optimizer = optimizer; o.learningRate = lr; o.lrDecay = lrDecay; o.lrDecayEvery = lrDecayEvery
         o.clip = clip; o.seed = seed; o.valFraction = valFraction; o.evalEvery = evalEvery
-        o.logEvery = logEvery; o.checkpointEvery = checkpointEvery; o.keep = keep; o.runDirectory = runDir ?? ""
+        o.logEvery = logEvery; o.checkpointEvery = checkpointEvery; o.checkpointEverySeconds = checkpointEverySeconds; o.keep = keep; o.runDirectory = runDir ?? ""
         o.verbose = !quiet
         o.threads = threads
         return o

@@ -7,12 +7,13 @@ import XCTest
 import Glibc
 #endif
 
-final class ClusterResumeTests: ClusterTestCase {
-    let flags = ["--hidden", "96", "--layers", "2", "--batch", "16", "--bptt", "32", "--lanes-per-shard", "8",
+/// The run both resume tests use, and how they read it back.
+enum ResumeFixture {
+    static let flags = ["--hidden", "96", "--layers", "2", "--batch", "16", "--bptt", "32", "--lanes-per-shard", "8",
                  "--synthetic-sentences", "2000", "--steps", "40", "--checkpoint-every", "10", "--log-every", "1",
                  "--dropout", "0.1", "--threads", "1", "--quiet"]
 
-    func lines(_ dir: String) -> [String] {
+    static func lines(_ dir: String) -> [String] {
         guard let d = FileManager.default.contents(atPath: dir + "/metrics.jsonl") else { return [] }
         return String(decoding: d, as: UTF8.self).split(separator: "\n").map { line in
             let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
@@ -20,7 +21,13 @@ final class ClusterResumeTests: ClusterTestCase {
         }
     }
 
-    func model(_ dir: String) -> Data? { FileManager.default.contents(atPath: dir + "/checkpoints/latest/model.safetensors") }
+    static func model(_ dir: String) -> Data? { FileManager.default.contents(atPath: dir + "/checkpoints/latest/model.safetensors") }
+}
+
+final class ClusterResumeTests: ClusterTestCase {
+    let flags = ResumeFixture.flags
+    func lines(_ dir: String) -> [String] { ResumeFixture.lines(dir) }
+    func model(_ dir: String) -> Data? { ResumeFixture.model(dir) }
 
     /// Starts `recur train --workers 2`, and SIGKILLs the launcher and all its children once
     /// `after` metric lines exist.
@@ -55,5 +62,28 @@ final class ClusterResumeTests: ClusterTestCase {
         let r = try runToEnd(["train", "--single-process", "--resume", b, "--quiet"], name: "resumed in one process")
         XCTAssertEqual(r.status, 0, r.summary)
         XCTAssertEqual(model(a), model(b))
+    }
+}
+
+/// The launcher notices a dead parameter server and restarts the cluster from the newest
+/// checkpoint; the run still ends bit-identical.
+final class LauncherRestartTests: ClusterTestCase {
+    func testLocalClusterRestartsAfterItsParameterServerIsKilled() throws {
+        let helper = ResumeFixture.self
+        let flags = helper.flags
+        let a = path("uninterrupted"), b = path("restarted")
+        let p = try runToEnd(["train", "--workers", "2", "--run-dir", a] + flags, name: "uninterrupted")
+        XCTAssertEqual(p.status, 0, p.summary)
+        let launcher = try start(["train", "--workers", "2", "--run-dir", b] + flags, name: "launcher")
+        let end = Date().addingTimeInterval(Self.deadline)
+        while launcher.isRunning && helper.lines(b).count < 15 && Date() < end { usleep(5_000) }
+        let ps = ProcessTable.children(of: launcher.pid).first { $0.commandLine.dropFirst().first == "ps" }
+        let psEntry = try XCTUnwrap(ps, "no parameter server among the launcher's children")
+        kill(psEntry.pid, SIGKILL)
+        XCTAssertTrue(launcher.waitForExit(seconds: Self.deadline), "the launcher must finish after the restart")
+        XCTAssertEqual(launcher.status ?? -1, 0, launcher.summary)
+        XCTAssertFalse(launcher.stderrLines(containing: "restart 1/3").isEmpty, launcher.summary)
+        XCTAssertEqual(helper.model(a), helper.model(b), "weights after the restart")
+        XCTAssertEqual(helper.lines(a), helper.lines(b), "per-step losses after the restart")
     }
 }
