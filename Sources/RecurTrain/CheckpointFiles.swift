@@ -82,6 +82,7 @@ public struct CheckpointContents {
         var info = ResumeState.fixedFields(options, vocab: model.config.vocab)
         info["step"] = step
         info["total_steps"] = totalSteps
+        info["lr"] = optimizer.learningRate  // halved by any rollback
         return [UInt8](try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys]))
     }
 }

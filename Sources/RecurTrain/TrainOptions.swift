@@ -66,6 +66,9 @@ public struct TrainOptions: Sendable {
     public var keep: Int = 0
     /// Folder of metrics and checkpoints.
     public var runDirectory: String = "runs/default"
+    /// What a non-finite loss or gradient does: roll back to the newest checkpoint with the
+    /// learning rate halved, or stop.
+    public var onDivergence: DivergencePolicy = .rollback
     /// Print progress lines to standard error.
     public var verbose: Bool = true
 
@@ -107,6 +110,14 @@ public struct TrainOptions: Sendable {
         if let v = maxVocabulary, v < 3 { throw bad("vocab-size", "must be at least 3, got \(v)") }
         if !(lrDecay > 0 && lrDecay <= 1) { throw bad("lr-decay", "must be in (0, 1], got \(lrDecay)") }
     }
+}
+
+/// What a run does when its loss or gradient stops being finite.
+public enum DivergencePolicy: String, Sendable, CaseIterable {
+    /// Reload the newest valid checkpoint, halve the learning rate, go on (at most 5 times).
+    case rollback
+    /// Stop with an error.
+    case stop
 }
 
 /// Errors of training, evaluation, sampling and scoring; each is one line naming the problem.

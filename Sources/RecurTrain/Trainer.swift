@@ -41,7 +41,10 @@ public final class Trainer {
     /// Steps done so far.
     public private(set) var step = 0
     let store: CheckpointStore
-    let metrics: MetricsWriter
+    var metrics: MetricsWriter
+    /// Test hook: the step whose gradient is replaced by NaN once (RECUR_TEST_NAN_AT_STEP).
+    var nanAtStep: Int? = ProcessInfo.processInfo.environment["RECUR_TEST_NAN_AT_STEP"].flatMap(Int.init)
+    var rollbacks = 0
 
     /// Prepares a run: loads the data, initialises the model and creates the run folder.
     /// - Throws: `TrainError` with a one-line message.
@@ -100,11 +103,36 @@ public final class Trainer {
     }
 
     /// Runs one optimizer step and returns its mean loss and the pre-clip gradient norm.
+    /// A step whose loss or gradient is not finite changes nothing and does not count.
     public func trainStep() -> (loss: Double, gradNorm: Double) {
         let l = engine.gradient(step: step, seed: options.seed, params: params, grads: grads, tokens: data.train)
+        if nanAtStep == step { grads[0] = .nan; nanAtStep = nil }
+        let loss = l.sum / Double(max(l.count, 1))
         let norm = UpdateRule.apply(params: params, grads: grads, tokens: l.count, clip: options.clip, optimizer: optimizer)
-        step += 1
-        return (l.sum / Double(max(l.count, 1)), norm)
+        if norm.isFinite && loss.isFinite { step += 1 }
+        return (loss, norm)
+    }
+
+    /// Rolls back to the newest valid checkpoint with the learning rate halved.
+    /// - Throws: `TrainError.data` when the policy is to stop, there is no checkpoint, or the run
+    ///   has rolled back too often.
+    func rollBack(after loss: Double, norm: Double) throws {
+        let what = "the loss (\(loss)) or gradient norm (\(norm)) is not finite at step \(step + 1)"
+        guard options.onDivergence == .rollback else { throw TrainError.data("\(what); stopping (--on-divergence stop)") }
+        guard rollbacks < 5 else { throw TrainError.data("\(what) after 5 rollbacks; stopping") }
+        guard let r = try ResumeState.load(options.runDirectory) else {
+            throw TrainError.data("\(what) and there is no checkpoint to roll back to; stopping")
+        }
+        rollbacks += 1
+        let lr = optimizer.config.learningRate / 2
+        try r.restore(into: self)
+        step = r.step
+        optimizer.config.learningRate = lr
+        metrics.close()
+        let path = (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl")
+        try Trainer.truncateMetrics(path, after: step)
+        metrics = try MetricsWriter(path: path)
+        log("diverged: \(what); rolled back to step \(step) (\(r.path)) with the learning rate halved to \(lr)")
     }
 
     /// Validation loss (nats per token) over the held-out split, or nil when it is too short.
@@ -143,8 +171,9 @@ public final class Trainer {
             let lr = optimizer.config.rate(atStep: optimizer.step)
             last = trainStep()
             windowSteps += 1
-            guard last.loss.isFinite else {
-                throw TrainError.data("loss became \(last.loss) at step \(step); lower --lr or --clip")
+            guard last.loss.isFinite && last.gradNorm.isFinite else {
+                try rollBack(after: last.loss, norm: last.gradNorm)
+                continue
             }
             let doEval = (o.evalEvery > 0 && step % o.evalEvery == 0) || step == totalSteps
             let dt = Date().timeIntervalSince(windowStart)  // training time only, before any evaluation

@@ -7,12 +7,15 @@ import RecurModel
 public enum UpdateRule {
     /// Divides `grads` (summed over `tokens` targets) by the token count, clips it at the global
     /// norm `clip` (0 disables clipping) and applies `optimizer` to `params`.
+    /// A gradient whose norm is not finite is refused: the weights and the optimizer are left as
+    /// they were, and the caller sees the non-finite norm.
     /// - Returns: the gradient's global norm before clipping.
     @discardableResult
     public static func apply(params: FloatBuffer, grads: FloatBuffer, tokens: Int, clip: Double,
                              optimizer: Optimizer) -> Double {
         Gradients.scale(grads, by: Float(1 / Double(max(tokens, 1))))
         let norm = Gradients.clip(grads, maxNorm: clip)
+        guard norm.isFinite else { return norm }  // a NaN or Inf gradient is refused: nothing changes
         optimizer.apply(params: params, grads: grads)
         return norm
     }

@@ -9,6 +9,7 @@ extension CellKind: ExpressibleByArgument {}
 extension Activation: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension TokenizerKind: ExpressibleByArgument {}
+extension DivergencePolicy: ExpressibleByArgument {}
 
 /// The model, data and optimizer flags shared by `recur train` and `recur coordinator`.
 struct TrainFlags: ParsableArguments {
@@ -70,6 +71,8 @@ struct TrainFlags: ParsableArguments {
     var keep: Int = 0
     @Option(help: "Run folder for metrics.jsonl and checkpoints/.")
     var runDir: String?
+    @Option(help: "On a NaN or Inf loss or gradient: rollback (newest checkpoint, learning rate halved) or stop.")
+    var onDivergence: DivergencePolicy = .rollback
     @Flag(help: "With --resume: use --lr instead of the checkpoint's learning rate.")
     var overrideLr = false
     @Flag(help: "Print only the summary.")
@@ -95,6 +98,7 @@ struct TrainFlags: ParsableArguments {
         o.clip = clip; o.seed = seed; o.valFraction = valFraction; o.evalEvery = evalEvery
         o.logEvery = logEvery; o.checkpointEvery = checkpointEvery; o.checkpointEverySeconds = checkpointEverySeconds; o.keep = keep; o.runDirectory = runDir ?? ""
         o.verbose = !quiet
+        o.onDivergence = onDivergence
         o.threads = threads
         return o
     }
