@@ -148,8 +148,9 @@ public final class CoordinatorRunner {
                 lastTick = now
                 queue += machine.handle(.tick(nowMs: now))
             }
-            if now - lastPSMs > 4 * config.leaseTimeoutMs && machine.version == nil {
-                throw RoleError.peerTimeout("coordinator: no parameter server answered at \(psEndpoint) within \(4 * config.leaseTimeoutMs) ms")
+            // The server speaks at least once per step; four lease timeouts of silence means it is gone.
+            if now - lastPSMs > 4 * config.leaseTimeoutMs {
+                throw RoleError.peerTimeout("coordinator: no word from the parameter server at \(psEndpoint) for \(4 * config.leaseTimeoutMs) ms")
             }
         }
     }
