@@ -123,7 +123,7 @@ public final class CoordinatorRunner {
                 case .abort(let reason):
                     for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave(reason)), deadline: .milliseconds(200)) }
                     try? ps.send(WireCodec.encode(leave(reason)), deadline: .milliseconds(500))
-                    throw RoleError.failed("coordinator: \(reason)")
+                    throw RoleError.diverged("coordinator: \(reason)")
                 }
             }
             if RoleSupport.stopRequested {

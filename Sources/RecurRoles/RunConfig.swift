@@ -93,6 +93,8 @@ public enum RoleError: Error, CustomStringConvertible {
     case peerTimeout(String)
     /// Anything else that stops a role.
     case failed(String)
+    /// The gradients stopped being finite (exit status 3, so a launcher can roll back).
+    case diverged(String)
 
     /// One line naming the problem.
     public var description: String {
@@ -100,6 +102,7 @@ public enum RoleError: Error, CustomStringConvertible {
         case .badConfig(let m): return "bad run configuration: \(m)"
         case .peerTimeout(let m): return m
         case .failed(let m): return m
+        case .diverged(let m): return m
         }
     }
 }

@@ -14,6 +14,8 @@ public final class WorkerCompute {
     let params: FloatBuffer
     let grads: FloatBuffer
     var loadedVersion: UInt64?
+    /// Test hook: the step whose gradients this worker poisons with NaN (RECUR_TEST_NAN_AT_STEP).
+    let nanAtStep = ProcessInfo.processInfo.environment["RECUR_TEST_NAN_AT_STEP"].flatMap(UInt64.init)
 
     /// Builds the model and buffers for `config`.
     public init(config: RunConfig) throws {
@@ -44,6 +46,7 @@ public final class WorkerCompute {
                 }
             }
         }
+        if task.step == nanAtStep { grads[0] = .nan }
         let frame = try WireFrame(name: "gradient", shape: [grads.count],
                                   floats: UnsafeBufferPointer(start: grads.pointer, count: grads.count))
         return WorkerMachine.ShardOutcome(task: task, gradient: frame, state: s, lossSum: loss.sum,

@@ -50,16 +50,33 @@ struct LocalCluster {
 
     /// Why one attempt ended early.
     struct RoleDied: Error { let role: String; let status: Int32 }
+    /// Exit status of a coordinator whose shards kept producing non-finite gradients.
+    static let divergedStatus: Int32 = 3
 
     /// Runs the cluster to the end of training, restarting it from the newest checkpoint (up to
     /// `restarts` times) when the parameter server or the coordinator dies; returns the final
     /// checkpoint.
     func run() throws -> String {
         RoleSupport.installStopHandlers()
-        var attempt = 0
+        var attempt = 0, rollbacks = 0
         var args = arguments
+        var environment = ProcessInfo.processInfo.environment
         while true {
-            do { return try runOnce(arguments: args) } catch let died as RoleDied {
+            do { return try runOnce(arguments: args, environment: environment) } catch let died as RoleDied {
+                // Test hooks act on the first attempt only.
+                environment["RECUR_TEST_NAN_AT_STEP"] = nil
+                if died.status == LocalCluster.divergedStatus {
+                    guard options.onDivergence == .rollback, rollbacks < 5, !RoleSupport.stopRequested,
+                          let r = try ResumeState.load(options.runDirectory) else {
+                        throw RoleError.failed("the run diverged (non-finite gradients) and cannot roll back; stopping")
+                    }
+                    rollbacks += 1
+                    let lr = (r.info["lr"] as? Double ?? options.resolvedLearningRate) / 2
+                    note("diverged: rolling back to step \(r.step) (\(r.path)) with the learning rate halved to \(lr)")
+                    args = LocalCluster.withResume(LocalCluster.without(["--lr", "--override-lr"], in: args),
+                                                   runDirectory: options.runDirectory) + ["--lr", String(lr), "--override-lr"]
+                    continue
+                }
                 guard attempt < restarts, !RoleSupport.stopRequested else {
                     throw RoleError.failed("the \(died.role) exited (status \(died.status)); no restarts left")
                 }
@@ -69,6 +86,22 @@ struct LocalCluster {
                 args = LocalCluster.withResume(args, runDirectory: options.runDirectory)
             }
         }
+    }
+
+    /// `arguments` without the given flags (and the values of those that take one).
+    static func without(_ flags: Set<String>, in arguments: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let name = String(arguments[i].split(separator: "=").first ?? "")
+            if flags.contains(name) {
+                i += (name == "--override-lr" || arguments[i].contains("=")) ? 1 : 2
+                continue
+            }
+            out.append(arguments[i])
+            i += 1
+        }
+        return out
     }
 
     /// `arguments` with `--resume RUN_DIR` (replacing any earlier --resume).
@@ -85,22 +118,23 @@ struct LocalCluster {
     }
 
     /// One attempt: every role started, watched until the coordinator finishes.
-    func runOnce(arguments: [String]) throws -> String {
+    func runOnce(arguments: [String], environment: [String: String]) throws -> String {
         let runID = UInt64.random(in: 1...UInt64(Int64.max))
         var children: [Child] = []
         defer { Child.stopAll(children) }
         let role = ["--run-id", String(runID), "--die-with-parent"]
-        let ps = try Child.start(Self.executable, ["ps", "--bind", "tcp://127.0.0.1:*"] + role, name: "ps")
+        let ps = try Child.start(Self.executable, ["ps", "--bind", "tcp://127.0.0.1:*"] + role, name: "ps", environment: environment)
         children.append(ps)
         let psEndpoint = try ps.readEndpoint(timeoutMs: 30_000)
         let coordinator = try Child.start(Self.executable, ["coordinator"] + arguments + [
             "--bind", "tcp://127.0.0.1:*", "--ps", psEndpoint, "--lease-timeout", String(Double(leaseTimeoutMs) / 1000),
-            "--threads", String(threads)] + role, name: "coordinator")
+            "--threads", String(threads)] + role, name: "coordinator", environment: environment)
         children.append(coordinator)
         let endpoint = try coordinator.readEndpoint(timeoutMs: 120_000)
         for i in 0..<workers {
             children.append(try Child.start(Self.executable, ["worker", "--connect", endpoint, "--name", "worker-\(i)",
-                                                              "--threads", String(threads)] + role, name: "worker-\(i)"))
+                                                              "--threads", String(threads)] + role, name: "worker-\(i)",
+                                           environment: environment))
         }
         while coordinator.isRunning {
             if roleStopRequested != 0 { throw RoleError.failed("stopped by signal; every process was stopped") }
@@ -110,6 +144,7 @@ struct LocalCluster {
         }
         guard coordinator.status == 0 else {
             if coordinator.status == 2 { throw RoleError.failed("the coordinator failed (status 2); see its message above") }
+            if coordinator.status == LocalCluster.divergedStatus { throw RoleDied(role: "coordinator", status: coordinator.status) }
             throw RoleDied(role: "coordinator", status: coordinator.status)
         }
         Child.waitAll(children, timeoutMs: 10_000)
@@ -142,8 +177,10 @@ final class Child {
     }
 
     /// Starts `executable` with `arguments`.
-    static func start(_ executable: String, _ arguments: [String], name: String) throws -> Child {
+    static func start(_ executable: String, _ arguments: [String], name: String,
+                      environment: [String: String]) throws -> Child {
         let p = Process()
+        p.environment = environment
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         let out = Pipe()

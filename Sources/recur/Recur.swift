@@ -1,6 +1,7 @@
 // Recur: the one executable; every role and tool is a subcommand.
 import ArgumentParser
 import Foundation
+import RecurRoles
 import RecurTrain
 
 /// The `recur` command line.
@@ -29,6 +30,7 @@ struct Recur: ParsableCommand {
             let text = message(for: error).split(whereSeparator: \.isNewline).map(String.init)
                 .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.joined(separator: " ")
             FileHandle.standardError.write(Data("error: \(text)\n".utf8))
+            if case RoleError.diverged = error { Foundation.exit(3) }  // a launcher may roll back
             Foundation.exit(2)
         }
     }
