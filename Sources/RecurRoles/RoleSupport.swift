@@ -46,6 +46,10 @@ public enum RoleSupport {
     public static func socket(_ context: ZContext, _ type: ZSocketType, identity: String? = nil) throws -> ZSocket {
         let s = try ZSocket(context: context, type: type)
         try s.setMaxMessageBytes(maxMessageBytes)
+        // Reconnect to a lost peer after 100 ms, doubling the wait up to 5 s, until the role's
+        // peer timeout gives up.
+        try s.setReconnectInterval(.milliseconds(100))
+        try s.setReconnectBackoffLimit(.seconds(5))
         if let identity { try s.setIdentity(identity) }
         return s
     }

@@ -66,6 +66,12 @@ extension ZSocket {
     public func setReconnectInterval(_ interval: Duration) throws {
         try setOption(ZMQ_RECONNECT_IVL, name: "ZMQ_RECONNECT_IVL", value: Int32(interval.millisecondsRoundedUp))
     }
+    /// Upper bound of the reconnect wait, which doubles after each failed attempt from
+    /// `setReconnectInterval` up to this (`ZMQ_RECONNECT_IVL_MAX`; 0 keeps it fixed).
+    public func setReconnectBackoffLimit(_ limit: Duration) throws {
+        try setOption(ZMQ_RECONNECT_IVL_MAX, name: "ZMQ_RECONNECT_IVL_MAX", value: Int32(limit.millisecondsRoundedUp))
+    }
+
 
     /// ZMTP heartbeats: send a PING every `interval` (`ZMQ_HEARTBEAT_IVL`), drop the connection
     /// when nothing arrives within `timeout` (`ZMQ_HEARTBEAT_TIMEOUT`, default = interval), and
