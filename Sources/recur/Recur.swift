@@ -18,7 +18,7 @@ struct Recur: ParsableCommand {
           recur score --checkpoint runs/demo "the cats , which slept , were full ."
         """,
         subcommands: [TrainCommand.self, CoordinatorCommand.self, PSCommand.self, WorkerCommand.self,
-                      EvalCommand.self, SampleCommand.self, ScoreCommand.self])
+                      EvalCommand.self, SampleCommand.self, ScoreCommand.self, BenchWireCommand.self])
 
     /// Runs the command; every error is one line on standard error and exit status 2.
     static func main() {

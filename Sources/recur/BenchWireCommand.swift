@@ -1,0 +1,70 @@
+// BenchWireCommand: `recur bench-wire` — tensor transfer over loopback through the whole wire path
+// (encode, ZeroMQ, decode, copy into a buffer) against raw ZeroMQ frames of the same size.
+import ArgumentParser
+import Foundation
+import RecurMath
+import RecurTransport
+import RecurWire
+
+/// `recur bench-wire`: measures the wire path's bandwidth against raw ZeroMQ on 127.0.0.1.
+struct BenchWireCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-wire", abstract: "Measure tensor transfer against raw ZeroMQ bandwidth (loopback).",
+        discussion: """
+        Sends --count messages of --floats float32 values from a DEALER to a ROUTER on 127.0.0.1,
+        first as one raw frame each, then as a Gradient message (WireFrame from a flat buffer,
+        WireCodec encode, send, receive, decode, copy into a flat buffer). Prints GB/s of both.
+
+        Example:
+          recur bench-wire --floats 4270146 --count 40
+        """)
+
+    @Option(help: "Floats per tensor (4,270,146 is the LSTM H=512 L=2 char model).")
+    var floats: Int = 4_270_146
+    @Option(help: "Messages per measurement.")
+    var count: Int = 40
+
+    func run() throws {
+        let context = try ZContext()
+        let router = try ZSocket(context: context, type: .router)
+        try router.setMaxMessageBytes(1 << 30)
+        try router.setReceiveHighWaterMark(4)
+        let endpoint = try router.bind("tcp://127.0.0.1:*")
+        let dealer = try ZSocket(context: context, type: .dealer)
+        try dealer.setIdentity("bench")
+        try dealer.setSendHighWaterMark(4)
+        try dealer.connect(endpoint)
+        let source = FloatBuffer(count: floats), sink = FloatBuffer(count: floats)
+        for i in 0..<floats { source[i] = Float(i % 1000) }
+        let bytes = Double(floats * 4 * count)
+
+        // Raw: the same payload as one frame, no encoding, no copy out.
+        let raw = [UInt8](UnsafeRawBufferPointer(start: source.pointer, count: floats * 4))
+        var t0 = Date()
+        let sender = Thread { for _ in 0..<count { try? dealer.send([raw], deadline: .seconds(30)) } }
+        sender.start()
+        for _ in 0..<count { guard try router.receive(deadline: .seconds(30)) != nil else { throw ValidationError("raw receive timed out") } }
+        let rawRate = bytes / Date().timeIntervalSince(t0) / 1e9
+
+        // The wire path.
+        t0 = Date()
+        let wireSender = Thread {
+            for i in 0..<count {
+                let frame = try! WireFrame(name: "gradient", shape: [floats], floats: UnsafeBufferPointer(start: source.pointer, count: floats))
+                let m = WireMessage(runID: 1, sender: "bench", sequence: UInt64(i),
+                                    body: .gradient(WireGradient(leaseID: 1, step: 0, shard: 0, shardCount: 1, weightVersion: 0,
+                                                                 tokenCount: 1, lossSum: 0)), frames: [frame])
+                try? dealer.send(WireCodec.encode(m), deadline: .seconds(30))
+            }
+        }
+        wireSender.start()
+        for _ in 0..<count {
+            guard let frames = try router.receive(deadline: .seconds(30)) else { throw ValidationError("wire receive timed out") }
+            let m = try WireCodec.decode(Array(frames.dropFirst()), expectedRun: 1)
+            try m.frame(named: "gradient").copyFloats(into: UnsafeMutableBufferPointer(start: sink.pointer, count: floats))
+        }
+        let wireRate = bytes / Date().timeIntervalSince(t0) / 1e9
+        print(String(format: "%d messages of %.1f MB: raw ZeroMQ %.2f GB/s, wire path %.2f GB/s (%.0f%%)",
+                     count, Double(floats * 4) / 1e6, rawRate, wireRate, 100 * wireRate / rawRate))
+    }
+}
