@@ -7,6 +7,18 @@ import RecurTrain
 
 extension UpdateMode: ExpressibleByArgument {}
 
+/// How a distributed run goes: shared by `recur train` and `recur coordinator`.
+struct RunFlags: ParsableArguments {
+    @Option(help: "Seconds before an unanswered shard is dealt to another worker.")
+    var leaseTimeout: Double = 30
+    @Option(help: "sync: sum every shard of a step, bit-identical to one process; async: apply each shard as it arrives.")
+    var mode: UpdateMode = .sync
+    @Option(help: "Async: the most versions a gradient's weights may lag behind.")
+    var staleness: Int = 1
+    @Option(help: "Continue a run: a run folder (its newest valid checkpoint) or a checkpoint folder.")
+    var resume: String?
+}
+
 /// Options every role command takes.
 struct RoleFlags: ParsableArguments {
     @Option(help: "Run id shared by every process of the run (0 accepts any).")
@@ -66,27 +78,21 @@ struct CoordinatorCommand: ParsableCommand {
     var bind: String = "tcp://127.0.0.1:5556"
     @Option(help: "The parameter server's endpoint.")
     var ps: String = "tcp://127.0.0.1:5555"
-    @Option(help: "Seconds before an unanswered shard is dealt to another worker.")
-    var leaseTimeout: Double = 30
     @Option(help: "BLAS threads (validation only).")
     var threads: Int = 1
-    @Option(help: "sync: sum every shard of a step, bit-identical to one process; async: apply each shard as it arrives.")
-    var mode: UpdateMode = .sync
-    @Option(help: "Async: the most versions a gradient's weights may lag behind.")
-    var staleness: Int = 1
-    @Option(help: "Continue a run: a run folder (its newest valid checkpoint) or a checkpoint folder.")
-    var resume: String?
+    @OptionGroup var distributed: RunFlags
     @OptionGroup var role: RoleFlags
 
     func run() throws {
         role.apply()
-        guard flags.runDir != nil || resume != nil else { throw ValidationError("--run-dir is required (or --resume RUN_DIR)") }
+        guard flags.runDir != nil || distributed.resume != nil else { throw ValidationError("--run-dir is required (or --resume RUN_DIR)") }
         var o = flags.options(threads: threads)
         var state: ResumeState?
-        if let path = resume { (o, state) = try resolveResume(path, runDir: flags.runDir, options: o) }
+        if let path = distributed.resume { (o, state) = try resolveResume(path, runDir: flags.runDir, options: o) }
         setThreads(threads)
         let path = try CoordinatorRunner(options: o, bind: bind, psEndpoint: ps, runID: role.runId,
-                                         leaseTimeoutMs: Int(leaseTimeout * 1000), mode: mode, staleness: staleness,
+                                         leaseTimeoutMs: Int(distributed.leaseTimeout * 1000), mode: distributed.mode,
+                                         staleness: distributed.staleness,
                                          resume: state).run()
         note("coordinator: checkpoint \(path)")
     }

@@ -35,24 +35,17 @@ struct TrainCommand: ParsableCommand {
     var workers: Int = 2
     @Option(help: "BLAS threads per process.")
     var threads: Int = 2
-    @Option(help: "Seconds before an unanswered shard is dealt to another worker.")
-    var leaseTimeout: Double = 30
-    @Option(help: "sync: sum every shard of a step, bit-identical to one process; async: apply each shard as it arrives.")
-    var mode: UpdateMode = .sync
-    @Option(help: "Async: the most versions a gradient's weights may lag behind.")
-    var staleness: Int = 1
-    @Option(help: "Continue a run: a run folder (its newest valid checkpoint) or a checkpoint folder.")
-    var resume: String?
+    @OptionGroup var distributed: RunFlags
     @Option(help: "Local cluster: restarts from the newest checkpoint when the PS or coordinator dies.")
     var restarts: Int = 3
 
     func validate() throws {
         if workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
-        if flags.runDir == nil && resume == nil { throw ValidationError("--run-dir is required (or --resume RUN_DIR)") }
-        if resume != nil && mode == .async { throw ValidationError("--resume works in sync mode only") }
-        if staleness < 0 { throw ValidationError("--staleness must be non-negative, got \(staleness)") }
-        if singleProcess && mode == .async { throw ValidationError("--mode async needs workers; drop --single-process") }
-        if !(leaseTimeout > 0) { throw ValidationError("--lease-timeout must be positive, got \(leaseTimeout)") }
+        if flags.runDir == nil && distributed.resume == nil { throw ValidationError("--run-dir is required (or --resume RUN_DIR)") }
+        if distributed.resume != nil && distributed.mode == .async { throw ValidationError("--resume works in sync mode only") }
+        if distributed.staleness < 0 { throw ValidationError("--staleness must be non-negative, got \(distributed.staleness)") }
+        if singleProcess && distributed.mode == .async { throw ValidationError("--mode async needs workers; drop --single-process") }
+        if !(distributed.leaseTimeout > 0) { throw ValidationError("--lease-timeout must be positive, got \(distributed.leaseTimeout)") }
     }
 
     func run() throws {
@@ -60,7 +53,7 @@ struct TrainCommand: ParsableCommand {
         let checkpoint: String
         if singleProcess {
             var state: ResumeState?
-            if let path = resume { (o, state) = try resolveResume(path, runDir: flags.runDir, options: o) }
+            if let path = distributed.resume { (o, state) = try resolveResume(path, runDir: flags.runDir, options: o) }
             let trainer = try Trainer(options: o, resume: state)
             let summary = try trainer.run()
             let val = summary.valLoss.map { String(format: ", val loss %.4f", $0) } ?? ""
@@ -68,7 +61,7 @@ struct TrainCommand: ParsableCommand {
                         summary.lastLoss, val, summary.tokensPerSecond, summary.checkpoint))
             checkpoint = summary.checkpoint
         } else {
-            if let path = resume { o = try resolveResume(path, runDir: flags.runDir, options: o).0 }
+            if let path = distributed.resume { o = try resolveResume(path, runDir: flags.runDir, options: o).0 }
             try o.validate()
             // Check the data here, so a bad corpus is one clear error before any process starts.
             let data = try Dataset.load(o)
@@ -76,7 +69,7 @@ struct TrainCommand: ParsableCommand {
                 throw TrainError.data("\(data.source): \(error)")
             }
             var cluster = LocalCluster(arguments: Array(CommandLine.arguments.dropFirst(2)), options: o,
-                                       workers: workers, threads: threads, leaseTimeoutMs: Int(leaseTimeout * 1000))
+                                       workers: workers, threads: threads, leaseTimeoutMs: Int(distributed.leaseTimeout * 1000))
             cluster.restarts = restarts
             checkpoint = try cluster.run()
             note("done: checkpoint \(checkpoint)")
