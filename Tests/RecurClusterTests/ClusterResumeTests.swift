@@ -43,16 +43,25 @@ final class ClusterResumeTests: ClusterTestCase {
         XCTAssertLessThan(lines(dir).count, 40)
     }
 
-    func testEveryProcessKilledThenResumedEqualsUninterrupted() throws {
-        let a = path("uninterrupted"), b = path("killed")
-        let p = try runToEnd(["train", "--workers", "2", "--run-dir", a] + flags, name: "uninterrupted")
-        XCTAssertEqual(p.status, 0, p.summary)
-        try killEverything(b, after: 25)
-        let r = try runToEnd(["train", "--workers", "2", "--resume", b, "--quiet"], name: "resumed")
+    /// Kills every process after `after` metric lines (checkpoints every 10 steps), resumes with
+    /// `--resume` alone (plus the model flags when there is no checkpoint yet), and compares.
+    func killAndResume(after: Int) throws {
+        let a = path("uninterrupted"), b = path("killed-\(after)")
+        if ResumeFixture.model(a) == nil {
+            let p = try runToEnd(["train", "--workers", "2", "--run-dir", a] + flags, name: "uninterrupted")
+            XCTAssertEqual(p.status, 0, p.summary)
+        }
+        try killEverything(b, after: after)
+        let again = ["train", "--workers", "2", "--resume", b] + (after < 10 ? flags : ["--quiet"])
+        let r = try runToEnd(again, name: "resumed after \(after)")
         XCTAssertEqual(r.status, 0, r.summary)
-        XCTAssertEqual(model(a), model(b), "weights after the resume")
-        XCTAssertEqual(lines(a), lines(b), "per-step losses after the resume")
+        XCTAssertEqual(model(a), model(b), "weights after the resume (killed after \(after) steps)")
+        XCTAssertEqual(lines(a), lines(b), "per-step losses after the resume (killed after \(after) steps)")
     }
+
+    func testKilledBetweenTwoCheckpoints() throws { try killAndResume(after: 25) }
+    func testKilledBeforeTheFirstCheckpoint() throws { try killAndResume(after: 5) }
+    func testKilledRightAfterACheckpoint() throws { try killAndResume(after: 11) }
 
     func testSingleProcessResumesAClusterRun() throws {
         let a = path("uninterrupted"), b = path("killed")
