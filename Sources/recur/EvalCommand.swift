@@ -56,7 +56,7 @@ struct SampleCommand: ParsableCommand {
     var checkpoint: String
     @Option(help: "Text to start from.")
     var prime: String = ""
-    @Option(help: "Tokens to generate.")
+    @Option(parsing: .unconditional, help: "Tokens to generate.")
     var length: Int = 500
     @Option(help: "Softmax temperature (0 picks the most likely token).")
     var temperature: Double = 1

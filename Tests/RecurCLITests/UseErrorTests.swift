@@ -59,10 +59,10 @@ final class UseErrorTests: CLITestCase {
                            mentions: [folder, "directory"])
     }
 
-    /// `--length -1` as typed (the parser sees a dash) and as `--length=-1` (range check).
+    /// `--length -1` and `--length=-1` both reach the range check.
     func testSampleNegativeLength() throws {
         let run = try trainTiny("run")
-        assertOneLineError(try recur(["sample", "--checkpoint", run.path, "--length", "-1"]), mentions: ["--length"])
+        assertOneLineError(try recur(["sample", "--checkpoint", run.path, "--length", "-1"]), mentions: ["--length", "non-negative"])
         assertOneLineError(try recur(["sample", "--checkpoint", run.path, "--length=-1"]),
                            mentions: ["--length", "-1"])
     }
