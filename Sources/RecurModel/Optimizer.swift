@@ -142,12 +142,4 @@ public enum Gradients {
         }
         return total
     }
-
-    /// Whether every element is finite.
-    public static func allFinite(_ g: FloatBuffer) -> Bool {
-        let p = g.pointer
-        var bad: Float = 0
-        for i in 0..<g.count { bad += p[i] * 0 }
-        return bad == 0
-    }
 }

@@ -101,7 +101,7 @@ public struct ResumeState {
         var o = given
         o.corpus = (info["corpus"] as? String).flatMap { $0.isEmpty ? nil : $0 }
         o.syntheticSentences = info["synthetic_sentences"] as? Int ?? o.syntheticSentences
-        o.tokenizer = (info["tokenizer"] as? String).flatMap(TokenizerKindName.parse) ?? o.tokenizer
+        o.tokenizer = (info["tokenizer"] as? String).flatMap(TokenizerKind.init(rawValue:)) ?? o.tokenizer
         o.maxVocabulary = (info["vocab_size"] as? Int).flatMap { $0 == 0 ? nil : $0 }
         o.cell = (info["cell"] as? String).flatMap(CellKind.init(rawValue:)) ?? o.cell
         o.activation = (info["activation"] as? String).flatMap(Activation.init(rawValue:)) ?? o.activation
@@ -174,9 +174,4 @@ public struct ResumeState {
         }
         hidden.values.withUnsafeBufferPointer { t.engine.state.pointer.update(from: $0.baseAddress!, count: hidden.values.count) }
     }
-}
-
-/// Parsing a tokenizer kind from its stored name.
-enum TokenizerKindName {
-    static func parse(_ s: String) -> TokenizerKind? { TokenizerKind(rawValue: s) }
 }

@@ -2,6 +2,7 @@
 // coordinator and N workers as separate processes on 127.0.0.1, watches them, and leaves no
 // orphan behind on success, failure, Ctrl-C or SIGTERM.
 import Foundation
+import RecurIO
 import RecurRoles
 import RecurTrain
 #if canImport(Glibc)
@@ -143,23 +144,16 @@ struct LocalCluster {
             usleep(100_000)
         }
         guard coordinator.status == 0 else {
+            // Status 2 is a usage or data error that a restart cannot mend; anything else (a crash, a
+            // kill, or 3 for divergence) goes to the restart and rollback logic in `run()`.
             if coordinator.status == 2 { throw RoleError.failed("the coordinator failed (status 2); see its message above") }
-            if coordinator.status == LocalCluster.divergedStatus { throw RoleDied(role: "coordinator", status: coordinator.status) }
             throw RoleDied(role: "coordinator", status: coordinator.status)
         }
         Child.waitAll(children, timeoutMs: 10_000)
-        guard let path = CheckpointStoreLatest.path(runDirectory: options.runDirectory) else {
+        guard let path = CheckpointStore(runDirectory: options.runDirectory).latest() else {
             throw RoleError.failed("the coordinator finished without a checkpoint in \(options.runDirectory)")
         }
         return path
-    }
-}
-
-/// The newest checkpoint of a run folder.
-enum CheckpointStoreLatest {
-    static func path(runDirectory: String) -> String? {
-        let latest = (runDirectory as NSString).appendingPathComponent("checkpoints/latest")
-        return FileManager.default.fileExists(atPath: latest) ? latest : nil
     }
 }
 
