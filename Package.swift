@@ -23,6 +23,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML parsing for DeployTests only (the deploy/ files' structure); nothing ships with it.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // Thin C target: OpenBLAS's CBLAS interface (libopenblas-dev). No logic.
@@ -54,7 +56,7 @@ let package = Package(
                                                    "RecurWire", "RecurTransport"], swiftSettings: fast),
         // The one executable.
         .executableTarget(name: "recur", dependencies: [
-            "RecurTrain", "RecurModel", "RecurData", "RecurIO", "RecurRoles",
+            "RecurTrain", "RecurModel", "RecurData", "RecurIO", "RecurRoles", "RecurTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         .testTarget(name: "RecurModelTests", dependencies: ["RecurModel", "RecurMath"],
@@ -67,6 +69,8 @@ let package = Package(
                                                            "RecurMath", "RecurData"]),
         .testTarget(name: "RecurClusterTests", dependencies: ["RecurTransport", "RecurWire", "RecurIO"]),
         .testTarget(name: "RecurCLITests", dependencies: ["RecurTrain", "RecurIO", "RecurData"]),
+        // The deploy/ folder's Docker, Compose, Kubernetes, Slurm and systemd files: structure only.
+        .testTarget(name: "DeployTests", dependencies: [.product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v5]
 )

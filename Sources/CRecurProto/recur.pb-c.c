@@ -592,6 +592,96 @@ void   recur__reject__free_unpacked
   assert(message->base.descriptor == &recur__reject__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   recur__norm_partial__init
+                     (Recur__NormPartial         *message)
+{
+  static const Recur__NormPartial init_value = RECUR__NORM_PARTIAL__INIT;
+  *message = init_value;
+}
+size_t recur__norm_partial__get_packed_size
+                     (const Recur__NormPartial *message)
+{
+  assert(message->base.descriptor == &recur__norm_partial__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recur__norm_partial__pack
+                     (const Recur__NormPartial *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recur__norm_partial__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recur__norm_partial__pack_to_buffer
+                     (const Recur__NormPartial *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recur__norm_partial__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recur__NormPartial *
+       recur__norm_partial__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recur__NormPartial *)
+     protobuf_c_message_unpack (&recur__norm_partial__descriptor,
+                                allocator, len, data);
+}
+void   recur__norm_partial__free_unpacked
+                     (Recur__NormPartial *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recur__norm_partial__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   recur__norm_total__init
+                     (Recur__NormTotal         *message)
+{
+  static const Recur__NormTotal init_value = RECUR__NORM_TOTAL__INIT;
+  *message = init_value;
+}
+size_t recur__norm_total__get_packed_size
+                     (const Recur__NormTotal *message)
+{
+  assert(message->base.descriptor == &recur__norm_total__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recur__norm_total__pack
+                     (const Recur__NormTotal *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recur__norm_total__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recur__norm_total__pack_to_buffer
+                     (const Recur__NormTotal *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recur__norm_total__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recur__NormTotal *
+       recur__norm_total__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recur__NormTotal *)
+     protobuf_c_message_unpack (&recur__norm_total__descriptor,
+                                allocator, len, data);
+}
+void   recur__norm_total__free_unpacked
+                     (Recur__NormTotal *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recur__norm_total__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor recur__frame_spec__field_descriptors[4] =
 {
   {
@@ -669,7 +759,7 @@ const ProtobufCMessageDescriptor recur__frame_spec__descriptor =
   (ProtobufCMessageInit) recur__frame_spec__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recur__envelope__field_descriptors[16] =
+static const ProtobufCFieldDescriptor recur__envelope__field_descriptors[18] =
 {
   {
     "protocol_version",
@@ -863,6 +953,30 @@ static const ProtobufCFieldDescriptor recur__envelope__field_descriptors[16] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "norm_partial",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Recur__Envelope, body_case),
+    offsetof(Recur__Envelope, norm_partial),
+    &recur__norm_partial__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "norm_total",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Recur__Envelope, body_case),
+    offsetof(Recur__Envelope, norm_total),
+    &recur__norm_total__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recur__envelope__field_indices_by_name[] = {
   4,   /* field[4] = frames */
@@ -870,6 +984,8 @@ static const unsigned recur__envelope__field_indices_by_name[] = {
   13,   /* field[13] = heartbeat */
   5,   /* field[5] = hello */
   14,   /* field[14] = leave */
+  16,   /* field[16] = norm_partial */
+  17,   /* field[17] = norm_total */
   0,   /* field[0] = protocol_version */
   15,   /* field[15] = reject */
   8,   /* field[8] = result */
@@ -886,7 +1002,7 @@ static const ProtobufCIntRange recur__envelope__number_ranges[2 + 1] =
 {
   { 1, 0 },
   { 10, 5 },
-  { 0, 16 }
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor recur__envelope__descriptor =
 {
@@ -896,14 +1012,14 @@ const ProtobufCMessageDescriptor recur__envelope__descriptor =
   "Recur__Envelope",
   "recur",
   sizeof(Recur__Envelope),
-  16,
+  18,
   recur__envelope__field_descriptors,
   recur__envelope__field_indices_by_name,
   2,  recur__envelope__number_ranges,
   (ProtobufCMessageInit) recur__envelope__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recur__hello__field_descriptors[5] =
+static const ProtobufCFieldDescriptor recur__hello__field_descriptors[8] =
 {
   {
     "worker_id",
@@ -965,10 +1081,49 @@ static const ProtobufCFieldDescriptor recur__hello__field_descriptors[5] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "role",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recur__Hello, role),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ps_shard",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recur__Hello, ps_shard),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "endpoint",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recur__Hello, endpoint),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recur__hello__field_indices_by_name[] = {
+  7,   /* field[7] = endpoint */
   2,   /* field[2] = hostname */
   1,   /* field[1] = pid */
+  6,   /* field[6] = ps_shard */
+  5,   /* field[5] = role */
   4,   /* field[4] = security_mechanism */
   3,   /* field[3] = threads */
   0,   /* field[0] = worker_id */
@@ -976,7 +1131,7 @@ static const unsigned recur__hello__field_indices_by_name[] = {
 static const ProtobufCIntRange recur__hello__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor recur__hello__descriptor =
 {
@@ -986,14 +1141,14 @@ const ProtobufCMessageDescriptor recur__hello__descriptor =
   "Recur__Hello",
   "recur",
   sizeof(Recur__Hello),
-  5,
+  8,
   recur__hello__field_descriptors,
   recur__hello__field_indices_by_name,
   1,  recur__hello__number_ranges,
   (ProtobufCMessageInit) recur__hello__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recur__welcome__field_descriptors[5] =
+static const ProtobufCFieldDescriptor recur__welcome__field_descriptors[6] =
 {
   {
     "config_json",
@@ -1055,6 +1210,18 @@ static const ProtobufCFieldDescriptor recur__welcome__field_descriptors[5] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ps_shard",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recur__Welcome, ps_shard),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recur__welcome__field_indices_by_name[] = {
   0,   /* field[0] = config_json */
@@ -1062,11 +1229,12 @@ static const unsigned recur__welcome__field_indices_by_name[] = {
   2,   /* field[2] = heartbeat_interval_ms */
   3,   /* field[3] = lease_timeout_ms */
   1,   /* field[1] = ps_endpoints */
+  5,   /* field[5] = ps_shard */
 };
 static const ProtobufCIntRange recur__welcome__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor recur__welcome__descriptor =
 {
@@ -1076,7 +1244,7 @@ const ProtobufCMessageDescriptor recur__welcome__descriptor =
   "Recur__Welcome",
   "recur",
   sizeof(Recur__Welcome),
-  5,
+  6,
   recur__welcome__field_descriptors,
   recur__welcome__field_indices_by_name,
   1,  recur__welcome__number_ranges,
@@ -1855,6 +2023,134 @@ const ProtobufCMessageDescriptor recur__reject__descriptor =
   recur__reject__field_indices_by_name,
   1,  recur__reject__number_ranges,
   (ProtobufCMessageInit) recur__reject__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recur__norm_partial__field_descriptors[4] =
+{
+  {
+    "step",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__NormPartial, step),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ps_shard",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recur__NormPartial, ps_shard),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "first_block",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__NormPartial, first_block),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "block_sums",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Recur__NormPartial, n_block_sums),
+    offsetof(Recur__NormPartial, block_sums),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recur__norm_partial__field_indices_by_name[] = {
+  3,   /* field[3] = block_sums */
+  2,   /* field[2] = first_block */
+  1,   /* field[1] = ps_shard */
+  0,   /* field[0] = step */
+};
+static const ProtobufCIntRange recur__norm_partial__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor recur__norm_partial__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recur.NormPartial",
+  "NormPartial",
+  "Recur__NormPartial",
+  "recur",
+  sizeof(Recur__NormPartial),
+  4,
+  recur__norm_partial__field_descriptors,
+  recur__norm_partial__field_indices_by_name,
+  1,  recur__norm_partial__number_ranges,
+  (ProtobufCMessageInit) recur__norm_partial__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recur__norm_total__field_descriptors[2] =
+{
+  {
+    "step",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__NormTotal, step),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sum_of_squares",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Recur__NormTotal, sum_of_squares),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recur__norm_total__field_indices_by_name[] = {
+  0,   /* field[0] = step */
+  1,   /* field[1] = sum_of_squares */
+};
+static const ProtobufCIntRange recur__norm_total__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor recur__norm_total__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recur.NormTotal",
+  "NormTotal",
+  "Recur__NormTotal",
+  "recur",
+  sizeof(Recur__NormTotal),
+  2,
+  recur__norm_total__field_descriptors,
+  recur__norm_total__field_indices_by_name,
+  1,  recur__norm_total__number_ranges,
+  (ProtobufCMessageInit) recur__norm_total__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue recur__dtype__enum_values_by_number[2] =

@@ -107,23 +107,10 @@ public final class Optimizer {
 
 /// Gradient post-processing shared by every training mode.
 public enum Gradients {
-    /// Global L2 norm of `g`, accumulated in Double in index order (thread-count independent).
+    /// Global L2 norm of `g`: the root of the block sums of squares added in block order
+    /// (`NormBlocks`), so it is independent of the thread count and of parameter sharding.
     public static func norm(_ g: FloatBuffer) -> Double {
-        var s = 0.0
-        let p = g.pointer
-        var i = 0
-        let n = g.count
-        // Eight fixed partial sums keep the loop fast and the order fixed.
-        var acc = SIMD8<Double>()
-        while i + 8 <= n {
-            let f = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-            let d = SIMD8<Double>(f)
-            acc += d * d
-            i += 8
-        }
-        s = acc.sum()
-        while i < n { s += Double(p[i]) * Double(p[i]); i += 1 }
-        return s.squareRoot()
+        NormBlocks.total(NormBlocks.blockSums(g.pointer, count: g.count)).squareRoot()
     }
 
     /// Multiplies every element by `factor`.
@@ -137,9 +124,15 @@ public enum Gradients {
     @discardableResult
     public static func clip(_ g: FloatBuffer, maxNorm: Double) -> Double {
         let total = norm(g)
+        clip(g, maxNorm: maxNorm, norm: total)
+        return total
+    }
+
+    /// Scales `g` (all or a slice of a larger vector) for a global norm `norm` computed elsewhere,
+    /// so its whole vector's norm is at most `maxNorm`.
+    public static func clip(_ g: FloatBuffer, maxNorm: Double, norm total: Double) {
         if maxNorm > 0, total.isFinite, total > maxNorm {
             scale(g, by: Float(maxNorm / (total + 1e-6)))
         }
-        return total
     }
 }

@@ -4,73 +4,38 @@ import RecurMath
 import RecurWire
 
 extension CoordinatorMachine {
-    func psMessage(_ m: WireMessage, now: Int) -> [Action] {
-        switch m.body {
-        case .stepApplied(let a):
-            if let reason = a.rejectionReason { return [.log("coordinator: the parameter server refused step \(a.step): \(reason)")] }
-            if version == nil {  // configured: begin the run at the server's version
-                version = a.version
-                step = Int(a.version)
-                if config.mode == .sync { beginStep() }
-                return [.log("coordinator: parameter server ready at version \(a.version)")] + deal(now: now)
-            }
-            if config.mode == .async { return asyncApplied(a, now: now) }
-            guard Int(a.step) == step, a.version == UInt64(step + 1), shards.allSatisfy({ $0 == .done }) else {
-                return [.log("coordinator: unexpected step_applied (step \(a.step), version \(a.version)) at step \(step)")]
-            }
-            var sum = 0.0, count = 0
-            for l in losses { if let l { sum += l.sum; count += l.count } }
-            version = a.version
-            step += 1
-            var actions: [Action] = [.stepDone(StepReport(step: step, loss: sum / Double(max(count, 1)), tokens: count,
-                                                          gradNorm: a.gradNorm, workers: workers.count))]
-            if step >= config.totalSteps {
-                finished = true
-                return actions + [.finished]
-            }
-            beginStep()
-            actions += deal(now: now)
-            return actions
-        case .result(let r):
-            return acceptResult(r, m, now: now)
-        case .reject(let r) where r.leaseID != 0:
-            guard let s = shards.firstIndex(where: { if case .leased(r.leaseID, _, _) = $0 { return true }; return false }),
-                  !awaitingApply.contains(s) else { return [] }
-            shards[s] = .open
-            refusals[s, default: 0] += 1
-            if refusals[s]! >= CoordinatorMachine.maxRefusals && r.code != .stale {
-                finished = true
-                return [.abort("shard \(s) of step \(step) was refused \(refusals[s]!) times (\(r.detail)); stopping the run")]
-            }
-            return [.log("coordinator: the parameter server refused lease \(r.leaseID): \(r.detail); dealing it again")]
-                + deal(now: now)
-        default:
-            return [.log("coordinator: ignored \(m.body.kind) from the parameter server")]
-        }
-    }
-
     func beginStep() {
         if step % layout.chunksPerEpoch == 0 { laneState.zero() }  // a new epoch starts from zero state
         shards = Array(repeating: .open, count: config.shardCount)
         losses = Array(repeating: nil, count: config.shardCount)
         refusals = [:]
+        applied = []
+        normParts = [:]
+        acks = Array(repeating: [], count: config.shardCount)
     }
 
-    func acceptResult(_ r: WireResult, _ m: WireMessage, now: Int) -> [Action] {
+    /// A shard's result relayed by slice `k`'s server once it accepted that slice of the gradient;
+    /// slice 0's carries the lanes' state. The shard is done when every slice has accepted it.
+    func acceptResult(_ r: WireResult, _ m: WireMessage, fromPS k: Int, now: Int) -> [Action] {
         let s = Int(r.shard)
         let current = config.mode == .async ? (s < chunks.count ? chunks[s] : -1) : step
-        guard Int(r.step) == current, s < shards.count, shards[s] != .done else {
+        guard Int(r.step) == current, s < shards.count, shards[s] != .done, !acks[s].contains(k) else {
             counters.duplicates += 1
             return [.log("coordinator: duplicate or late result for step \(r.step) shard \(r.shard); dropped")]
         }
         let per = config.model.stateFloatsPerLane, n = config.lanesPerShard
-        do {
-            let frame = try m.frame(named: "state")
-            guard frame.elementCount == n * per else { throw RoleError.failed("state has \(frame.elementCount) values") }
-            try frame.copyFloats(into: UnsafeMutableBufferPointer(start: laneState.pointer + s * n * per, count: n * per))
-        } catch {
-            return [.log("coordinator: bad state for step \(r.step) shard \(r.shard): \(error)")]
+        if k == 0 {
+            do {
+                let frame = try m.frame(named: "state")
+                guard frame.elementCount == n * per else { throw RoleError.failed("state has \(frame.elementCount) values") }
+                try frame.copyFloats(into: UnsafeMutableBufferPointer(start: laneState.pointer + s * n * per, count: n * per))
+            } catch {
+                return [.log("coordinator: bad state for step \(r.step) shard \(r.shard): \(error)")]
+            }
+            losses[s] = (r.lossSum, Int(r.tokenCount))
         }
+        acks[s].insert(k)
+        guard acks[s].count == psEndpoints.count else { return [] }
         // Free the worker only if it still holds this shard's lease: it may already have reported
         // and taken another shard, whose lease must not be forgotten.
         if case .leased(let lease, let w, _) = shards[s], workers[w]?.lease == lease { workers[w]?.lease = nil }
@@ -82,12 +47,12 @@ extension CoordinatorMachine {
             // The shard stays in flight until its update is announced (the next step_applied on this
             // pipe), so every update the coordinator has not yet seen counts against the staleness bound.
             awaitingApply.append(s)
+            acks[s] = []
             window.loss += r.lossSum
             window.tokens += Int(r.tokenCount)
             return []
         }
         shards[s] = .done
-        losses[s] = (r.lossSum, Int(r.tokenCount))
         return deal(now: now)
     }
 
@@ -95,12 +60,25 @@ extension CoordinatorMachine {
         let known = workers[id] != nil
         if !known, case .leave = m.body { return [] }
         if !known {
+            guard workers.count < CoordinatorMachine.maxWorkers else {
+                counters.refusedRegistrations += 1
+                return counters.refusedRegistrations % 100 == 1
+                    ? [.log("coordinator: refused worker \(id): \(CoordinatorMachine.maxWorkers) workers already registered")] : []
+            }
             workers[id] = WorkerInfo(lastSeenMs: now, lease: nil)
             joinOrder.append(id)
         }
         workers[id]?.lastSeenMs = now
+        let ready = version != nil  // every parameter server configured: welcomes can name them all
         switch m.body {
         case .hello:
+            // One welcome a second per peer: a peer repeating Hello cannot make us flood it.
+            if known, let last = workers[id]?.welcomedMs, now - last < 1_000 {
+                counters.refusedRegistrations += 1
+                return []
+            }
+            guard ready else { return [.log("coordinator: worker \(id) joined; welcome once the parameter servers are ready")] }
+            workers[id]?.welcomedMs = now
             return [.toWorker(id, message(welcomeBody())), .log("coordinator: worker \(id) joined (\(workers.count) alive)")]
                 + deal(now: now)
         case .result(let r):
@@ -121,8 +99,9 @@ extension CoordinatorMachine {
             joinOrder.removeAll { $0 == id }
             return actions + deal(now: now)
         case .heartbeat:  // answered, so workers can tell a live coordinator from a dead one
-            return known ? [.toWorker(id, message(.heartbeat(WireHeartbeat(nowMs: UInt64(now), state: "running"))))]
-                : [.toWorker(id, message(welcomeBody()))] + deal(now: now)
+            if known || !ready { return [.toWorker(id, message(.heartbeat(WireHeartbeat(nowMs: UInt64(now), state: ready ? "running" : "waiting"))))] }
+            workers[id]?.welcomedMs = now
+            return [.toWorker(id, message(welcomeBody()))] + deal(now: now)
         default:
             return [.log("coordinator: ignored \(m.body.kind) from \(id)")]
         }
@@ -150,6 +129,13 @@ extension CoordinatorMachine {
     func deal(now: Int) -> [Action] {
         guard let version, !finished else { return [] }
         var actions: [Action] = []
+        if let expected = expectedWorkers {  // rendezvous: wait for the world, or for the deadline
+            let deadline = rendezvousDeadlineMs ?? (now + config.leaseTimeoutMs)
+            rendezvousDeadlineMs = deadline
+            guard workers.count >= expected || now >= deadline else { return [] }
+            expectedWorkers = nil
+            actions.append(.log("coordinator: starting with \(workers.count) of \(expected) expected workers"))
+        }
         var idle = joinOrder.filter { workers[$0]?.lease == nil }
         // Async: at most staleness + 1 shards in flight, so no update lags more than `staleness`.
         var room = config.mode == .async ? config.staleness + 1 - shards.filter { if case .leased = $0 { return true }; return false }.count : Int.max

@@ -17,8 +17,8 @@ public final class CoordinatorMachine {
         case start(nowMs: Int)
         /// A message from the worker with routing id `id`.
         case fromWorker(id: String, WireMessage, nowMs: Int)
-        /// A message from the parameter server.
-        case fromPS(WireMessage, nowMs: Int)
+        /// A message from parameter-server slice `Int` (0-based), over the coordinator's connection to it.
+        case fromPS(Int, WireMessage, nowMs: Int)
         /// Time passed: expire leases and silent workers.
         case tick(nowMs: Int)
     }
@@ -45,8 +45,10 @@ public final class CoordinatorMachine {
     public enum Action: Equatable {
         /// Send to a worker.
         case toWorker(String, WireMessage)
-        /// Send to the parameter server.
-        case toPS(WireMessage)
+        /// Connect to parameter-server slice `Int` at `endpoint` (then `.toPS` reaches it).
+        case connectPS(Int, endpoint: String)
+        /// Send to parameter-server slice `Int`.
+        case toPS(Int, WireMessage)
         /// A step finished.
         case stepDone(StepReport)
         /// Every step is done.
@@ -65,6 +67,8 @@ public final class CoordinatorMachine {
         public var expired = 0
         /// Shards handed back by leaving workers.
         public var handedBack = 0
+        /// Registrations refused or ignored: over the worker cap, or a Hello repeated within a second.
+        public var refusedRegistrations = 0
     }
 
     enum ShardState: Equatable { case open, leased(lease: UInt64, worker: String, deadlineMs: Int), done }
@@ -72,14 +76,38 @@ public final class CoordinatorMachine {
     struct WorkerInfo {
         var lastSeenMs: Int
         var lease: UInt64?
+        var welcomedMs: Int?
     }
+
+    /// Most workers registered at once; more are refused (a hostile peer inventing routing ids
+    /// cannot grow the table without bound).
+    public static let maxWorkers = 4096
 
     /// The run's id.
     public let runID: UInt64
     /// The shared configuration.
     public let config: RunConfig
-    /// Parameter server endpoints handed to workers.
-    public let psEndpoints: [String]
+    /// Parameter-server endpoints handed to workers, one per slice; nil until that slice's server
+    /// registers (a run started by `recur launch`).
+    public internal(set) var psEndpoints: [String?]
+    /// The parameter slices.
+    public let parameterShards: ParameterShards
+    /// Slices whose server has taken the configuration.
+    var psConfigured = Set<Int>()
+    /// The version the first configured server reported; every slice must report the same.
+    var pendingVersion: UInt64?
+    /// Workers to wait for before the first shard is dealt (a launch that knows its world size);
+    /// nil once dealing has begun. The wait ends after one lease timeout whatever came.
+    public var expectedWorkers: Int?
+    var rendezvousDeadlineMs: Int?
+    /// Routing ids of parameter servers that registered over the worker socket.
+    var psRegistrants = Set<String>()
+    /// Sync: slices that applied the current step, and the norm it reported.
+    var applied = Set<Int>()
+    /// Sync, S > 1: the current step's block sums of squares, by slice.
+    var normParts: [Int: [Double]] = [:]
+    /// Sync: the slices that accepted each shard's gradient.
+    var acks: [Set<Int>]
     /// The step being computed (0-based); equals the steps done.
     public internal(set) var step = 0
     /// The parameter server's weight version, once known.
@@ -109,16 +137,19 @@ public final class CoordinatorMachine {
     var updates = 0
     var window = (loss: 0.0, tokens: 0, staleness: 0, maxStaleness: 0, norm: 0.0)
 
-    /// Frames sent with the server's configuration: a resumed run's weights and moments.
-    let resumeFrames: [WireFrame]
+    /// A resumed run's weights and moments ("params", "m", "v"), each [P], cut into slices for the
+    /// servers' configuration.
+    let resumeTensors: [(name: String, values: [Float])]
 
     /// Creates a coordinator over the training tokens.
     /// - Parameters:
     ///   - resumeFrames: for a resumed run (`config.resumeStep` set), its "params", "m" and "v".
     ///   - hidden: for a resumed run, every lane's carried state [B, L, S, H].
-    public init(runID: UInt64, config: RunConfig, psEndpoints: [String], tokens: [Int32], layout: StreamLayout,
+    public init(runID: UInt64, config: RunConfig, psEndpoints: [String?], tokens: [Int32], layout: StreamLayout,
                 resumeFrames: [WireFrame] = [], hidden: [Float]? = nil) {
-        self.resumeFrames = resumeFrames
+        resumeTensors = resumeFrames.compactMap { f in (try? f.floats()).map { (f.name, $0) } }
+        parameterShards = (try? config.parameterShards) ?? (try! ParameterShards(count: ParameterLayout(config.model).count, shards: 1))
+        precondition(psEndpoints.count == parameterShards.shards, "one endpoint (or nil) per parameter slice")
         self.runID = runID
         self.config = config
         self.psEndpoints = psEndpoints
@@ -132,6 +163,7 @@ public final class CoordinatorMachine {
         shards = Array(repeating: .open, count: config.shardCount)
         losses = Array(repeating: nil, count: config.shardCount)
         chunks = Array(repeating: 0, count: config.shardCount)
+        acks = Array(repeating: [], count: config.shardCount)
     }
 
     /// Registered workers, in join order.
@@ -142,10 +174,11 @@ public final class CoordinatorMachine {
         return WireMessage(runID: runID, sender: "coordinator", sequence: sequence, body: body, frames: frames)
     }
 
-    func welcomeBody() -> WireBody {
-        .welcome(WireWelcome(configJSON: (try? config.json()) ?? "{}", psEndpoints: psEndpoints,
+    func welcomeBody(psShard: Int = 0) -> WireBody {
+        .welcome(WireWelcome(configJSON: (try? config.json()) ?? "{}", psEndpoints: psEndpoints.map { $0 ?? "" },
                              heartbeatIntervalMs: UInt32(config.heartbeatIntervalMs),
-                             leaseTimeoutMs: UInt32(config.leaseTimeoutMs), currentVersion: version ?? 0))
+                             leaseTimeoutMs: UInt32(config.leaseTimeoutMs), currentVersion: version ?? 0,
+                             psShard: UInt32(psShard)))
     }
 
     /// Reacts to one event.
@@ -153,10 +186,14 @@ public final class CoordinatorMachine {
         if finished { return [] }
         switch event {
         case .start:
-            return [.toPS(message(welcomeBody(), frames: resumeFrames))]
-        case .fromPS(let m, let now):
-            return psMessage(m, now: now)
+            return psEndpoints.indices.flatMap { k in psEndpoints[k].map { configurePS(k, endpoint: $0) } ?? [] }
+                + (psEndpoints.contains(nil) ? [.log("coordinator: waiting for \(psEndpoints.filter { $0 == nil }.count) parameter server(s) to register")] : [])
+        case .fromPS(let k, let m, let now):
+            guard k < psEndpoints.count else { return [] }
+            return psMessage(k, m, now: now)
         case .fromWorker(let id, let m, let now):
+            if case .hello(let h) = m.body, h.role == "ps" { return registerPS(id, h) }
+            if psRegistrants.contains(id) { return [] }  // a server's registration socket says nothing else
             return workerMessage(id, m, now: now)
         case .tick(let now):
             return expire(now: now) + deal(now: now)

@@ -1,5 +1,6 @@
-// CoordinatorRunner: the coordinator's run loop — a ROUTER for workers, a DEALER to the
-// parameter server; it performs the machine's actions, writes metrics and the final checkpoint.
+// CoordinatorRunner: the coordinator's run loop — a ROUTER for workers (and registering parameter
+// servers), a DEALER to each parameter server slice; it performs the machine's actions, writes
+// metrics and checkpoints.
 import Foundation
 import RecurData
 import RecurIO
@@ -16,20 +17,25 @@ public final class CoordinatorRunner {
     let config: RunConfig
     let machine: CoordinatorMachine
     let bindEndpoint: String
-    let psEndpoint: String
     let runID: UInt64
+    let security: RoleSecurity
 
     /// Loads the data and prepares the run.
     /// - Throws: `TrainError` for unusable options or data.
-    /// - Parameter resume: a checkpoint to continue from (its options must come from
-    ///   `ResumeState.options`); sync mode only.
-    public init(options o: TrainOptions, bind: String, psEndpoint: String, runID: UInt64, leaseTimeoutMs: Int,
-                mode: UpdateMode = .sync, staleness: Int = 0, resume: ResumeState? = nil) throws {
+    /// - Parameters:
+    ///   - psEndpoints: one endpoint per parameter slice (`--ps-shards` of them); nil for a slice
+    ///     whose server registers itself over `bind` (`recur launch`).
+    ///   - resume: a checkpoint to continue from (its options must come from
+    ///     `ResumeState.options`); sync mode only.
+    public init(options o: TrainOptions, bind: String, psEndpoints: [String?], runID: UInt64, leaseTimeoutMs: Int,
+                mode: UpdateMode = .sync, staleness: Int = 0, resume: ResumeState? = nil,
+                security: RoleSecurity = .plain, expectedWorkers: Int? = nil) throws {
         try o.validate()
         options = o
         bindEndpoint = bind
-        self.psEndpoint = psEndpoint
         self.runID = runID
+        self.security = security
+        try security.checkPlainTCP(bind)
         data = try Dataset.load(o)
         let layout: StreamLayout
         do { layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt) } catch {
@@ -37,7 +43,8 @@ public final class CoordinatorRunner {
         }
         let steps = o.steps ?? max(1, Int((o.epochs * Double(layout.chunksPerEpoch)).rounded()))
         var c = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: steps, mode: mode,
-                          staleness: staleness, leaseTimeoutMs: leaseTimeoutMs)
+                          staleness: staleness, leaseTimeoutMs: leaseTimeoutMs, psShards: max(1, psEndpoints.count))
+        _ = try RunConfig.parse(try c.json())  // the checks every server and worker will make
         var frames: [WireFrame] = [], hidden: [Float]? = nil
         if let r = resume {
             guard mode == .sync else { throw RoleError.badConfig("--resume works in sync mode only") }
@@ -50,27 +57,29 @@ public final class CoordinatorRunner {
             try Trainer.truncateMetrics((o.runDirectory as NSString).appendingPathComponent("metrics.jsonl"), after: r.step)
         }
         config = c
-        machine = CoordinatorMachine(runID: runID, config: c, psEndpoints: [psEndpoint], tokens: data.train, layout: layout,
+        machine = CoordinatorMachine(runID: runID, config: c, psEndpoints: psEndpoints, tokens: data.train, layout: layout,
                                      resumeFrames: frames, hidden: hidden)
+        machine.expectedWorkers = expectedWorkers
     }
 
     /// Binds, prints `endpoint <address>` on standard output and runs every step.
     /// - Returns: the final checkpoint's path.
     public func run() throws -> String {
         let context = try ZContext()
-        let router = try RoleSupport.socket(context, .router)
+        let authenticator = try security.startAuthenticator(context, role: "coordinator")
+        defer { authenticator?.stop() }
+        let router = try RoleSupport.socket(context, .router, security: security.server)
         let endpoint = try router.bind(bindEndpoint)
-        let ps = try RoleSupport.socket(context, .dealer, identity: "coordinator")
-        try ps.connect(psEndpoint)
+        let ps = PSLinks(context: context, runID: runID, shards: machine.parameterShards, security: security)
         print("endpoint \(endpoint)")
         fflush(stdout)
         try FileManager.default.createDirectory(atPath: options.runDirectory, withIntermediateDirectories: true)
         let metrics = try MetricsWriter(path: (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl"))
         defer { metrics.close() }
         let tokensPerStep = Double(config.batch * config.bptt)
-        var windowStart = Date(), windowSteps = 0, lastTick = RoleSupport.nowMs(), lastPSMs = RoleSupport.nowMs()
+        var windowStart = Date(), windowSteps = 0, lastTick = RoleSupport.nowMs()
         var lastFields: [(String, JSONValue)] = []  // the last step's line waits for the validation loss
-        var fromPS: [WireMessage] = []  // parameter-server messages that arrived while fetching weights
+        var fromPS: [(Int, WireMessage)] = []  // parameter-server messages that arrived while fetching weights
         let progress = Progress()
         var lastCheckpoint = Date()
         var queue = machine.handle(.start(nowMs: RoleSupport.nowMs()))
@@ -82,8 +91,10 @@ public final class CoordinatorRunner {
                     do { try router.send([Array(id.utf8)] + WireCodec.encode(m), deadline: RoleSupport.sendDeadline) } catch {
                         RoleSupport.log("coordinator", "could not send \(m.body.kind) to \(id): \(error)")
                     }
-                case .toPS(let m):
-                    try ps.send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline)
+                case .connectPS(let k, let endpoint):
+                    try ps.connect(k, endpoint: endpoint)
+                case .toPS(let k, let m):
+                    try ps.send(k, m)
                 case .stepDone(let r):
                     windowSteps += 1
                     let isLast = r.step == config.totalSteps
@@ -99,7 +110,8 @@ public final class CoordinatorRunner {
                                                         ("staleness_max", .int(r.maxStaleness))] : [])
                         var val: Double?
                         if options.evalEvery > 0 && r.step % options.evalEvery == 0 && !isLast {
-                            val = validationLoss(try fetchWeights(ps, version: UInt64(r.step), aside: &fromPS).params)
+                            val = validationLoss(try ps.gather(version: UInt64(r.step), withOptimizer: false,
+                                                               optimizer: config.optimizer.kind, aside: &fromPS).params)
                         }
                         if isLast { lastFields = fields } else { try metrics.append(fields + (val.map { [("val_loss", .double($0))] } ?? [])) }
                         if options.verbose {
@@ -122,7 +134,7 @@ public final class CoordinatorRunner {
                 case .log(let line): RoleSupport.log("coordinator", line)
                 case .abort(let reason):
                     for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave(reason)), deadline: .milliseconds(200)) }
-                    try? ps.send(WireCodec.encode(leave(reason)), deadline: .milliseconds(500))
+                    for (k, _) in ps.connected { try? ps.send(k, leave(reason), deadline: .milliseconds(500)) }
                     throw RoleError.diverged("coordinator: \(reason)")
                 }
             }
@@ -130,7 +142,8 @@ public final class CoordinatorRunner {
                 for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave("stopped")), deadline: .milliseconds(200)) }
                 throw RoleError.failed("coordinator: stopped by signal at step \(machine.step)")
             }
-            let ready = try ZPoller([router, ps]).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs))
+            let links = ps.connected
+            let ready = try ZPoller([router] + links.map(\.socket)).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs))
             let now = RoleSupport.nowMs()
             if ready.contains(0), let frames = try router.receive(deadline: .zero), frames.count >= 2 {
                 let id = String(decoding: frames[0], as: UTF8.self)
@@ -138,19 +151,26 @@ public final class CoordinatorRunner {
                     queue += machine.handle(.fromWorker(id: id, m, nowMs: now))
                 }
             }
-            while !fromPS.isEmpty { queue += machine.handle(.fromPS(fromPS.removeFirst(), nowMs: now)) }
-            if ready.contains(1), let frames = try ps.receive(deadline: .zero),
-               let m = RoleSupport.decode(frames, run: runID, role: "coordinator", from: "ps") {
-                lastPSMs = now
-                queue += machine.handle(.fromPS(m, nowMs: now))
+            while !fromPS.isEmpty {
+                let (k, m) = fromPS.removeFirst()
+                queue += machine.handle(.fromPS(k, m, nowMs: now))
+            }
+            for i in ready where i > 0 {
+                let (k, socket) = links[i - 1]
+                guard let frames = try socket.receive(deadline: .zero),
+                      let m = RoleSupport.decode(frames, run: runID, role: "coordinator", from: "ps \(k)") else { continue }
+                ps.lastHeardMs[k] = now
+                queue += machine.handle(.fromPS(k, m, nowMs: now))
             }
             if now - lastTick >= RoleSupport.pollIntervalMs {
                 lastTick = now
                 queue += machine.handle(.tick(nowMs: now))
             }
-            // The server speaks at least once per step; four lease timeouts of silence means it is gone.
-            if now - lastPSMs > 4 * config.leaseTimeoutMs {
-                throw RoleError.peerTimeout("coordinator: no word from the parameter server at \(psEndpoint) for \(4 * config.leaseTimeoutMs) ms")
+            // A server speaks at least once per step; four lease timeouts of silence means it is gone
+            // (or, for one that must register, never came).
+            if let k = ps.lastHeardMs.indices.first(where: { now - ps.lastHeardMs[$0] > 4 * config.leaseTimeoutMs }) {
+                let where_ = ps.endpoints[k] ?? machine.psEndpoints[k] ?? "(not registered)"
+                throw RoleError.peerTimeout("coordinator: no word from parameter server \(k) at \(where_) for \(4 * config.leaseTimeoutMs) ms")
             }
         }
     }
@@ -159,35 +179,9 @@ public final class CoordinatorRunner {
         WireMessage(runID: runID, sender: "coordinator", sequence: 0, body: .leave(WireLeave(reason: reason)))
     }
 
-    /// Asks the parameter server for weights of at least `version` (and, for a checkpoint, the
-    /// optimizer's moments) and waits for them (60 s at most); other messages from the server are
-    /// set `aside` for the machine.
-    func fetchWeights(_ ps: ZSocket, version: UInt64, withOptimizer: Bool = false,
-                      aside: inout [WireMessage]) throws -> (params: FloatBuffer, m: FloatBuffer, v: FloatBuffer, version: UInt64) {
-        let request = WireMessage(runID: runID, sender: "coordinator", sequence: 0,
-                                  body: .weightsRequest(WireWeightsRequest(minVersion: version, withOptimizer: withOptimizer)))
-        try ps.send(WireCodec.encode(request), deadline: RoleSupport.sendDeadline)
-        let count = ParameterLayout(config.model).count
-        let deadline = RoleSupport.nowMs() + 60_000
-        while RoleSupport.nowMs() < deadline {
-            guard let frames = try ps.receive(deadline: .milliseconds(500)),
-                  let m = RoleSupport.decode(frames, run: runID, role: "coordinator", from: "ps") else { continue }
-            guard case .weights(let w) = m.body, w.version >= version,
-                  !withOptimizer || m.frames.count > 1 || config.optimizer.kind == .sgd else { aside.append(m); continue }
-            func buffer(_ name: String) throws -> FloatBuffer {
-                guard let f = m.frames.first(where: { $0.name == name }) else { return FloatBuffer(count: 0) }
-                let b = FloatBuffer(count: count)
-                try f.copyFloats(into: UnsafeMutableBufferPointer(start: b.pointer, count: count))
-                return b
-            }
-            return (try buffer("params"), try buffer("m"), try buffer("v"), w.version)
-        }
-        throw RoleError.peerTimeout("coordinator: the parameter server did not send weights of version \(version) within 60 s")
-    }
-
     /// Writes a checkpoint of `step` — the same files a single process writes — and prunes old ones.
-    func writeCheckpoint(step: Int, ps: ZSocket, aside: inout [WireMessage]) throws -> (path: String, params: FloatBuffer) {
-        let got = try fetchWeights(ps, version: UInt64(step), withOptimizer: true, aside: &aside)
+    func writeCheckpoint(step: Int, ps: PSLinks, aside: inout [(Int, WireMessage)]) throws -> (path: String, params: FloatBuffer) {
+        let got = try ps.gather(version: UInt64(step), withOptimizer: true, optimizer: config.optimizer.kind, aside: &aside)
         let contents = CheckpointContents(model: try LanguageModel(config.model), params: got.params, tokenizer: data.tokenizer,
                                           optimizer: config.optimizer, optimizerStep: Int(got.version), m: got.m, v: got.v,
                                           hidden: machine.laneState, options: options, step: step, totalSteps: config.totalSteps)
@@ -205,13 +199,15 @@ public final class CoordinatorRunner {
     }
 
     /// Fetches the final weights, evaluates, checkpoints and dismisses every peer.
-    func finish(ps: ZSocket, router: ZSocket, metrics: MetricsWriter, lastFields: [(String, JSONValue)],
-                aside: inout [WireMessage]) throws -> String {
+    func finish(ps: PSLinks, router: ZSocket, metrics: MetricsWriter, lastFields: [(String, JSONValue)],
+                aside: inout [(Int, WireMessage)]) throws -> String {
         let (path, params) = try writeCheckpoint(step: config.totalSteps, ps: ps, aside: &aside)
         for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave("run finished")), deadline: .milliseconds(500)) }
-        try? ps.send(WireCodec.encode(leave("run finished")), deadline: .seconds(1))
+        for (k, socket) in ps.connected {
+            try? ps.send(k, leave("run finished"), deadline: .seconds(1))
+            try? socket.setLinger(.seconds(2))
+        }
         try? router.setLinger(.seconds(2))  // deliver the Leaves before the sockets close
-        try? ps.setLinger(.seconds(2))
         var fields = lastFields
         if let v = validationLoss(params) {
             fields.append(("val_loss", .double(v)))

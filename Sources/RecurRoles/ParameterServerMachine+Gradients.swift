@@ -6,8 +6,8 @@ import RecurTrain
 import RecurWire
 
 extension ParameterServerMachine {
-    /// The weights message of the current version.
-    /// The weights message of the current version; with the optimizer's moments for a checkpoint.
+    /// The weights message of the current version (the served slice, at its offset); with the
+    /// optimizer's moments for a checkpoint.
     func weightsMessage(withOptimizer: Bool = false) -> WireMessage? {
         guard let p = params else { return nil }
         var buffers = [("params", p)]
@@ -15,7 +15,8 @@ extension ParameterServerMachine {
             for (name, b) in [("m", o.m), ("v", o.v)] where b.count > 0 { buffers.append((name, b)) }
         }
         let frames = buffers.compactMap { name, b in
-            try? WireFrame(name: name, shape: [b.count], floats: UnsafeBufferPointer(start: b.pointer, count: b.count))
+            try? WireFrame(name: name, shape: [b.count], offset: slice.range.lowerBound,
+                           floats: UnsafeBufferPointer(start: b.pointer, count: b.count))
         }
         return message(.weights(WireWeights(version: version)), frames: frames)
     }
@@ -33,14 +34,15 @@ extension ParameterServerMachine {
         }
         let shard = Int(g.shard)
         if let refusal = admission(g, shard: shard, config: c) { return refusal }
-        let state: WireFrame, values: WireFrame
+        let values: WireFrame
+        var state: WireFrame?
         do {
             values = try m.frame(named: "gradient")
-            state = try m.frame(named: "state")
-            guard values.dtype == .f32, values.elementCount == params.count, values.offset == 0,
-                  state.elementCount == c.lanesPerShard * c.model.stateFloatsPerLane else {
+            if slice.index == 0 { state = try m.frame(named: "state") }
+            guard values.dtype == .f32, values.elementCount == params.count, values.offset == slice.range.lowerBound,
+                  state.map({ $0.elementCount == c.lanesPerShard * c.model.stateFloatsPerLane }) ?? true else {
                 counters.badShape += 1
-                let why = "gradient has \(values.elementCount) values, expected \(params.count)"
+                let why = "gradient has \(values.elementCount) values at offset \(values.offset), expected \(params.count) at \(slice.range.lowerBound)"
                 return [.send(to: peer, reject(.badShape, why)), .send(to: coordinator, reject(.badShape, why, lease: g.leaseID)),
                         .log("ps: gradient of the wrong shape from \(peer); rejected")]
             }
@@ -57,7 +59,7 @@ extension ParameterServerMachine {
         }
         var actions: [Action] = [.send(to: coordinator, message(.result(WireResult(
             leaseID: g.leaseID, step: g.step, shard: g.shard, weightVersion: g.weightVersion, lossSum: g.lossSum,
-            tokenCount: g.tokenCount, computeMs: 0)), frames: [state]))]
+            tokenCount: g.tokenCount, computeMs: 0)), frames: state.map { [$0] } ?? []))]
         if c.mode == .async {  // apply this shard's gradient on its own, now
             asyncNext[shard] += 1
             let staleness = version - g.weightVersion
@@ -75,16 +77,36 @@ extension ParameterServerMachine {
             nextShard += 1
         }
         if nextShard == c.shardCount {
-            let norm = UpdateRule.apply(params: params, grads: sum, tokens: tokens, clip: c.clip, optimizer: optimizer)
-            let step = version
-            version += 1
-            sum.zero()
-            nextShard = 0
-            tokens = 0
-            accepted.removeAll()
-            actions += afterUpdate(step: step, norm: norm, staleness: 0, coordinator: coordinator)
+            let sums = UpdateRule.normalise(sum, tokens: tokens)
+            if c.psShards == 1 { return actions + finishStep(sumOfSquares: NormBlocks.total(sums)) }
+            awaitingNorm = version  // the other slices' sums are needed for the global norm
+            actions.append(.send(to: coordinator, message(.normPartial(WireNormPartial(
+                step: version, psShard: UInt32(slice.index), firstBlock: UInt64(slice.range.lowerBound / NormBlocks.blockFloats),
+                blockSums: sums)))))
         }
         return actions
+    }
+
+    /// Sync, S > 1: the coordinator's global sum of squares for the step awaiting it.
+    func normTotal(_ t: WireNormTotal) -> [Action] {
+        guard let step = awaitingNorm, t.step == step else {
+            return [.log("ps: norm total for step \(t.step) while awaiting \(awaitingNorm.map(String.init) ?? "none"); ignored")]
+        }
+        return finishStep(sumOfSquares: t.sumOfSquares)
+    }
+
+    /// Sync: clips the normalised step gradient by the global norm, applies it and moves on.
+    func finishStep(sumOfSquares: Double) -> [Action] {
+        guard let c = config, let params, let sum, let optimizer, let coordinator else { return [] }
+        let norm = UpdateRule.finish(params: params, grads: sum, sumOfSquares: sumOfSquares, clip: c.clip, optimizer: optimizer)
+        let step = version
+        version += 1
+        sum.zero()
+        nextShard = 0
+        tokens = 0
+        awaitingNorm = nil
+        accepted.removeAll()
+        return afterUpdate(step: step, norm: norm, staleness: 0, coordinator: coordinator)
     }
 
     /// After an update: the weights to every worker waiting for this version, and the news to the

@@ -1,5 +1,6 @@
 // ParameterServerMachine: the parameter server's protocol logic as a pure state machine — accept
-// each shard's gradient once, sum a step's shards in shard order, update, send the weights.
+// each shard's gradient once, sum a step's shards in shard order, update, send the weights. One
+// server may serve one slice of the parameters (`--ps-shards`).
 import RecurMath
 import RecurModel
 import RecurTrain
@@ -9,9 +10,14 @@ import RecurWire
 /// the run loop must perform.
 ///
 /// Peers are named by their routing ids. The coordinator configures the server with a Welcome
-/// carrying the `RunConfig`; workers send Gradient messages (frames: `gradient` [P] and `state`
-/// [n, L, S, H]); the server forwards each accepted shard's loss and state to the coordinator as a
-/// Result, so the coordinator hears of a shard exactly once, and only once its gradient is safe.
+/// carrying the `RunConfig` and the index of the slice it serves; workers send Gradient messages
+/// (frames: `gradient` [P_k] at the slice's offset and, to slice 0 only, `state` [n, L, S, H]); the
+/// server forwards each accepted shard's loss (and state) to the coordinator as a Result, so the
+/// coordinator hears of a shard exactly once per slice, and only once its gradient is safe.
+///
+/// With S > 1 slices, a step's update waits for the global gradient norm: the server sends its
+/// blocks' sums of squares (NormPartial) to the coordinator, which answers every slice with the
+/// total in block order (NormTotal); the bits are those of one process.
 public final class ParameterServerMachine {
     /// What the machine reacts to.
     public enum Event {
@@ -45,8 +51,10 @@ public final class ParameterServerMachine {
     public let name: String
     /// The run configuration, once the coordinator has sent it.
     public internal(set) var config: RunConfig?
-    /// Parameters [P].
+    /// Parameters of the served slice [P_k].
     public internal(set) var params: FloatBuffer?
+    /// The slice served: its index and its element range within [P].
+    public internal(set) var slice: (index: Int, range: Range<Int>) = (0, 0..<0)
     /// The optimizer and its state.
     public internal(set) var optimizer: Optimizer?
     /// Steps applied so far; also the weight version.
@@ -62,6 +70,8 @@ public final class ParameterServerMachine {
     var asyncNext: [UInt64] = []
     var tokens = 0
     var pendingRequests: [(peer: String, minVersion: UInt64, withOptimizer: Bool)] = []
+    /// Sync with S > 1: the step whose normalised gradient waits for the global norm.
+    var awaitingNorm: UInt64?
     var sequence: UInt64 = 0
 
     /// Creates a server for run `runID`.
@@ -78,6 +88,7 @@ public final class ParameterServerMachine {
             case .welcome(let w): return configure(from: from, w, frames: m.frames)
             case .gradient(let g): return gradient(from: from, g, m)
             case .weightsRequest(let r): return weightsRequest(from: from, r)
+            case .normTotal(let t): return normTotal(t)
             case .heartbeat, .hello, .leave: return []
             default: return [.log("ps: ignored \(m.body.kind) from \(from)")]
             }
@@ -94,27 +105,34 @@ public final class ParameterServerMachine {
         let c: RunConfig
         do { c = try RunConfig.parse(w.configJSON) } catch { return [.log("ps: refused configuration: \(error)")] }
         if let old = config {
-            if old != c { return [.log("ps: refused a second, different configuration")] }
+            if old != c || Int(w.psShard) != slice.index { return [.log("ps: refused a second, different configuration")] }
         } else {
-            config = c
-            let layout = ParameterLayout(c.model)
-            let p = FloatBuffer(count: layout.count)
-            ParameterInit.fill(p, config: c.model, seed: c.seed)
-            params = p
-            let o = Optimizer(config: c.optimizer, count: layout.count)
-            optimizer = o
-            sum = FloatBuffer(count: layout.count)
+            let shards: ParameterShards
+            do { shards = try c.parameterShards } catch { return [.log("ps: refused configuration: \(error)")] }
+            guard Int(w.psShard) < shards.shards else {
+                return [.log("ps: refused configuration for slice \(w.psShard) of \(shards.shards)")]
+            }
+            let range = shards.ranges[Int(w.psShard)]
+            let whole = FloatBuffer(count: shards.count)
+            ParameterInit.fill(whole, config: c.model, seed: c.seed)
+            let p = FloatBuffer(count: range.count)
+            p.pointer.update(from: whole.pointer + range.lowerBound, count: range.count)
+            let o = Optimizer(config: c.optimizer, count: range.count)
             if let start = c.resumeStep {  // a resumed run: the checkpoint's weights and moments
                 for (name, b) in [("params", p), ("m", o.m), ("v", o.v)] where b.count > 0 {
-                    guard let f = frames.first(where: { $0.name == name }), f.elementCount == b.count,
+                    guard let f = frames.first(where: { $0.name == name }), f.elementCount == b.count, f.offset == range.lowerBound,
                           (try? f.copyFloats(into: UnsafeMutableBufferPointer(start: b.pointer, count: b.count))) != nil else {
-                        config = nil
-                        return [.log("ps: resume configuration without a usable \(name) frame; refused")]
+                        return [.log("ps: resume configuration without a usable \(name) frame for slice \(w.psShard); refused")]
                     }
                 }
                 o.step = start
                 version = UInt64(start)
             }
+            config = c
+            slice = (Int(w.psShard), range)
+            params = p
+            optimizer = o
+            sum = FloatBuffer(count: range.count)
             asyncNext = Array(repeating: 0, count: c.shardCount)
         }
         return [.send(to: peer, message(.stepApplied(WireStepApplied(version: version, step: version, gradNorm: 0,

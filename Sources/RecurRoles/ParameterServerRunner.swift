@@ -10,32 +10,73 @@ public final class ParameterServerRunner {
     let bindEndpoint: String
     let runID: UInt64
     let peerTimeoutMs: Int
+    let security: RoleSecurity
+    let registration: Registration?
+
+    /// How a server started by `recur launch` announces itself to the coordinator.
+    public struct Registration: Sendable {
+        /// The coordinator's worker endpoint.
+        public var coordinator: String
+        /// The endpoint the coordinator and workers reach this server at.
+        public var advertised: String
+        /// The parameter slice this server asks to serve.
+        public var slice: Int
+
+        /// Creates a registration.
+        public init(coordinator: String, advertised: String, slice: Int) {
+            self.coordinator = coordinator
+            self.advertised = advertised
+            self.slice = slice
+        }
+    }
 
     /// Prepares a server that will bind `bind` (e.g. `tcp://127.0.0.1:5555`, or port `*`).
-    /// - Parameter peerTimeoutMs: exit with an error after this long without hearing from the
-    ///   coordinator once configured.
-    public init(bind: String, runID: UInt64, peerTimeoutMs: Int = 120_000) {
-        machine = ParameterServerMachine(runID: runID)
+    /// - Parameters:
+    ///   - peerTimeoutMs: exit with an error after this long without hearing from the
+    ///     coordinator once configured (or, registering, before it configures us).
+    ///   - registration: announce this server to a coordinator instead of waiting to be found.
+    public init(bind: String, runID: UInt64, peerTimeoutMs: Int = 120_000, security: RoleSecurity = .plain,
+                registration: Registration? = nil) throws {
+        try security.checkPlainTCP(bind)
+        if let registration { try security.checkPlainTCP(registration.coordinator) }
+        machine = ParameterServerMachine(runID: runID, name: registration.map { "ps-\($0.slice)" } ?? "ps")
         bindEndpoint = bind
         self.runID = runID
         self.peerTimeoutMs = peerTimeoutMs
+        self.security = security
+        self.registration = registration
     }
 
     /// Binds, prints `endpoint <address>` on standard output, and serves.
     /// - Throws: `TransportError` (a port in use, a bad endpoint) or `RoleError.peerTimeout`.
     public func run() throws {
         let context = try ZContext()
-        let router = try RoleSupport.socket(context, .router)
+        let authenticator = try security.startAuthenticator(context, role: machine.name)
+        defer { authenticator?.stop() }
+        let router = try RoleSupport.socket(context, .router, security: security.server)
         try router.setRouterMandatory(false)
         let endpoint = try router.bind(bindEndpoint)
         print("endpoint \(endpoint)")
         fflush(stdout)
-        RoleSupport.log("ps", "listening on \(endpoint)")
-        var lastCoordinatorMs = RoleSupport.nowMs()
+        RoleSupport.log(machine.name, "listening on \(endpoint)")
+        var lastCoordinatorMs = RoleSupport.nowMs(), lastHelloMs = 0
+        var announce: ZSocket?
+        if let r = registration {
+            let s = try RoleSupport.socket(context, .dealer, identity: machine.name, security: security.client)
+            try s.connect(r.coordinator)
+            announce = s
+        }
         while !RoleSupport.stopRequested {
+            if let r = registration, let s = announce, machine.config == nil, RoleSupport.nowMs() - lastHelloMs >= 1_000 {
+                lastHelloMs = RoleSupport.nowMs()  // until the coordinator configures us, once a second
+                let hello = WireMessage(runID: runID, sender: machine.name, sequence: 0, body: .hello(WireHello(
+                    workerID: machine.name, pid: UInt32(getpid()), hostname: ProcessInfo.processInfo.hostName, threads: 0,
+                    securityMechanism: security.mechanism, role: "ps", psShard: UInt32(r.slice), endpoint: r.advertised)))
+                try? s.send(WireCodec.encode(hello), deadline: .milliseconds(100))
+            }
             guard let frames = try router.receive(deadline: .milliseconds(RoleSupport.pollIntervalMs)), frames.count >= 2 else {
-                if machine.config != nil, RoleSupport.nowMs() - lastCoordinatorMs > peerTimeoutMs {
-                    throw RoleError.peerTimeout("ps: no word from the coordinator for \(peerTimeoutMs) ms; giving up")
+                if RoleSupport.nowMs() - lastCoordinatorMs > peerTimeoutMs, machine.config != nil || registration != nil {
+                    throw RoleError.peerTimeout("\(machine.name): no word from the coordinator for \(peerTimeoutMs) ms; giving up")
                 }
                 continue
             }
@@ -44,20 +85,24 @@ public final class ParameterServerRunner {
             if peer == "coordinator" {
                 lastCoordinatorMs = RoleSupport.nowMs()
                 if case .leave = m.body {
-                    RoleSupport.log("ps", "run over at version \(machine.version); \(machine.counters)")
+                    RoleSupport.log(machine.name, "run over at version \(machine.version); \(machine.counters)")
                     return
                 }
+            }
+            if registration != nil, case .welcome(let w) = m.body, Int(w.psShard) != registration!.slice {
+                RoleSupport.log(machine.name, "refused a configuration for slice \(w.psShard): registered for slice \(registration!.slice)")
+                continue
             }
             for action in machine.handle(.message(from: peer, m)) {
                 switch action {
                 case .send(let to, let message):
                     do { try router.send([Array(to.utf8)] + WireCodec.encode(message), deadline: RoleSupport.sendDeadline) } catch {
-                        RoleSupport.log("ps", "could not send \(message.body.kind) to \(to): \(error)")
+                        RoleSupport.log(machine.name, "could not send \(message.body.kind) to \(to): \(error)")
                     }
-                case .log(let line): RoleSupport.log("ps", line)
+                case .log(let line): RoleSupport.log(machine.name, line)
                 }
             }
         }
-        RoleSupport.log("ps", "stopped by signal at version \(machine.version)")
+        RoleSupport.log(machine.name, "stopped by signal at version \(machine.version)")
     }
 }

@@ -42,9 +42,12 @@ public enum RoleSupport {
         FileHandle.standardError.write(Data("[\(role)] \(line)\n".utf8))
     }
 
-    /// A socket with the limits every role uses: message size cap, no linger.
-    public static func socket(_ context: ZContext, _ type: ZSocketType, identity: String? = nil) throws -> ZSocket {
+    /// A socket with the limits every role uses: message size cap, no linger, and `security`
+    /// (set before it binds or connects).
+    public static func socket(_ context: ZContext, _ type: ZSocketType, identity: String? = nil,
+                              security: ZSecurity = .none) throws -> ZSocket {
         let s = try ZSocket(context: context, type: type)
+        try s.secure(security)
         try s.setMaxMessageBytes(maxMessageBytes)
         // Reconnect to a lost peer after 100 ms, doubling the wait up to 5 s, until the role's
         // peer timeout gives up.

@@ -41,6 +41,17 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// A resumed run: the step its checkpoint was written at (the server then takes its weights
     /// and optimizer state from the frames of the coordinator's Welcome).
     public var resumeStep: Int? = nil
+    /// Parameter-server shards S: the parameter vector is cut into S slices (`ParameterShards`).
+    public var psShards: Int = 1
+
+    /// The slices the parameter servers serve.
+    public var parameterShards: ParameterShards {
+        get throws {
+            do { return try ParameterShards(count: ParameterLayout(model).count, shards: psShards) } catch {
+                throw RoleError.badConfig("\(error)")
+            }
+        }
+    }
 
     /// Shards per step, B / lanesPerShard.
     public var shardCount: Int { batch / lanesPerShard }
@@ -81,6 +92,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
         guard c.batch > 0, c.bptt > 0, c.lanesPerShard > 0, c.batch % c.lanesPerShard == 0, c.totalSteps > 0 else {
             throw RoleError.badConfig("batch \(c.batch), bptt \(c.bptt), lanes per shard \(c.lanesPerShard), steps \(c.totalSteps) are inconsistent")
         }
+        guard c.psShards == 1 || c.mode == .sync else {
+            throw RoleError.badConfig("--ps-shards \(c.psShards) works in sync mode only (async updates are applied by one server)")
+        }
+        _ = try c.parameterShards
         return c
     }
 }
@@ -115,7 +130,7 @@ extension RunConfig {
     ///   - vocab: vocabulary size of the tokenizer built on the corpus.
     ///   - totalSteps: the run's length in steps.
     public init(options o: TrainOptions, vocab: Int, totalSteps: Int, mode: UpdateMode = .sync, staleness: Int = 0,
-                leaseTimeoutMs: Int = 30_000) {
+                leaseTimeoutMs: Int = 30_000, psShards: Int = 1) {
         let model = ModelConfig(cell: o.cell, activation: o.activation, hidden: o.hidden, layers: o.layers, embed: o.embed,
                                 vocab: vocab, peephole: o.peephole, dropout: o.dropout)
         self.init(model: model, batch: o.batch, bptt: o.bptt, lanesPerShard: o.resolvedLanesPerShard,
@@ -123,5 +138,6 @@ extension RunConfig {
                   optimizer: OptimizerConfig(kind: o.optimizer, learningRate: o.resolvedLearningRate, decay: o.lrDecay,
                                              decayEvery: o.lrDecayEvery),
                   clip: o.clip, mode: mode, staleness: staleness, leaseTimeoutMs: leaseTimeoutMs)
+        self.psShards = psShards
     }
 }

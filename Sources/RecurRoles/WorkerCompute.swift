@@ -13,6 +13,7 @@ public final class WorkerCompute {
     let computer: ShardComputer
     let params: FloatBuffer
     let grads: FloatBuffer
+    let shards: ParameterShards
     var loadedVersion: UInt64?
     /// Test hook: the step whose gradients this worker poisons with NaN (RECUR_TEST_NAN_AT_STEP).
     let nanAtStep = ProcessInfo.processInfo.environment["RECUR_TEST_NAN_AT_STEP"].flatMap(UInt64.init)
@@ -24,15 +25,20 @@ public final class WorkerCompute {
         computer = ShardComputer(model: model, lanes: config.lanesPerShard, steps: config.bptt)
         params = FloatBuffer(count: model.layout.count)
         grads = FloatBuffer(count: model.layout.count)
+        shards = try config.parameterShards
     }
 
-    /// Computes `task` with `weights` (of version `version`).
-    /// - Throws: `WireError` when the weights frame does not hold exactly P floats.
-    public func run(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float], weights: WireFrame,
+    /// Computes `task` with `weights` (of version `version`; one frame per parameter slice).
+    /// - Throws: `WireError` when the weight slices do not match the run's slices.
+    public func run(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float], weights: [WireFrame],
                     version: UInt64) throws -> WorkerMachine.ShardOutcome {
         let start = Date()
         if loadedVersion != version {
-            try weights.copyFloats(into: UnsafeMutableBufferPointer(start: params.pointer, count: params.count))
+            guard weights.count == shards.shards else { throw RoleError.failed("\(weights.count) weight slices for \(shards.shards)") }
+            for (w, r) in zip(weights, shards.ranges) {
+                guard w.offset == r.lowerBound else { throw RoleError.failed("weight slice at \(w.offset), expected \(r.lowerBound)") }
+                try w.copyFloats(into: UnsafeMutableBufferPointer(start: params.pointer + r.lowerBound, count: r.count))
+            }
             loadedVersion = version
         }
         grads.zero()
@@ -47,9 +53,11 @@ public final class WorkerCompute {
             }
         }
         if task.step == nanAtStep { grads[0] = .nan }
-        let frame = try WireFrame(name: "gradient", shape: [grads.count],
-                                  floats: UnsafeBufferPointer(start: grads.pointer, count: grads.count))
-        return WorkerMachine.ShardOutcome(task: task, gradient: frame, state: s, lossSum: loss.sum,
+        let frames = try shards.ranges.map { r in
+            try WireFrame(name: "gradient", shape: [r.count], offset: r.lowerBound,
+                          floats: UnsafeBufferPointer(start: grads.pointer + r.lowerBound, count: r.count))
+        }
+        return WorkerMachine.ShardOutcome(task: task, gradients: frames, state: s, lossSum: loss.sum,
                                           tokens: loss.count, computeMs: Date().timeIntervalSince(start) * 1000)
     }
 }

@@ -26,8 +26,9 @@ public final class WorkerMachine {
     public struct ShardOutcome: Equatable {
         /// The task computed.
         public var task: WireTask
-        /// Summed gradient [P], already as the frame it travels in (no extra copy).
-        public var gradient: WireFrame
+        /// Summed gradient, one frame per parameter-server slice ([P_k] at the slice's offset),
+        /// already as the frames they travel in.
+        public var gradients: [WireFrame]
         /// Final carried state [n, L, S, H].
         public var state: [Float]
         /// Summed loss.
@@ -38,9 +39,9 @@ public final class WorkerMachine {
         public var computeMs: Double
 
         /// Creates an outcome.
-        public init(task: WireTask, gradient: WireFrame, state: [Float], lossSum: Double, tokens: Int, computeMs: Double) {
+        public init(task: WireTask, gradients: [WireFrame], state: [Float], lossSum: Double, tokens: Int, computeMs: Double) {
             self.task = task
-            self.gradient = gradient
+            self.gradients = gradients
             self.state = state
             self.lossSum = lossSum
             self.tokens = tokens
@@ -52,10 +53,10 @@ public final class WorkerMachine {
     public enum Action: Equatable {
         /// Send to the coordinator.
         case toCoordinator(WireMessage)
-        /// Send to the parameter server.
-        case toPS(WireMessage)
-        /// Connect to the parameter server (and subscribe to its weights).
-        case connectPS(endpoint: String)
+        /// Send to parameter-server slice `Int` (0-based).
+        case toPS(Int, WireMessage)
+        /// Connect to the parameter servers, one endpoint per slice in slice order.
+        case connectPS(endpoints: [String])
         /// Build the model for this configuration.
         case configure(RunConfig)
         /// Compute `task` on `inputs`, `targets` and `state` with weights `version`.
@@ -74,8 +75,13 @@ public final class WorkerMachine {
     public internal(set) var config: RunConfig?
     /// Version of the weights held (nil before the first).
     public internal(set) var weightsVersion: UInt64?
-    /// Weights held [P].
-    public internal(set) var weights: WireFrame?
+    /// Weights held, one frame per slice in slice order (together [P]); complete when
+    /// `weightsVersion` is set.
+    public internal(set) var weights: [WireFrame]?
+    /// Slices received for the version being gathered, by slice index.
+    var gathering: (version: UInt64, slices: [Int: WireFrame])?
+    /// The parameter slices, once welcomed.
+    var shards: ParameterShards?
     var pending: (task: WireTask, inputs: [Int32], targets: [Int32], state: [Float])?
     var busy = false
     var stopping = false
@@ -124,9 +130,12 @@ public final class WorkerMachine {
             guard config == nil else { return [] }
             let c: RunConfig
             do { c = try RunConfig.parse(w.configJSON) } catch { return [.log("worker: \(error)"), .exit] }
+            guard let shards = try? c.parameterShards, w.psEndpoints.count == shards.shards else {
+                return [.log("worker: welcome with \(w.psEndpoints.count) parameter servers for \(c.psShards) slices"), .exit]
+            }
             config = c
-            guard let ps = w.psEndpoints.first else { return [.log("worker: welcome without a parameter server"), .exit] }
-            return [.configure(c), .connectPS(endpoint: ps)]
+            self.shards = shards
+            return [.configure(c), .connectPS(endpoints: w.psEndpoints)]
         case .task(let t):
             guard config != nil else { return [.log("worker: task before welcome; ignored")] }
             do {
@@ -145,8 +154,19 @@ public final class WorkerMachine {
         switch m.body {
         case .weights(let w):
             if let v = weightsVersion, v >= w.version { return tryCompute() }
-            do { weights = try m.frame(named: "params") } catch { return [.log("worker: malformed weights: \(error)")] }
+            guard let shards else { return [] }
+            let frame: WireFrame
+            do { frame = try m.frame(named: "params") } catch { return [.log("worker: malformed weights: \(error)")] }
+            guard let k = shards.ranges.firstIndex(where: { $0.lowerBound == frame.offset && $0.count == frame.elementCount }) else {
+                return [.log("worker: weights slice of \(frame.elementCount) values at offset \(frame.offset) fits no slice; dropped")]
+            }
+            if gathering == nil || gathering!.version < w.version { gathering = (w.version, [:]) }
+            guard gathering!.version == w.version else { return [] }  // older than a slice already held
+            gathering!.slices[k] = frame
+            guard gathering!.slices.count == shards.shards else { return [] }
+            weights = (0..<shards.shards).map { gathering!.slices[$0]! }
             weightsVersion = w.version
+            gathering = nil
             return tryCompute()
         case .reject(let r): return [.log("worker: the parameter server rejected our gradient: \(r.detail)")]
         default: return []
@@ -168,7 +188,12 @@ public final class WorkerMachine {
                     .toCoordinator(message(.result(WireResult(leaseID: p.task.leaseID, step: p.task.step, shard: p.task.shard,
                                                               weightVersion: v, lossSum: 0, tokenCount: 0, computeMs: 0))))]
         }
-        return [.toPS(message(.weightsRequest(WireWeightsRequest(minVersion: p.task.weightVersion))))]
+        return requestWeights(minVersion: p.task.weightVersion)
+    }
+
+    /// Asks every slice's server for weights at least `minVersion` new.
+    func requestWeights(minVersion: UInt64) -> [Action] {
+        (0..<(shards?.shards ?? 1)).map { .toPS($0, message(.weightsRequest(WireWeightsRequest(minVersion: minVersion)))) }
     }
 
     func computed(_ o: ShardOutcome) -> [Action] {
@@ -177,19 +202,19 @@ public final class WorkerMachine {
         let t = o.task
         var actions: [Action] = []
         do {
-            let g = o.gradient
             let s = try WireFrame(name: "state", shape: [Int(t.laneCount), o.state.count / max(1, Int(t.laneCount))], floats: o.state)
-            actions.append(.toPS(message(.gradient(WireGradient(leaseID: t.leaseID, step: t.step, shard: t.shard,
-                                                                 shardCount: t.shardCount, weightVersion: t.weightVersion,
-                                                                 tokenCount: UInt64(o.tokens), lossSum: o.lossSum)),
-                                         frames: [g, s])))
+            for (k, g) in o.gradients.enumerated() {  // each slice to its server; the state rides with slice 0
+                actions.append(.toPS(k, message(.gradient(WireGradient(leaseID: t.leaseID, step: t.step, shard: t.shard,
+                                                                       shardCount: t.shardCount, weightVersion: t.weightVersion,
+                                                                       tokenCount: UInt64(o.tokens), lossSum: o.lossSum)),
+                                                frames: k == 0 ? [g, s] : [g])))
+            }
         } catch { return [.log("worker: cannot encode the gradient: \(error)")] }
         actions.append(.toCoordinator(message(.result(WireResult(leaseID: t.leaseID, step: t.step, shard: t.shard,
                                                                  weightVersion: t.weightVersion, lossSum: o.lossSum,
                                                                  tokenCount: UInt64(o.tokens), computeMs: o.computeMs)))))
         if stopping { return actions + leave() }
         // Ask now for the weights the next task will need; the server answers when it has them.
-        actions.append(.toPS(message(.weightsRequest(WireWeightsRequest(minVersion: t.weightVersion + 1)))))
-        return actions
+        return actions + requestWeights(minVersion: t.weightVersion + 1)
     }
 }

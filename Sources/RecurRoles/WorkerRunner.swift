@@ -1,5 +1,5 @@
-// WorkerRunner: the worker's run loop — a DEALER to the coordinator and one to the parameter
-// server; it performs the machine's actions and computes shards when told to.
+// WorkerRunner: the worker's run loop — a DEALER to the coordinator and one to each parameter
+// server slice; it performs the machine's actions and computes shards when told to.
 import Foundation
 import RecurTransport
 import RecurWire
@@ -13,9 +13,14 @@ public final class WorkerRunner {
     let name: String
     let threads: Int
     let peerTimeoutMs: Int
+    let security: RoleSecurity
 
     /// Prepares a worker called `name` that will connect to `coordinator`.
-    public init(coordinator: String, name: String, runID: UInt64, threads: Int, peerTimeoutMs: Int = 60_000) {
+    /// - Throws: `RoleError.badConfig` for plain TCP off loopback without `insecure`.
+    public init(coordinator: String, name: String, runID: UInt64, threads: Int, peerTimeoutMs: Int = 60_000,
+                security: RoleSecurity = .plain) throws {
+        try security.checkPlainTCP(coordinator)
+        self.security = security
         self.coordinatorEndpoint = coordinator
         self.name = name
         self.runID = runID
@@ -29,9 +34,9 @@ public final class WorkerRunner {
     /// - Throws: `TransportError`, or `RoleError.peerTimeout` when no coordinator welcomes us.
     public func run() throws {
         let context = try ZContext()
-        let coordinator = try RoleSupport.socket(context, .dealer, identity: name)
+        let coordinator = try RoleSupport.socket(context, .dealer, identity: name, security: security.client)
         try coordinator.connect(coordinatorEndpoint)
-        var ps: ZSocket?
+        var ps: [ZSocket] = []
         var compute: WorkerCompute?
         var heartbeatMs = 1_000, lastHeartbeat = RoleSupport.nowMs(), lastHeard = RoleSupport.nowMs()
         var stopSent = false
@@ -42,15 +47,18 @@ public final class WorkerRunner {
                 switch action {
                 case .toCoordinator(let m):
                     try? coordinator.send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline)
-                case .toPS(let m):
-                    guard let ps else { continue }
-                    do { try ps.send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline) } catch {
-                        RoleSupport.log(name, "could not reach the parameter server: \(error)")
+                case .toPS(let k, let m):
+                    guard k < ps.count else { continue }
+                    do { try ps[k].send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline) } catch {
+                        RoleSupport.log(name, "could not reach parameter server \(k): \(error)")
                     }
-                case .connectPS(let endpoint):
-                    let s = try RoleSupport.socket(context, .dealer, identity: name)
-                    try s.connect(endpoint)
-                    ps = s
+                case .connectPS(let endpoints):
+                    for endpoint in endpoints {
+                        try security.checkPlainTCP(endpoint)
+                        let s = try RoleSupport.socket(context, .dealer, identity: name, security: security.client)
+                        try s.connect(endpoint)
+                        ps.append(s)
+                    }
                 case .configure(let c):
                     compute = try WorkerCompute(config: c)
                     heartbeatMs = c.heartbeatIntervalMs
@@ -64,7 +72,7 @@ public final class WorkerRunner {
                 case .exit:
                     // Let what is queued (a last gradient, the Leave) reach its peers before closing.
                     try? coordinator.setLinger(.seconds(5))
-                    try? ps?.setLinger(.seconds(5))
+                    for s in ps { try? s.setLinger(.seconds(5)) }
                     return
                 }
             }
@@ -73,7 +81,7 @@ public final class WorkerRunner {
                 queue += machine.handle(.stop)
                 continue
             }
-            let sockets = [coordinator] + (ps.map { [$0] } ?? [])
+            let sockets = [coordinator] + ps
             let ready = try ZPoller(sockets).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs))
             for i in ready {
                 guard let frames = try sockets[i].receive(deadline: .zero),

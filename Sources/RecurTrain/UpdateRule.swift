@@ -13,9 +13,26 @@ public enum UpdateRule {
     @discardableResult
     public static func apply(params: FloatBuffer, grads: FloatBuffer, tokens: Int, clip: Double,
                              optimizer: Optimizer) -> Double {
+        let sums = normalise(grads, tokens: tokens)
+        return finish(params: params, grads: grads, sumOfSquares: NormBlocks.total(sums), clip: clip, optimizer: optimizer)
+    }
+
+    /// First half of a sharded update: divides `grads` (one slice, starting on a block boundary)
+    /// by the token count and returns its blocks' sums of squares (`NormBlocks`).
+    public static func normalise(_ grads: FloatBuffer, tokens: Int) -> [Double] {
         Gradients.scale(grads, by: Float(1 / Double(max(tokens, 1))))
-        let norm = Gradients.clip(grads, maxNorm: clip)
+        return NormBlocks.blockSums(grads.pointer, count: grads.count)
+    }
+
+    /// Second half: clips `grads` (a slice) by the global norm √`sumOfSquares` and applies
+    /// `optimizer` to `params` (the same slice). A non-finite norm changes nothing.
+    /// - Returns: the global norm before clipping.
+    @discardableResult
+    public static func finish(params: FloatBuffer, grads: FloatBuffer, sumOfSquares: Double, clip: Double,
+                              optimizer: Optimizer) -> Double {
+        let norm = sumOfSquares.squareRoot()
         guard norm.isFinite else { return norm }  // a NaN or Inf gradient is refused: nothing changes
+        Gradients.clip(grads, maxNorm: clip, norm: norm)
         optimizer.apply(params: params, grads: grads)
         return norm
     }

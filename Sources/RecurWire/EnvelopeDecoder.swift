@@ -32,7 +32,8 @@ enum EnvelopeDecoder {
             return envelope.hello.map { p in
                 let c = p.pointee
                 return .hello(WireHello(workerID: string(c.worker_id), pid: c.pid, hostname: string(c.hostname),
-                                        threads: c.threads, securityMechanism: string(c.security_mechanism)))
+                                        threads: c.threads, securityMechanism: string(c.security_mechanism),
+                                        role: string(c.role), psShard: c.ps_shard, endpoint: string(c.endpoint)))
             }
         case RECUR__ENVELOPE__BODY_WELCOME:
             return envelope.welcome.map { p in
@@ -40,7 +41,8 @@ enum EnvelopeDecoder {
                 let endpoints = c.ps_endpoints.map { list in (0..<c.n_ps_endpoints).map { string(list[$0]) } } ?? []
                 return .welcome(WireWelcome(configJSON: string(c.config_json), psEndpoints: endpoints,
                                             heartbeatIntervalMs: c.heartbeat_interval_ms,
-                                            leaseTimeoutMs: c.lease_timeout_ms, currentVersion: c.current_version))
+                                            leaseTimeoutMs: c.lease_timeout_ms, currentVersion: c.current_version,
+                                            psShard: c.ps_shard))
             }
         case RECUR__ENVELOPE__BODY_TASK:
             return envelope.task.map { p in
@@ -88,6 +90,14 @@ enum EnvelopeDecoder {
                                           detail: string(c.detail), refusedSequence: c.refused_sequence,
                                           leaseID: c.lease_id))
             }
+        case RECUR__ENVELOPE__BODY_NORM_PARTIAL:
+            return envelope.norm_partial.map { p in
+                let c = p.pointee
+                let sums = c.block_sums.map { Array(UnsafeBufferPointer(start: $0, count: c.n_block_sums)) } ?? []
+                return .normPartial(WireNormPartial(step: c.step, psShard: c.ps_shard, firstBlock: c.first_block, blockSums: sums))
+            }
+        case RECUR__ENVELOPE__BODY_NORM_TOTAL:
+            return envelope.norm_total.map { .normTotal(WireNormTotal(step: $0.pointee.step, sumOfSquares: $0.pointee.sum_of_squares)) }
         default:
             return nil
         }

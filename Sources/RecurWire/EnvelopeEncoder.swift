@@ -46,6 +46,9 @@ enum EnvelopeEncoder {
                 c.pointee.hostname = arena.string(hello.hostname)
                 c.pointee.threads = hello.threads
                 c.pointee.security_mechanism = arena.string(hello.securityMechanism)
+                c.pointee.role = arena.string(hello.role)
+                c.pointee.ps_shard = hello.psShard
+                c.pointee.endpoint = arena.string(hello.endpoint)
             }
         case .welcome(let welcome):
             envelope.pointee.body_case = RECUR__ENVELOPE__BODY_WELCOME
@@ -57,6 +60,7 @@ enum EnvelopeEncoder {
                 c.pointee.heartbeat_interval_ms = welcome.heartbeatIntervalMs
                 c.pointee.lease_timeout_ms = welcome.leaseTimeoutMs
                 c.pointee.current_version = welcome.currentVersion
+                c.pointee.ps_shard = welcome.psShard
             }
         case .task(let task):
             envelope.pointee.body_case = RECUR__ENVELOPE__BODY_TASK
@@ -141,6 +145,23 @@ enum EnvelopeEncoder {
                 c.pointee.detail = arena.string(reject.detail)
                 c.pointee.refused_sequence = reject.refusedSequence
                 c.pointee.lease_id = reject.leaseID
+            }
+        case .normPartial(let partial):
+            envelope.pointee.body_case = RECUR__ENVELOPE__BODY_NORM_PARTIAL
+            envelope.pointee.norm_partial = arena.make(Recur__NormPartial.self) { c in
+                recur__norm_partial__init(c)
+                c.pointee.step = partial.step
+                c.pointee.ps_shard = partial.psShard
+                c.pointee.first_block = partial.firstBlock
+                c.pointee.n_block_sums = partial.blockSums.count
+                c.pointee.block_sums = arena.copy(partial.blockSums)
+            }
+        case .normTotal(let total):
+            envelope.pointee.body_case = RECUR__ENVELOPE__BODY_NORM_TOTAL
+            envelope.pointee.norm_total = arena.make(Recur__NormTotal.self) { c in
+                recur__norm_total__init(c)
+                c.pointee.step = total.step
+                c.pointee.sum_of_squares = total.sumOfSquares
             }
         }
     }

@@ -1,8 +1,8 @@
 // Swift values for the membership and control bodies: Hello, Welcome, Heartbeat, Leave, Reject.
 
-/// Worker → coordinator or parameter server: announces a worker. No frames.
+/// Worker or parameter-server shard → coordinator: announces a peer. No frames.
 public struct WireHello: Equatable, Sendable {
-    /// Worker's chosen id, unique within the run (also its ZeroMQ routing id).
+    /// Sender's chosen id, unique within the run (also its ZeroMQ routing id).
     public var workerID: String
     /// Operating-system process id of the worker.
     public var pid: UInt32
@@ -12,14 +12,24 @@ public struct WireHello: Equatable, Sendable {
     public var threads: UInt32
     /// ZeroMQ security mechanism the worker speaks: "null" or "curve".
     public var securityMechanism: String
+    /// What the sender is: "worker" (also when empty on the wire) or "ps".
+    public var role: String
+    /// A "ps" sender: the index of the parameter slice it serves.
+    public var psShard: UInt32
+    /// A "ps" sender: the endpoint its peers reach it at.
+    public var endpoint: String
 
-    /// Creates a Hello; `securityMechanism` defaults to "null".
-    public init(workerID: String, pid: UInt32, hostname: String, threads: UInt32, securityMechanism: String = "null") {
+    /// Creates a Hello; `securityMechanism` defaults to "null", `role` to "worker".
+    public init(workerID: String, pid: UInt32, hostname: String, threads: UInt32, securityMechanism: String = "null",
+                role: String = "worker", psShard: UInt32 = 0, endpoint: String = "") {
         self.workerID = workerID
         self.pid = pid
         self.hostname = hostname
         self.threads = threads
         self.securityMechanism = securityMechanism
+        self.role = role.isEmpty ? "worker" : role
+        self.psShard = psShard
+        self.endpoint = endpoint
     }
 }
 
@@ -35,10 +45,13 @@ public struct WireWelcome: Equatable, Sendable {
     public var leaseTimeoutMs: UInt32
     /// Weight version the parameter servers currently hold.
     public var currentVersion: UInt64
+    /// To a parameter server: the index of the parameter slice it serves.
+    public var psShard: UInt32
 
     /// Creates a Welcome.
     public init(configJSON: String, psEndpoints: [String], heartbeatIntervalMs: UInt32, leaseTimeoutMs: UInt32,
-                currentVersion: UInt64) {
+                currentVersion: UInt64, psShard: UInt32 = 0) {
+        self.psShard = psShard
         self.configJSON = configJSON
         self.psEndpoints = psEndpoints
         self.heartbeatIntervalMs = heartbeatIntervalMs
@@ -125,5 +138,40 @@ public struct WireReject: Equatable, Sendable {
         self.detail = detail
         self.refusedSequence = refusedSequence
         self.leaseID = leaseID
+    }
+}
+
+/// Parameter-server shard → coordinator: sums of squares of a step's normalised gradient over
+/// fixed blocks of the shard's slice. No frames.
+public struct WireNormPartial: Equatable, Sendable {
+    /// Optimizer step the sums belong to.
+    public var step: UInt64
+    /// Index of the sending shard.
+    public var psShard: UInt32
+    /// Index of the first block covered.
+    public var firstBlock: UInt64
+    /// Sum of squares of each block, in block order.
+    public var blockSums: [Double]
+
+    /// Creates a NormPartial.
+    public init(step: UInt64, psShard: UInt32, firstBlock: UInt64, blockSums: [Double]) {
+        self.step = step
+        self.psShard = psShard
+        self.firstBlock = firstBlock
+        self.blockSums = blockSums
+    }
+}
+
+/// Coordinator → every parameter-server shard: a step's global sum of squares. No frames.
+public struct WireNormTotal: Equatable, Sendable {
+    /// Optimizer step the total belongs to.
+    public var step: UInt64
+    /// Sum of squares over every block, in block order.
+    public var sumOfSquares: Double
+
+    /// Creates a NormTotal.
+    public init(step: UInt64, sumOfSquares: Double) {
+        self.step = step
+        self.sumOfSquares = sumOfSquares
     }
 }

@@ -30,6 +30,10 @@ public enum WireBody: Equatable, Sendable {
     case leave(WireLeave)
     /// Any → sender: refusal of the previous message.
     case reject(WireReject)
+    /// Parameter-server shard → coordinator: its share of a step's gradient norm.
+    case normPartial(WireNormPartial)
+    /// Coordinator → parameter-server shards: a step's global gradient norm.
+    case normTotal(WireNormTotal)
 
     /// The protocol's field name of this body kind, e.g. "step_applied" (for logs).
     public var kind: String {
@@ -45,6 +49,8 @@ public enum WireBody: Equatable, Sendable {
         case .heartbeat: return "heartbeat"
         case .leave: return "leave"
         case .reject: return "reject"
+        case .normPartial: return "norm_partial"
+        case .normTotal: return "norm_total"
         }
     }
 }

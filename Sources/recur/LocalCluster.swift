@@ -17,6 +17,8 @@ struct LocalCluster {
     let workers: Int
     let threads: Int
     let leaseTimeoutMs: Int
+    /// Parameter-server processes, one per parameter slice.
+    var psShards = 1
     /// Restarts from the newest checkpoint allowed when the PS or the coordinator dies.
     var restarts = 3
 
@@ -124,11 +126,16 @@ struct LocalCluster {
         var children: [Child] = []
         defer { Child.stopAll(children) }
         let role = ["--run-id", String(runID), "--die-with-parent"]
-        let ps = try Child.start(Self.executable, ["ps", "--bind", "tcp://127.0.0.1:*"] + role, name: "ps", environment: environment)
-        children.append(ps)
-        let psEndpoint = try ps.readEndpoint(timeoutMs: 30_000)
-        let coordinator = try Child.start(Self.executable, ["coordinator"] + arguments + [
-            "--bind", "tcp://127.0.0.1:*", "--ps", psEndpoint, "--lease-timeout", String(Double(leaseTimeoutMs) / 1000),
+        var servers: [Child] = [], psArguments: [String] = []
+        for k in 0..<psShards {
+            let name = psShards == 1 ? "ps" : "ps-\(k)"
+            let ps = try Child.start(Self.executable, ["ps", "--bind", "tcp://127.0.0.1:*"] + role, name: name, environment: environment)
+            children.append(ps)
+            servers.append(ps)
+            psArguments += ["--ps", try ps.readEndpoint(timeoutMs: 30_000)]
+        }
+        let coordinator = try Child.start(Self.executable, ["coordinator"] + arguments + psArguments + [
+            "--bind", "tcp://127.0.0.1:*", "--lease-timeout", String(Double(leaseTimeoutMs) / 1000),
             "--threads", String(threads)] + role, name: "coordinator", environment: environment)
         children.append(coordinator)
         let endpoint = try coordinator.readEndpoint(timeoutMs: 120_000)
@@ -140,7 +147,9 @@ struct LocalCluster {
         while coordinator.isRunning {
             if roleStopRequested != 0 { throw RoleError.failed("stopped by signal; every process was stopped") }
             // The server exits 0 once the coordinator dismisses it at the end; anything else is a failure.
-            if !ps.isRunning && ps.status != 0 { throw RoleDied(role: "parameter server", status: ps.status) }
+            if let ps = servers.first(where: { !$0.isRunning && $0.status != 0 }) {
+                throw RoleDied(role: "parameter server \(ps.name)", status: ps.status)
+            }
             usleep(100_000)
         }
         guard coordinator.status == 0 else {

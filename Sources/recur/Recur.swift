@@ -17,8 +17,8 @@ struct Recur: ParsableCommand {
           recur sample --checkpoint runs/demo --prime "the cat" --length 200
           recur score --checkpoint runs/demo "the cats , which slept , were full ."
         """,
-        subcommands: [TrainCommand.self, CoordinatorCommand.self, PSCommand.self, WorkerCommand.self,
-                      EvalCommand.self, SampleCommand.self, ScoreCommand.self, BenchWireCommand.self])
+        subcommands: [TrainCommand.self, CoordinatorCommand.self, PSCommand.self, WorkerCommand.self, LaunchCommand.self,
+                      EvalCommand.self, SampleCommand.self, ScoreCommand.self, BenchWireCommand.self, KeygenCommand.self])
 
     /// Runs the command; every error is one line on standard error and exit status 2.
     static func main() {

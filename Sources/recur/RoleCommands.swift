@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import RecurRoles
 import RecurTrain
+import RecurTransport
 
 extension UpdateMode: ExpressibleByArgument {}
 
@@ -17,6 +18,24 @@ struct RunFlags: ParsableArguments {
     var staleness: Int = 1
     @Option(help: "Continue a run: a run folder (its newest valid checkpoint) or a checkpoint folder.")
     var resume: String?
+    @Option(help: "Parameter-server shards: the parameters are cut into this many slices, one server each (sync mode).")
+    var psShards: Int?
+}
+
+/// How a role secures its sockets: shared by every role command and `recur launch`.
+struct SecurityFlags: ParsableArguments {
+    @Option(help: "The run's CURVE key file (made by `recur keygen`): every socket is encrypted and only listed clients are admitted.")
+    var keys: String?
+    @Option(help: "This process's client key in --keys (default: the role, e.g. worker).")
+    var keyName: String?
+    @Flag(help: "Allow plain, unauthenticated TCP off loopback (only on a network you trust).")
+    var insecure = false
+
+    /// The setting for a process whose default client key is `role`.
+    func security(role: String) throws -> RoleSecurity {
+        let keys = try self.keys.map { try CurveKeys.load(path: $0) }
+        return try RoleSecurity(keys: keys, keyName: keyName ?? role, insecure: insecure)
+    }
 }
 
 /// Options every role command takes.
@@ -52,11 +71,13 @@ struct PSCommand: ParsableCommand {
     @Option(help: "Threads for the update (workers are idle while it runs in sync mode).")
     var threads: Int = 2
     @OptionGroup var role: RoleFlags
+    @OptionGroup var secure: SecurityFlags
 
     func run() throws {
         role.apply()
         setThreads(threads)
-        try ParameterServerRunner(bind: bind, runID: role.runId, peerTimeoutMs: Int(peerTimeout * 1000)).run()
+        try ParameterServerRunner(bind: bind, runID: role.runId, peerTimeoutMs: Int(peerTimeout * 1000),
+                                  security: try secure.security(role: "ps")).run()
     }
 }
 
@@ -76,12 +97,22 @@ struct CoordinatorCommand: ParsableCommand {
     @OptionGroup var flags: TrainFlags
     @Option(help: "Endpoint to bind for workers (port * picks a free one).")
     var bind: String = "tcp://127.0.0.1:5556"
-    @Option(help: "The parameter server's endpoint.")
-    var ps: String = "tcp://127.0.0.1:5555"
+    @Option(help: "A parameter server's endpoint; repeat it, in slice order, for --ps-shards servers.")
+    var ps: [String] = []
     @Option(help: "BLAS threads (validation only).")
     var threads: Int = 1
     @OptionGroup var distributed: RunFlags
     @OptionGroup var role: RoleFlags
+    @OptionGroup var secure: SecurityFlags
+
+    /// One endpoint per slice: the --ps list, or (with --ps-shards and no --ps) slots the servers
+    /// fill by registering.
+    func psEndpoints() throws -> [String?] {
+        let shards = distributed.psShards ?? max(1, ps.count)
+        if ps.isEmpty { return shards == 1 && distributed.psShards == nil ? ["tcp://127.0.0.1:5555"] : Array(repeating: nil, count: shards) }
+        guard ps.count == shards else { throw ValidationError("--ps-shards \(shards) needs \(shards) --ps endpoints, got \(ps.count)") }
+        return ps
+    }
 
     func run() throws {
         role.apply()
@@ -90,10 +121,10 @@ struct CoordinatorCommand: ParsableCommand {
         var state: ResumeState?
         if let path = distributed.resume { (o, state) = try resolveResume(path, runDir: flags.runDir, options: o) }
         setThreads(threads)
-        let path = try CoordinatorRunner(options: o, bind: bind, psEndpoint: ps, runID: role.runId,
+        let path = try CoordinatorRunner(options: o, bind: bind, psEndpoints: try psEndpoints(), runID: role.runId,
                                          leaseTimeoutMs: Int(distributed.leaseTimeout * 1000), mode: distributed.mode,
                                          staleness: distributed.staleness,
-                                         resume: state).run()
+                                         resume: state, security: try secure.security(role: "coordinator")).run()
         note("coordinator: checkpoint \(path)")
     }
 }
@@ -120,12 +151,13 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Seconds to wait for the coordinator's welcome before giving up.")
     var peerTimeout: Double = 60
     @OptionGroup var role: RoleFlags
+    @OptionGroup var secure: SecurityFlags
 
     func run() throws {
         role.apply()
         setThreads(threads)
         let id = name ?? "worker-\(ProcessInfo.processInfo.hostName)-\(getpid())"
         try WorkerRunner(coordinator: connect, name: id, runID: role.runId, threads: threads,
-                         peerTimeoutMs: Int(peerTimeout * 1000)).run()
+                         peerTimeoutMs: Int(peerTimeout * 1000), security: try secure.security(role: "worker")).run()
     }
 }

@@ -45,6 +45,8 @@ struct TrainCommand: ParsableCommand {
         if distributed.resume != nil && distributed.mode == .async { throw ValidationError("--resume works in sync mode only") }
         if distributed.staleness < 0 { throw ValidationError("--staleness must be non-negative, got \(distributed.staleness)") }
         if singleProcess && distributed.mode == .async { throw ValidationError("--mode async needs workers; drop --single-process") }
+        if let s = distributed.psShards, s < 1 { throw ValidationError("--ps-shards must be at least 1, got \(s)") }
+        if (distributed.psShards ?? 1) > 1 && distributed.mode == .async { throw ValidationError("--ps-shards works in sync mode only") }
         if !(distributed.leaseTimeout > 0) { throw ValidationError("--lease-timeout must be positive, got \(distributed.leaseTimeout)") }
     }
 
@@ -71,6 +73,7 @@ struct TrainCommand: ParsableCommand {
             var cluster = LocalCluster(arguments: Array(CommandLine.arguments.dropFirst(2)), options: o,
                                        workers: workers, threads: threads, leaseTimeoutMs: Int(distributed.leaseTimeout * 1000))
             cluster.restarts = restarts
+            cluster.psShards = distributed.psShards ?? 1
             checkpoint = try cluster.run()
             note("done: checkpoint \(checkpoint)")
         }

@@ -45,10 +45,11 @@ final class ClusterProcess {
     let out = OutputBuffer(), err = OutputBuffer()
     private let outPipe = Pipe(), errPipe = Pipe()
 
-    /// Starts `binary arguments…` in `directory`.
-    init(binary: URL, _ arguments: [String], name: String, directory: URL) throws {
+    /// Starts `binary arguments…` in `directory`, with `environment` added to this process's.
+    init(binary: URL, _ arguments: [String], name: String, directory: URL, environment: [String: String] = [:]) throws {
         self.name = name
         self.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = directory

@@ -64,15 +64,16 @@ class ClusterTestCase: XCTestCase {
     }
 
     /// Starts `recur arguments…`; it is killed in tearDown if still running.
-    func start(_ arguments: [String], name: String) throws -> ClusterProcess {
-        let p = try ClusterProcess(binary: Self.binary(), arguments, name: name, directory: work)
+    func start(_ arguments: [String], name: String, environment: [String: String] = [:]) throws -> ClusterProcess {
+        let p = try ClusterProcess(binary: Self.binary(), arguments, name: name, directory: work, environment: environment)
         started.append(p)
         return p
     }
 
     /// Starts `recur arguments…` and waits for it to exit (killing it after `seconds`).
-    func runToEnd(_ arguments: [String], name: String, seconds: Double = deadline) throws -> ClusterProcess {
-        let p = try start(arguments, name: name)
+    func runToEnd(_ arguments: [String], name: String, seconds: Double = deadline,
+                  environment: [String: String] = [:]) throws -> ClusterProcess {
+        let p = try start(arguments, name: name, environment: environment)
         guard p.waitForExit(seconds: seconds) else {
             p.killAndWait()
             throw ClusterTestError("\(name) did not finish within \(Int(seconds)) s\n\(p.summary)")

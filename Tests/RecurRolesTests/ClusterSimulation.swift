@@ -8,14 +8,16 @@ import RecurRoles
 import RecurTrain
 import RecurWire
 
-/// Drives a coordinator, a parameter server and N workers by passing their messages through
-/// a queue; `pick` chooses which queued message is delivered next.
+/// Drives a coordinator, S parameter servers (one per parameter slice) and N workers by passing
+/// their messages through a queue; `pick` chooses which queued message is delivered next.
 final class ClusterSimulation {
-    enum Envelope { case toCoordinatorFromWorker(String, WireMessage), toCoordinatorFromPS(WireMessage),
-                    toPS(String, WireMessage), toWorker(String, WireMessage) }
+    enum Envelope { case toCoordinatorFromWorker(String, WireMessage), toCoordinatorFromPS(Int, WireMessage),
+                    toPS(Int, String, WireMessage), toWorker(String, WireMessage) }
 
     let coordinator: CoordinatorMachine
-    let ps: ParameterServerMachine
+    let servers: [ParameterServerMachine]
+    /// The first (or only) parameter server.
+    var ps: ParameterServerMachine { servers[0] }
     var workers: [String: WorkerMachine] = [:]
     var computes: [String: WorkerCompute] = [:]
     var queue: [Envelope] = []
@@ -30,8 +32,15 @@ final class ClusterSimulation {
     var shuffle = false
 
     init(config: RunConfig, tokens: [Int32], layout: StreamLayout) {
-        coordinator = CoordinatorMachine(runID: 1, config: config, psEndpoints: ["inproc://ps"], tokens: tokens, layout: layout)
-        ps = ParameterServerMachine(runID: 1)
+        let shards = config.psShards
+        coordinator = CoordinatorMachine(runID: 1, config: config, psEndpoints: (0..<shards).map { "inproc://ps-\($0)" },
+                                         tokens: tokens, layout: layout)
+        servers = (0..<shards).map { ParameterServerMachine(runID: 1, name: "ps-\($0)") }
+    }
+
+    /// The whole parameter vector, gathered from every server's slice.
+    var params: [Float] {
+        servers.flatMap { s in Array(UnsafeBufferPointer(start: s.params!.pointer, count: s.params!.count)) }
     }
 
     func addWorker(_ name: String) {
@@ -46,7 +55,8 @@ final class ClusterSimulation {
         for a in actions {
             switch a {
             case .toWorker(let id, let m): queue.append(.toWorker(id, m))
-            case .toPS(let m): queue.append(.toPS("coordinator", m))
+            case .toPS(let k, let m): queue.append(.toPS(k, "coordinator", m))
+            case .connectPS: break
             case .stepDone(let r): reports.append(r)
             case .finished: finished = true
             case .abort(let reason): aborted = reason; finished = true
@@ -55,10 +65,10 @@ final class ClusterSimulation {
         }
     }
 
-    func perform(ps actions: [ParameterServerMachine.Action]) {
+    func perform(ps k: Int, _ actions: [ParameterServerMachine.Action]) {
         for a in actions {
             switch a {
-            case .send(let to, let m): queue.append(to == "coordinator" ? .toCoordinatorFromPS(m) : .toWorker(to, m))
+            case .send(let to, let m): queue.append(to == "coordinator" ? .toCoordinatorFromPS(k, m) : .toWorker(to, m))
             case .log: break
             }
         }
@@ -69,7 +79,7 @@ final class ClusterSimulation {
         for a in actions {
             switch a {
             case .toCoordinator(let m): queue.append(.toCoordinatorFromWorker(id, m))
-            case .toPS(let m): queue.append(.toPS(id, m))
+            case .toPS(let k, let m): queue.append(.toPS(k, id, m))
             case .configure(let c): computes[id] = try! WorkerCompute(config: c)
             case .compute(let t, let i, let y, let s):
                 let o = try! computes[id]!.run(task: t, inputs: i, targets: y, state: s, weights: w.weights!,
@@ -83,8 +93,8 @@ final class ClusterSimulation {
     func pipeName(_ e: Envelope) -> String {
         switch e {
         case .toCoordinatorFromWorker(let id, _): return "\(id)>coordinator"
-        case .toCoordinatorFromPS: return "ps>coordinator"
-        case .toPS(let from, _): return "\(from)>ps"
+        case .toCoordinatorFromPS(let k, _): return "ps-\(k)>coordinator"
+        case .toPS(let k, let from, _): return "\(from)>ps-\(k)"
         case .toWorker(let id, let m): return "\(m.sender)>\(id)"
         }
     }
@@ -115,18 +125,18 @@ final class ClusterSimulation {
             case .toCoordinatorFromWorker(let id, let m):
                 if silenced.contains(id) { continue }
                 perform(coordinator: coordinator.handle(.fromWorker(id: id, m, nowMs: nowMs)))
-            case .toCoordinatorFromPS(let m): perform(coordinator: coordinator.handle(.fromPS(m, nowMs: nowMs)))
-            case .toPS(let from, var m):
+            case .toCoordinatorFromPS(let k, let m): perform(coordinator: coordinator.handle(.fromPS(k, m, nowMs: nowMs)))
+            case .toPS(let k, let from, var m):
                 if silenced.contains(from) { continue }
                 if poisonGradients > 0, case .gradient = m.body, let g = try? m.frame(named: "gradient") {
                     poisonGradients -= 1
                     let nan = [Float](repeating: .nan, count: g.elementCount)
-                    m.frames = m.frames.map { $0.name == "gradient" ? try! WireFrame(name: "gradient", shape: g.shape, floats: nan) : $0 }
+                    m.frames = m.frames.map { $0.name == "gradient" ? try! WireFrame(name: "gradient", shape: g.shape, offset: g.offset, floats: nan) : $0 }
                 }
-                perform(ps: ps.handle(.message(from: from, m)))
+                perform(ps: k, servers[k].handle(.message(from: from, m)))
             case .toWorker(let id, let m):
                 if silenced.contains(id) { continue }
-                if m.sender == "ps" { perform(worker: id, workers[id]!.handle(.fromPS(m))) }
+                if m.sender.hasPrefix("ps") { perform(worker: id, workers[id]!.handle(.fromPS(m))) }
                 else { perform(worker: id, workers[id]!.handle(.fromCoordinator(m))) }
             }
         }

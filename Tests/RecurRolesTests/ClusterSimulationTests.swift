@@ -42,11 +42,11 @@ final class ClusterSimulationTests: XCTestCase {
     }
 
     func simulate(_ o: TrainOptions, workers: Int, shuffle: Bool, silence: String? = nil,
-                  leaseTimeoutMs: Int = 5_000) throws -> (params: [Float], sim: ClusterSimulation) {
+                  leaseTimeoutMs: Int = 5_000, psShards: Int = 1) throws -> (params: [Float], sim: ClusterSimulation) {
         let data = try Dataset.load(o)
         let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
         let config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: o.steps!,
-                               leaseTimeoutMs: leaseTimeoutMs)
+                               leaseTimeoutMs: leaseTimeoutMs, psShards: psShards)
         let sim = ClusterSimulation(config: config, tokens: data.train, layout: layout)
         sim.shuffle = shuffle
         sim.start()
@@ -56,7 +56,41 @@ final class ClusterSimulationTests: XCTestCase {
             sim.silenced.insert(s)
         }
         sim.run(tickEvery: silence == nil ? 0 : 50)
-        return (sim.ps.params?.array ?? [], sim)
+        return (sim.servers.allSatisfy { $0.params != nil } ? sim.params : [], sim)
+    }
+
+    func testShardedParameterServersMatchSingleProcessBitForBitWhileClipping() throws {
+        var o = options(dropout: 0.1)
+        o.hidden = 24
+        o.clip = 0.05  // below every step's norm, so the global norm decides every update
+        let reference = try singleProcess(o)
+        for shards in [1, 2, 3] {
+            let r = try simulate(o, workers: 3, shuffle: true, psShards: shards)
+            XCTAssertTrue(r.sim.finished, "S=\(shards)")
+            XCTAssertEqual(r.sim.reports.count, 5)
+            XCTAssertTrue(r.sim.reports.allSatisfy { $0.gradNorm > o.clip }, "clipping must be exercised: \(r.sim.reports.map(\.gradNorm))")
+            let ranges = r.sim.servers.map(\.slice.range)
+            XCTAssertEqual(ranges.count, shards)
+            XCTAssertEqual(ranges.first?.lowerBound, 0)
+            XCTAssertEqual(ranges.last?.upperBound, reference.count)
+            assertBitIdentical(r.params, reference)
+        }
+    }
+
+    func testShardsAreBalancedByBytesOnBlockBoundaries() throws {
+        let s = try ParameterShards(count: 10_000, shards: 3)
+        XCTAssertEqual(s.ranges.map(\.lowerBound), [0, 3 * 1024, 6 * 1024])
+        XCTAssertEqual(s.ranges.last?.upperBound, 10_000)
+        for r in s.ranges.dropLast() { XCTAssertEqual(r.upperBound % NormBlocks.blockFloats, 0) }
+        XCTAssertThrowsError(try ParameterShards(count: 2_000, shards: 3))  // two blocks for three servers
+        // The global norm is the same whether summed whole or from the slices' block sums.
+        var rng = SplitMix64(seed: 3)
+        let g = (0..<10_000).map { _ in Float(Double(rng.next() % 2000) / 1000 - 1) }
+        let whole = g.withUnsafeBufferPointer { NormBlocks.total(NormBlocks.blockSums($0.baseAddress!, count: $0.count)) }
+        let parts = g.withUnsafeBufferPointer { b in s.ranges.flatMap { NormBlocks.blockSums(b.baseAddress! + $0.lowerBound, count: $0.count) } }
+        XCTAssertEqual(NormBlocks.total(parts).bitPattern, whole.bitPattern)
+        let naive = g.reduce(0.0) { $0 + Double($1) * Double($1) }
+        XCTAssertEqual(whole, naive, accuracy: naive * 1e-12)
     }
 
     func testOneWorkerMatchesSingleProcessBitForBit() throws {

@@ -28,6 +28,8 @@ typedef struct Recur__Weights Recur__Weights;
 typedef struct Recur__Heartbeat Recur__Heartbeat;
 typedef struct Recur__Leave Recur__Leave;
 typedef struct Recur__Reject Recur__Reject;
+typedef struct Recur__NormPartial Recur__NormPartial;
+typedef struct Recur__NormTotal Recur__NormTotal;
 
 
 /* --- enums --- */
@@ -133,7 +135,9 @@ typedef enum {
   RECUR__ENVELOPE__BODY_WEIGHTS = 17,
   RECUR__ENVELOPE__BODY_HEARTBEAT = 18,
   RECUR__ENVELOPE__BODY_LEAVE = 19,
-  RECUR__ENVELOPE__BODY_REJECT = 20
+  RECUR__ENVELOPE__BODY_REJECT = 20,
+  RECUR__ENVELOPE__BODY_NORM_PARTIAL = 21,
+  RECUR__ENVELOPE__BODY_NORM_TOTAL = 22
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(RECUR__ENVELOPE__BODY__CASE)
 } Recur__Envelope__BodyCase;
 
@@ -210,6 +214,14 @@ struct  Recur__Envelope
      * Any → sender: the previous message was refused.
      */
     Recur__Reject *reject;
+    /*
+     * Parameter-server shard → coordinator: its share of a step's gradient norm.
+     */
+    Recur__NormPartial *norm_partial;
+    /*
+     * Coordinator → every parameter-server shard: the step's global gradient norm.
+     */
+    Recur__NormTotal *norm_total;
   };
 };
 #define RECUR__ENVELOPE__INIT \
@@ -218,13 +230,13 @@ struct  Recur__Envelope
 
 
 /*
- * Worker → coordinator or parameter server: announces a worker. No frames.
+ * Worker or parameter-server shard → coordinator: announces a peer. No frames.
  */
 struct  Recur__Hello
 {
   ProtobufCMessage base;
   /*
-   * Worker's chosen id, unique within the run (also its ZeroMQ routing id).
+   * Sender's chosen id, unique within the run (also its ZeroMQ routing id).
    */
   char *worker_id;
   /*
@@ -243,10 +255,22 @@ struct  Recur__Hello
    * ZeroMQ security mechanism the worker speaks: "null" or "curve".
    */
   char *security_mechanism;
+  /*
+   * What the sender is: "worker" (also when empty) or "ps" (a parameter-server shard registering).
+   */
+  char *role;
+  /*
+   * A "ps" sender: the index of the parameter slice it serves, 0-based.
+   */
+  uint32_t ps_shard;
+  /*
+   * A "ps" sender: the endpoint workers and the coordinator reach it at, e.g. "tcp://10.0.0.5:29501".
+   */
+  char *endpoint;
 };
 #define RECUR__HELLO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recur__hello__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -276,10 +300,15 @@ struct  Recur__Welcome
    * Weight version the parameter servers currently hold.
    */
   uint64_t current_version;
+  /*
+   * To a parameter server: the index of the parameter slice it serves, 0-based (the slices are
+   * fixed by the configuration's ps_shards and the parameter count).
+   */
+  uint32_t ps_shard;
 };
 #define RECUR__WELCOME__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recur__welcome__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0 }
 
 
 /*
@@ -558,6 +587,58 @@ struct  Recur__Reject
     , RECUR__REJECT__CODE__UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0 }
 
 
+/*
+ * Parameter-server shard → coordinator: the sums of squares of the step's normalised gradient over
+ * fixed blocks of its slice, so the global norm is summed in one order whatever the shard count.
+ * No frames.
+ */
+struct  Recur__NormPartial
+{
+  ProtobufCMessage base;
+  /*
+   * Optimizer step (sync) or update (async) the sums belong to.
+   */
+  uint64_t step;
+  /*
+   * Index of the sending shard.
+   */
+  uint32_t ps_shard;
+  /*
+   * Index of the first block covered (blocks are ParameterShards.blockFloats elements).
+   */
+  uint64_t first_block;
+  /*
+   * Sum of squares of each block, in block order.
+   */
+  size_t n_block_sums;
+  double *block_sums;
+};
+#define RECUR__NORM_PARTIAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recur__norm_partial__descriptor) \
+    , 0, 0, 0, 0,NULL }
+
+
+/*
+ * Coordinator → every parameter-server shard: the global sum of squares of a step's normalised
+ * gradient, summed over every block in block order. No frames.
+ */
+struct  Recur__NormTotal
+{
+  ProtobufCMessage base;
+  /*
+   * Optimizer step the total belongs to.
+   */
+  uint64_t step;
+  /*
+   * Sum of squares over the whole parameter vector (its square root is the norm).
+   */
+  double sum_of_squares;
+};
+#define RECUR__NORM_TOTAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recur__norm_total__descriptor) \
+    , 0, 0 }
+
+
 /* Recur__FrameSpec methods */
 void   recur__frame_spec__init
                      (Recur__FrameSpec         *message);
@@ -805,6 +886,44 @@ Recur__Reject *
 void   recur__reject__free_unpacked
                      (Recur__Reject *message,
                       ProtobufCAllocator *allocator);
+/* Recur__NormPartial methods */
+void   recur__norm_partial__init
+                     (Recur__NormPartial         *message);
+size_t recur__norm_partial__get_packed_size
+                     (const Recur__NormPartial   *message);
+size_t recur__norm_partial__pack
+                     (const Recur__NormPartial   *message,
+                      uint8_t             *out);
+size_t recur__norm_partial__pack_to_buffer
+                     (const Recur__NormPartial   *message,
+                      ProtobufCBuffer     *buffer);
+Recur__NormPartial *
+       recur__norm_partial__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recur__norm_partial__free_unpacked
+                     (Recur__NormPartial *message,
+                      ProtobufCAllocator *allocator);
+/* Recur__NormTotal methods */
+void   recur__norm_total__init
+                     (Recur__NormTotal         *message);
+size_t recur__norm_total__get_packed_size
+                     (const Recur__NormTotal   *message);
+size_t recur__norm_total__pack
+                     (const Recur__NormTotal   *message,
+                      uint8_t             *out);
+size_t recur__norm_total__pack_to_buffer
+                     (const Recur__NormTotal   *message,
+                      ProtobufCBuffer     *buffer);
+Recur__NormTotal *
+       recur__norm_total__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recur__norm_total__free_unpacked
+                     (Recur__NormTotal *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Recur__FrameSpec_Closure)
@@ -846,6 +965,12 @@ typedef void (*Recur__Leave_Closure)
 typedef void (*Recur__Reject_Closure)
                  (const Recur__Reject *message,
                   void *closure_data);
+typedef void (*Recur__NormPartial_Closure)
+                 (const Recur__NormPartial *message,
+                  void *closure_data);
+typedef void (*Recur__NormTotal_Closure)
+                 (const Recur__NormTotal *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -867,6 +992,8 @@ extern const ProtobufCMessageDescriptor recur__heartbeat__descriptor;
 extern const ProtobufCMessageDescriptor recur__leave__descriptor;
 extern const ProtobufCMessageDescriptor recur__reject__descriptor;
 extern const ProtobufCEnumDescriptor    recur__reject__code__descriptor;
+extern const ProtobufCMessageDescriptor recur__norm_partial__descriptor;
+extern const ProtobufCMessageDescriptor recur__norm_total__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -1,0 +1,115 @@
+// CoordinatorMachine+PS: the coordinator's side of the parameter servers — registration and
+// configuration of each slice's server, the global gradient norm of a sharded step, and the
+// step's end once every slice has applied it.
+import RecurModel
+import RecurWire
+
+extension CoordinatorMachine {
+    /// Connects to slice `k`'s server and sends it the configuration (with a resumed run's
+    /// weights and moments for its slice).
+    func configurePS(_ k: Int, endpoint: String) -> [Action] {
+        let r = parameterShards.ranges[k]
+        let frames = resumeTensors.compactMap { t -> WireFrame? in
+            guard t.values.count == parameterShards.count else { return nil }
+            return t.values.withUnsafeBufferPointer { b in
+                try? WireFrame(name: t.name, shape: [r.count], offset: r.lowerBound,
+                               floats: UnsafeBufferPointer(rebasing: b[r]))
+            }
+        }
+        return [.connectPS(k, endpoint: endpoint), .toPS(k, message(welcomeBody(psShard: k), frames: frames)),
+                .log("coordinator: configuring parameter server \(k) at \(endpoint)")]
+    }
+
+    /// A parameter server announcing itself (`recur launch`): the first endpoint for a slice wins.
+    func registerPS(_ id: String, _ h: WireHello) -> [Action] {
+        let k = Int(h.psShard)
+        guard k < psEndpoints.count, !h.endpoint.isEmpty else {
+            return [.log("coordinator: refused parameter-server registration from \(id): slice \(h.psShard) of \(psEndpoints.count), endpoint \"\(h.endpoint)\"")]
+        }
+        psRegistrants.insert(id)
+        if let known = psEndpoints[k] {
+            return known == h.endpoint ? [] : [.log("coordinator: parameter server \(k) is already at \(known); ignored \(id) at \(h.endpoint)")]
+        }
+        psEndpoints[k] = h.endpoint
+        return configurePS(k, endpoint: h.endpoint)
+    }
+
+    func psMessage(_ k: Int, _ m: WireMessage, now: Int) -> [Action] {
+        switch m.body {
+        case .stepApplied(let a):
+            if let reason = a.rejectionReason { return [.log("coordinator: parameter server \(k) refused step \(a.step): \(reason)")] }
+            if !psConfigured.contains(k) { return psReady(k, a, now: now) }
+            if config.mode == .async { return asyncApplied(a, now: now) }
+            guard Int(a.step) == step, a.version == UInt64(step + 1), !applied.contains(k) else {
+                return [.log("coordinator: unexpected step_applied (step \(a.step), version \(a.version)) from parameter server \(k) at step \(step)")]
+            }
+            applied.insert(k)
+            guard applied.count == psEndpoints.count else { return [] }
+            guard shards.allSatisfy({ $0 == .done }) else {
+                return [.log("coordinator: step \(step) applied before every shard was acknowledged")]
+            }
+            var sum = 0.0, count = 0
+            for l in losses { if let l { sum += l.sum; count += l.count } }
+            version = a.version
+            step += 1
+            var actions: [Action] = [.stepDone(StepReport(step: step, loss: sum / Double(max(count, 1)), tokens: count,
+                                                          gradNorm: a.gradNorm, workers: workers.count))]
+            if step >= config.totalSteps {
+                finished = true
+                return actions + [.finished]
+            }
+            beginStep()
+            actions += deal(now: now)
+            return actions
+        case .normPartial(let p):
+            return normPartial(k, p)
+        case .result(let r):
+            return acceptResult(r, m, fromPS: k, now: now)
+        case .reject(let r) where r.leaseID != 0:
+            guard let s = shards.firstIndex(where: { if case .leased(r.leaseID, _, _) = $0 { return true }; return false }),
+                  !awaitingApply.contains(s) else { return [] }
+            shards[s] = .open
+            refusals[s, default: 0] += 1
+            if refusals[s]! >= CoordinatorMachine.maxRefusals && r.code != .stale {
+                finished = true
+                return [.abort("shard \(s) of step \(step) was refused \(refusals[s]!) times (\(r.detail)); stopping the run")]
+            }
+            return [.log("coordinator: parameter server \(k) refused lease \(r.leaseID): \(r.detail); dealing it again")]
+                + deal(now: now)
+        default:
+            return [.log("coordinator: ignored \(m.body.kind) from parameter server \(k)")]
+        }
+    }
+
+    /// Slice `k`'s server took the configuration; once every slice has, the run begins.
+    func psReady(_ k: Int, _ a: WireStepApplied, now: Int) -> [Action] {
+        psConfigured.insert(k)
+        var actions: [Action] = [.log("coordinator: parameter server \(k) ready at version \(a.version)")]
+        if let v = pendingVersion, v != a.version {
+            finished = true
+            return actions + [.abort("parameter servers disagree on the version (\(v) and \(a.version))")]
+        }
+        pendingVersion = a.version
+        guard psConfigured.count == psEndpoints.count else { return actions }
+        version = a.version
+        step = Int(a.version)
+        if config.mode == .sync { beginStep() }
+        // Workers that joined while the servers were not all there get their welcome now.
+        for id in joinOrder { actions.append(.toWorker(id, message(welcomeBody()))) }
+        return actions + deal(now: now)
+    }
+
+    /// Sync, S > 1: one slice's block sums; with every slice's, the global sum goes to all.
+    func normPartial(_ k: Int, _ p: WireNormPartial) -> [Action] {
+        let r = parameterShards.ranges[k]
+        guard Int(p.step) == step, Int(p.psShard) == k, Int(p.firstBlock) == parameterShards.firstBlock(k),
+              p.blockSums.count == NormBlocks.blockCount(r.count) else {
+            return [.log("coordinator: norm partial (step \(p.step), slice \(p.psShard), \(p.blockSums.count) blocks) from parameter server \(k) does not fit step \(step); dropped")]
+        }
+        normParts[k] = p.blockSums
+        guard normParts.count == psEndpoints.count else { return [] }
+        let total = NormBlocks.total(psEndpoints.indices.lazy.flatMap { self.normParts[$0]! })  // block order
+        normParts = [:]
+        return psEndpoints.indices.map { .toPS($0, message(.normTotal(WireNormTotal(step: UInt64(step), sumOfSquares: total)))) }
+    }
+}

@@ -1,0 +1,178 @@
+// DeployTests: the deploy/ folder's files have the structure the roles need (each check on the
+// real file must find nothing), and each check does find a planted fault (so none passes blindly).
+import Foundation
+import XCTest
+
+final class DeployTests: XCTestCase {
+    // MARK: - The real files
+
+    func testComposeFile() throws {
+        XCTAssertEqual(try ComposeCheck.problems(deployText("docker/compose.yaml")), [])
+    }
+
+    func testKubernetesManifests() throws {
+        XCTAssertEqual(try KubernetesCheck.problems(kubernetesFiles()), [])
+    }
+
+    func testDockerfile() throws {
+        XCTAssertEqual(DockerfileCheck.problems(try deployText("docker/Dockerfile")), [])
+        let ignore = try deployText("docker/Dockerfile.dockerignore").components(separatedBy: "\n")
+        for pattern in [".build", ".build-*", ".git"] {
+            XCTAssertTrue(ignore.contains(pattern), "Dockerfile.dockerignore must exclude \(pattern)")
+        }
+        XCTAssertTrue(try deployText("docker/.gitignore").contains("keys/"), "deploy/docker/keys/ must be ignored by git")
+    }
+
+    func testSlurmScriptParses() throws {
+        let bash = Process()
+        bash.executableURL = URL(fileURLWithPath: "/bin/bash")
+        bash.arguments = ["-n", deployRoot.appendingPathComponent("slurm/recur.sbatch").path]
+        let errors = Pipe()
+        bash.standardError = errors
+        try bash.run()
+        bash.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(bash.terminationStatus, 0, "bash -n recur.sbatch: \(message)")
+        XCTAssertEqual(SlurmCheck.problems(try deployText("slurm/recur.sbatch")), [])
+    }
+
+    func testSystemdUnits() throws {
+        let environment = SystemdCheck.environmentFile(try deployText("systemd/recur.env"))
+        for key in ["RECUR_MASTER_ADDR", "RECUR_MASTER_PORT", "RECUR_PS_SHARDS", "RECUR_RUN_ID"] {
+            XCTAssertNotNil(environment[key], "recur.env must set \(key)")
+        }
+        for name in ["recur-coordinator.service", "recur-ps@.service", "recur-worker@.service"] {
+            let text = try deployText("systemd/\(name)")
+            XCTAssertEqual(SystemdCheck.problems(name: name, text: text, environment: environment), [], name)
+        }
+    }
+
+    /// Every `recur launch` and `recur keygen` anywhere in deploy/ (READMEs and comments
+    /// included) uses only their flags, and every RECUR_* name is one `recur launch` reads.
+    func testEveryFlagAndVariableIsKnown() throws {
+        var checked = 0
+        for (path, text) in try allDeployTexts() {
+            for args in invocations(of: "launch", in: text) {
+                checked += 1
+                XCTAssertEqual(flagProblems(args, allowed: launchFlags, origin: path), [])
+            }
+            for args in invocations(of: "keygen", in: text) {
+                XCTAssertEqual(flagProblems(args, allowed: keygenFlags, origin: path), [])
+            }
+            for name in recurVariables(in: text) {
+                XCTAssertTrue(launchVariables.contains(name), "\(path): unknown variable \(name)")
+            }
+        }
+        XCTAssertGreaterThanOrEqual(checked, 8, "expected `recur launch` in the README, sbatch and unit files")
+        // The README's table names only launch flags.
+        for row in try deployText("README.md").components(separatedBy: "\n") where row.hasPrefix("| ") {
+            XCTAssertEqual(flagProblems([row], allowed: launchFlags, origin: "README.md table"), [])
+        }
+    }
+
+    // MARK: - Each check finds a planted fault
+
+    func testComposeCheckFindsFaults() throws {
+        let good = try deployText("docker/compose.yaml")
+        for (fault, from, to) in [
+            ("fewer workers", "replicas: 2", "replicas: 1"),
+            ("not launch", #"command: ["launch", "--role", "ps""#, #"command: ["ps", "--role", "ps""#),
+            ("unknown flag", #""--seed", "1""#, #""--sed", "1""#),
+            ("unwired secret", "RECUR_KEYS: /run/secrets/worker_keys", "RECUR_KEYS: /run/secrets/other"),
+            ("unknown variable", "RECUR_RUN_ID:", "RECUR_RUNID:"),
+        ] {
+            XCTAssertNotEqual(try ComposeCheck.problems(planted(good, from, to)), [], fault)
+        }
+    }
+
+    func testKubernetesCheckFindsFaults() throws {
+        let good = try kubernetesFiles()
+        for (fault, file, from, to) in [
+            ("shard index not from the label", "ps.yaml", "apps.kubernetes.io/pod-index", "statefulset.kubernetes.io/pod-name"),
+            ("replicas differ from shards", "configmap.yaml", #"RECUR_PS_SHARDS: "2""#, #"RECUR_PS_SHARDS: "3""#),
+            ("no launch", "workers.yaml", "args: [launch,", "args: [run,"),
+            ("missing file", "kustomization.yaml", "- ps.yaml", "- pss.yaml"),
+            ("unnamed document", "namespace.yaml", "  name: recur\n  labels", "  nom: recur\n  labels"),
+            ("no claim", "coordinator.yaml", "- name: runs\n              mountPath: /runs", "- name: tmp2\n              mountPath: /runs"),
+            ("undefined reference", "configmap.yaml", "TRAIN_SEED:", "TRAIN_SEEDS:"),
+            ("worker holds every secret", "workers.yaml", "- key: worker.keys", "- key: recur.keys"),
+            ("no limits", "workers.yaml", "limits:\n              cpu: \"1\"", "limits:\n              gpu: \"1\""),
+        ] {
+            var files = good
+            files[file] = planted(good[file]!, from, to)
+            XCTAssertNotEqual(try KubernetesCheck.problems(files), [], fault)
+        }
+    }
+
+    func testDockerfileCheckFindsFaults() throws {
+        let good = try deployText("docker/Dockerfile")
+        for (fault, from, to) in [
+            ("extra runtime package", "libzmq5 libprotobuf-c1 libopenblas0", "libzmq5 libprotobuf-c1 libopenblas0 curl"),
+            ("root", "USER 10001:10001", "USER root"),
+            ("shell entrypoint", #"ENTRYPOINT ["recur"]"#, "ENTRYPOINT recur"),
+            ("one stage", "FROM debian:bookworm-slim AS runtime", "WORKDIR /runtime"),
+        ] {
+            XCTAssertNotEqual(DockerfileCheck.problems(planted(good, from, to)), [], fault)
+        }
+    }
+
+    func testSlurmAndSystemdChecksFindFaults() throws {
+        let script = try deployText("slurm/recur.sbatch")
+        XCTAssertNotEqual(SlurmCheck.problems(planted(script, "srun --distribution", "mpirun --distribution")), [])
+        XCTAssertNotEqual(SlurmCheck.problems(planted(script, "set -euo pipefail\n", "set -euo pipefail\n#SBATCH --mem=4G\n")), [])
+        let environment = SystemdCheck.environmentFile(try deployText("systemd/recur.env"))
+        let unit = try deployText("systemd/recur-ps@.service")
+        for (fault, from, to) in [
+            ("no install section", "[Install]", "[Installed]"),
+            ("not launch", "recur launch", "recur ps"),
+            ("not hardened", "ProtectSystem=strict", "ProtectSystem=full"),
+            ("bad flag", "--threads", "--thread"),
+            ("not INI", "[Service]\n", "[Service]\nthis is no key\n"),
+        ] {
+            XCTAssertNotEqual(SystemdCheck.problems(name: "recur-ps@.service", text: planted(unit, from, to),
+                                                    environment: environment), [], fault)
+        }
+        XCTAssertEqual(flagProblems(invocations(of: "launch", in: "  \"$recur\" launch --bogus 1").first ?? [],
+                                    allowed: launchFlags, origin: "t"), ["t: unknown flag --bogus"])
+    }
+
+    // MARK: - Helpers
+
+    /// `text` with its one occurrence of `from` replaced. When `from` is not there exactly once the
+    /// test fails (and the text comes back unchanged, so the fault's own assertion fails too).
+    private func planted(_ text: String, _ from: String, _ to: String, line: UInt = #line) -> String {
+        let count = text.components(separatedBy: from).count - 1
+        guard count == 1 else {
+            XCTFail("planted fault: \(from) occurs \(count) times", line: line)
+            return text
+        }
+        return text.replacingOccurrences(of: from, with: to)
+    }
+
+    /// Every file of deploy/k8s by name.
+    private func kubernetesFiles() throws -> [String: String] {
+        let dir = deployRoot.appendingPathComponent("k8s")
+        var files: [String: String] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) where name.hasSuffix(".yaml") {
+            files[name] = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+        }
+        XCTAssertGreaterThanOrEqual(files.count, 6, "deploy/k8s is missing manifests")
+        return files
+    }
+
+    /// Every text file under deploy/ (but local keys), by path relative to deploy/.
+    private func allDeployTexts() throws -> [(String, String)] {
+        let e = FileManager.default.enumerator(atPath: deployRoot.path)
+        var out: [(String, String)] = []
+        while let path = e?.nextObject() as? String {
+            if path.hasPrefix("docker/keys") { continue }
+            var isDir: ObjCBool = false
+            let full = deployRoot.appendingPathComponent(path).path
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDir), !isDir.boolValue,
+                  let text = try? String(contentsOfFile: full, encoding: .utf8) else { continue }
+            out.append((path, text))
+        }
+        XCTAssertGreaterThanOrEqual(out.count, 15, "deploy/ is missing files")
+        return out
+    }
+}
