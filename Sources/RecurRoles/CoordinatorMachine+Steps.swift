@@ -11,6 +11,7 @@ extension CoordinatorMachine {
         refusals = [:]
         applied = []
         normParts = [:]
+        arrivedStates = [:]
         acks = Array(repeating: [], count: config.shardCount)
     }
 
@@ -28,7 +29,11 @@ extension CoordinatorMachine {
             do {
                 let frame = try m.frame(named: "state")
                 guard frame.elementCount == n * per else { throw RoleError.failed("state has \(frame.elementCount) values") }
-                try frame.copyFloats(into: UnsafeMutableBufferPointer(start: laneState.pointer + s * n * per, count: n * per))
+                // Kept aside until every slice has accepted the shard: until then the shard may be
+                // dealt again, and it must start from the lanes' state before this step.
+                var state = [Float](repeating: 0, count: n * per)
+                try state.withUnsafeMutableBufferPointer { try frame.copyFloats(into: $0) }
+                arrivedStates[s] = state
             } catch {
                 return [.log("coordinator: bad state for step \(r.step) shard \(r.shard): \(error)")]
             }
@@ -36,6 +41,7 @@ extension CoordinatorMachine {
         }
         acks[s].insert(k)
         guard acks[s].count == psEndpoints.count else { return [] }
+        if let state = arrivedStates.removeValue(forKey: s) { (laneState.pointer + s * n * per).update(from: state, count: n * per) }
         // Free the worker only if it still holds this shard's lease: it may already have reported
         // and taken another shard, whose lease must not be forgotten.
         if case .leased(let lease, let w, _) = shards[s], workers[w]?.lease == lease { workers[w]?.lease = nil }

@@ -108,6 +108,8 @@ public final class CoordinatorMachine {
     var normParts: [Int: [Double]] = [:]
     /// Sync: the slices that accepted each shard's gradient.
     var acks: [Set<Int>]
+    /// Final lane states [n, L, S, H] of shards that slice 0 accepted and another slice has not yet.
+    var arrivedStates: [Int: [Float]] = [:]
     /// The step being computed (0-based); equals the steps done.
     public internal(set) var step = 0
     /// The parameter server's weight version, once known.

@@ -45,6 +45,26 @@ final class ShardedPSTests: ClusterTestCase {
         assertSameRun(try RunRecord.read(dir), reference, "recur launch --ps-shards 2")
     }
 
+    func testACheckpointOfTwoShardsResumesExactlyOnThree() throws {
+        let flags = Self.clipped + ["--checkpoint-every", "6"]
+        let reference = try ReferenceRuns.singleProcess(Self.clipped, in: self)
+        let dir = path("resharded")
+        let first = try runToEnd(["train", "--workers", "2", "--ps-shards", "2", "--threads", "1", "--quiet", "--run-dir", dir] + flags,
+                                 name: "train --ps-shards 2")
+        XCTAssertEqual(first.status, 0, first.summary)
+        // Forget the end of the run: the newest checkpoint is then step 6 of 12.
+        let checkpoints = URL(fileURLWithPath: dir).appendingPathComponent("checkpoints")
+        try FileManager.default.removeItem(at: checkpoints.appendingPathComponent("step-00000012"))
+        try? FileManager.default.removeItem(at: checkpoints.appendingPathComponent("latest"))
+        try FileManager.default.createSymbolicLink(atPath: checkpoints.appendingPathComponent("latest").path, withDestinationPath: "step-00000006")
+        let resumed = try runToEnd(["train", "--workers", "2", "--ps-shards", "3", "--threads", "1", "--quiet", "--resume", dir] + flags,
+                                   name: "train --ps-shards 3 --resume")
+        XCTAssertEqual(resumed.status, 0, resumed.summary)
+        XCTAssertFalse(resumed.stderrLines(containing: "resuming from", "step-00000006").isEmpty, resumed.summary)
+        let model = try Data(contentsOf: checkpoints.appendingPathComponent("latest/model.safetensors"))
+        XCTAssertEqual(model, reference.model, "resumed on three servers, the weights must equal one process's")
+    }
+
     func testPlainTCPOffLoopbackIsRefusedWithoutKeysOrInsecure() throws {
         let p = try runToEnd(["launch", "--role", "coordinator", "--master-addr", "0.0.0.0", "--run-dir", path("r")] + Self.tinyFlags,
                              name: "coordinator", seconds: 30)

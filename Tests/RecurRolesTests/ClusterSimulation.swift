@@ -27,6 +27,9 @@ final class ClusterSimulation {
     var aborted: String?
     /// How many gradients to replace with NaN on their way to the parameter server.
     var poisonGradients = 0
+    /// A worker whose first gradient slice for server 1 (from step 1 on) is lost, and who is then
+    /// cut off: its shard reached server 0 only.
+    var partiallyDelivered: String?
     var nowMs = 0
     var rng = SplitMix64(seed: 7)
     var shuffle = false
@@ -128,6 +131,10 @@ final class ClusterSimulation {
             case .toCoordinatorFromPS(let k, let m): perform(coordinator: coordinator.handle(.fromPS(k, m, nowMs: nowMs)))
             case .toPS(let k, let from, var m):
                 if silenced.contains(from) { continue }
+                if from == partiallyDelivered, k == 1, case .gradient(let g) = m.body, g.step >= 1 {
+                    silenced.insert(from)
+                    continue
+                }
                 if poisonGradients > 0, case .gradient = m.body, let g = try? m.frame(named: "gradient") {
                     poisonGradients -= 1
                     let nan = [Float](repeating: .nan, count: g.elementCount)

@@ -77,6 +77,26 @@ final class ClusterSimulationTests: XCTestCase {
         }
     }
 
+    func testAShardThatReachedOnlyOneServerIsRedoneFromTheRightState() throws {
+        var o = options()
+        o.hidden = 24
+        let reference = try singleProcess(o)
+        let data = try Dataset.load(o)
+        let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
+        let sim = ClusterSimulation(config: RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: 5,
+                                                      leaseTimeoutMs: 5_000, psShards: 2),
+                                    tokens: data.train, layout: layout)
+        sim.partiallyDelivered = "worker-1"
+        sim.start()
+        for i in 0..<2 { sim.addWorker("worker-\(i)") }
+        sim.run(tickEvery: 50)
+        XCTAssertTrue(sim.finished)
+        XCTAssertTrue(sim.silenced.contains("worker-1"), "the partial delivery must have happened")
+        XCTAssertGreaterThanOrEqual(sim.coordinator.counters.expired, 1)
+        XCTAssertEqual(sim.servers[0].counters.duplicates, 1, "server 0 had the shard already")
+        assertBitIdentical(sim.params, reference)
+    }
+
     func testShardsAreBalancedByBytesOnBlockBoundaries() throws {
         let s = try ParameterShards(count: 10_000, shards: 3)
         XCTAssertEqual(s.ranges.map(\.lowerBound), [0, 3 * 1024, 6 * 1024])

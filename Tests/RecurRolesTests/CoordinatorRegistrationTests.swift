@@ -1,0 +1,114 @@
+// CoordinatorRegistrationTests: the coordinator machine, without sockets, as `recur launch` drives
+// it — parameter servers registering their endpoints, workers waiting for them, the rendezvous
+// wait, a Hello flood, and the global norm assembled from the slices' block sums.
+import XCTest
+import RecurData
+import RecurModel
+import RecurRoles
+import RecurTrain
+import RecurWire
+
+final class CoordinatorRegistrationTests: XCTestCase {
+    func machine(shards: Int = 2) throws -> CoordinatorMachine {
+        var o = TrainOptions()
+        o.syntheticSentences = 200; o.hidden = 24; o.layers = 1; o.batch = 4; o.bptt = 4; o.lanesPerShard = 2
+        o.valFraction = 0; o.verbose = false
+        let data = try Dataset.load(o)
+        let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
+        let config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: 3, psShards: shards)
+        return CoordinatorMachine(runID: 1, config: config, psEndpoints: Array(repeating: nil, count: shards),
+                                  tokens: data.train, layout: layout)
+    }
+
+    func msg(_ body: WireBody, from sender: String = "peer") -> WireMessage {
+        WireMessage(runID: 1, sender: sender, sequence: 1, body: body)
+    }
+
+    func hello(_ id: String, ps shard: Int? = nil, endpoint: String = "") -> WireMessage {
+        msg(.hello(WireHello(workerID: id, pid: 1, hostname: "h", threads: 1, role: shard == nil ? "worker" : "ps",
+                             psShard: UInt32(shard ?? 0), endpoint: endpoint)), from: id)
+    }
+
+    func ready(_ k: Int) -> WireMessage { msg(.stepApplied(WireStepApplied(version: 0, step: 0, gradNorm: 0, staleness: 0)), from: "ps-\(k)") }
+
+    func welcomes(_ actions: [CoordinatorMachine.Action]) -> [String] {
+        actions.compactMap { if case .toWorker(let id, let m) = $0, case .welcome = m.body { return id }; return nil }
+    }
+
+    func tasks(_ actions: [CoordinatorMachine.Action]) -> Int {
+        actions.filter { if case .toWorker(_, let m) = $0, case .task = m.body { return true }; return false }.count
+    }
+
+    func testServersRegisterThenWorkersWaitingForThemAreWelcomed() throws {
+        let c = try machine()
+        XCTAssertTrue(c.handle(.start(nowMs: 0)).contains { if case .log(let l) = $0 { return l.contains("waiting for 2") }; return false })
+        XCTAssertEqual(welcomes(c.handle(.fromWorker(id: "w0", hello("w0"), nowMs: 1))), [], "no welcome before the servers are known")
+        let a1 = c.handle(.fromWorker(id: "ps-1", hello("ps-1", ps: 1, endpoint: "tcp://10.0.0.2:29502"), nowMs: 2))
+        XCTAssertTrue(a1.contains(.connectPS(1, endpoint: "tcp://10.0.0.2:29502")))
+        XCTAssertTrue(a1.contains { if case .toPS(1, let m) = $0, case .welcome(let w) = m.body { return w.psShard == 1 }; return false })
+        // A second server claiming slice 1 elsewhere, or a slice that does not exist, changes nothing.
+        XCTAssertFalse(c.handle(.fromWorker(id: "ps-x", hello("ps-x", ps: 1, endpoint: "tcp://10.0.0.9:1"), nowMs: 3))
+            .contains { if case .connectPS = $0 { return true }; return false })
+        XCTAssertFalse(c.handle(.fromWorker(id: "ps-y", hello("ps-y", ps: 5, endpoint: "tcp://10.0.0.9:1"), nowMs: 3))
+            .contains { if case .connectPS = $0 { return true }; return false })
+        _ = c.handle(.fromWorker(id: "ps-0", hello("ps-0", ps: 0, endpoint: "tcp://10.0.0.2:29501"), nowMs: 4))
+        XCTAssertEqual(c.psEndpoints, ["tcp://10.0.0.2:29501", "tcp://10.0.0.2:29502"])
+        XCTAssertEqual(welcomes(c.handle(.fromPS(0, ready(0), nowMs: 5))), [])
+        let go = c.handle(.fromPS(1, ready(1), nowMs: 6))
+        XCTAssertEqual(welcomes(go), ["w0"])
+        XCTAssertEqual(tasks(go), 1)
+        XCTAssertEqual(c.workerIDs, ["w0"], "parameter servers are never counted as workers")
+    }
+
+    func testRepeatedHellosWithinASecondAreNotAnsweredEachTime() throws {
+        let c = try machine(shards: 1)
+        _ = c.handle(.start(nowMs: 0))
+        _ = c.handle(.fromWorker(id: "ps", hello("ps", ps: 0, endpoint: "tcp://127.0.0.1:1"), nowMs: 0))
+        _ = c.handle(.fromPS(0, ready(0), nowMs: 0))
+        var answered = 0
+        for t in 0..<50 { answered += welcomes(c.handle(.fromWorker(id: "flood", hello("flood"), nowMs: 10 + t))).count }
+        XCTAssertEqual(answered, 1)
+        XCTAssertGreaterThanOrEqual(c.counters.refusedRegistrations, 49)
+        XCTAssertEqual(welcomes(c.handle(.fromWorker(id: "flood", hello("flood"), nowMs: 2_000))).count, 1, "a second later it may ask again")
+    }
+
+    func testRendezvousWaitsForTheExpectedWorkersOrTheDeadline() throws {
+        for late in [false, true] {
+            let c = try machine(shards: 1)
+            c.expectedWorkers = 2
+            _ = c.handle(.start(nowMs: 0))
+            _ = c.handle(.fromWorker(id: "ps", hello("ps", ps: 0, endpoint: "tcp://127.0.0.1:1"), nowMs: 0))
+            XCTAssertEqual(tasks(c.handle(.fromPS(0, ready(0), nowMs: 0))), 0)
+            XCTAssertEqual(tasks(c.handle(.fromWorker(id: "w0", hello("w0"), nowMs: 10))), 0, "one of two workers: wait")
+            if late {  // the second never comes: one lease timeout later the run starts anyway
+                XCTAssertEqual(tasks(c.handle(.tick(nowMs: 1_000))), 0)
+                XCTAssertEqual(tasks(c.handle(.tick(nowMs: 40_000))), 1)
+            } else {
+                XCTAssertEqual(tasks(c.handle(.fromWorker(id: "w1", hello("w1"), nowMs: 20))), 2)
+            }
+        }
+    }
+
+    func testGlobalNormIsTheBlockSumsInBlockOrder() throws {
+        let c = try machine()
+        _ = c.handle(.start(nowMs: 0))
+        for k in 0..<2 { _ = c.handle(.fromWorker(id: "ps-\(k)", hello("ps-\(k)", ps: k, endpoint: "tcp://h:\(k)"), nowMs: 0)) }
+        for k in 0..<2 { _ = c.handle(.fromPS(k, ready(k), nowMs: 0)) }
+        let shards = c.parameterShards
+        let sums = (0..<2).map { k in (0..<NormBlocks.blockCount(shards.ranges[k].count)).map { Double($0 + 1) / Double(3 + k) } }
+        func partial(_ k: Int, firstBlock: Int) -> WireMessage {
+            msg(.normPartial(WireNormPartial(step: 0, psShard: UInt32(k), firstBlock: UInt64(firstBlock), blockSums: sums[k])))
+        }
+        XCTAssertEqual(c.handle(.fromPS(1, partial(1, firstBlock: 0), nowMs: 1)).filter { if case .toPS = $0 { return true }; return false }.count, 0,
+                       "a slice at the wrong block is dropped")
+        XCTAssertTrue(c.handle(.fromPS(1, partial(1, firstBlock: shards.firstBlock(1)), nowMs: 1)).allSatisfy { if case .toPS = $0 { return false }; return true })
+        let out = c.handle(.fromPS(0, partial(0, firstBlock: 0), nowMs: 2))
+        let totals = out.compactMap { a -> (Int, Double)? in
+            if case .toPS(let k, let m) = a, case .normTotal(let t) = m.body { return (k, t.sumOfSquares) }
+            return nil
+        }
+        XCTAssertEqual(totals.map(\.0), [0, 1])
+        let expected = NormBlocks.total(sums[0] + sums[1])
+        XCTAssertTrue(totals.allSatisfy { $0.1.bitPattern == expected.bitPattern })
+    }
+}
