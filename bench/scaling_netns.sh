@@ -59,7 +59,7 @@ for i in "${!hosts[@]}"; do
   done
 done
 [ "$netem" = 1 ] && shaping="netem delay $delay rate $rate" || echo "note: this kernel has no netem; links are rate-capped (tbf $rate) without added delay" >&2
-addr() { for i in "${!hosts[@]}"; do [ "${hosts[$i]}" = "$1" ] && echo "10.78.0.$((i + 1))"; done; }
+addr() { for i in "${!hosts[@]}"; do if [ "${hosts[$i]}" = "$1" ]; then echo "10.78.0.$((i + 1))"; fi; done; }
 bytes() {  # received + sent on a host's link
   local d=/sys/class/net/eth0/statistics
   echo $(( $(ip netns exec "$tag-$1" cat $d/rx_bytes) + $(ip netns exec "$tag-$1" cat $d/tx_bytes) ))

@@ -24,6 +24,9 @@ extension ParameterServerMachine {
     func weightsRequest(from peer: String, _ r: WireWeightsRequest) -> [Action] {
         guard params != nil else { return [.log("ps: weights requested before configuration by \(peer)")] }
         if version >= r.minVersion, let w = weightsMessage(withOptimizer: r.withOptimizer) { return [.send(to: peer, w)] }
+        // One waiting request per peer and kind: a worker that asks again (after each shard it
+        // computes) gets the version once, not once per question.
+        pendingRequests.removeAll { $0.peer == peer && $0.withOptimizer == r.withOptimizer }
         pendingRequests.append((peer, r.minVersion, r.withOptimizer))
         return []
     }

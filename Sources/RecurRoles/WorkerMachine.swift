@@ -80,6 +80,8 @@ public final class WorkerMachine {
     public internal(set) var weights: [WireFrame]?
     /// Slices received for the version being gathered, by slice index.
     var gathering: (version: UInt64, slices: [Int: WireFrame])?
+    /// The newest version asked for and not yet received.
+    var weightsAsked: UInt64?
     /// The parameter slices, once welcomed.
     var shards: ParameterShards?
     var pending: (task: WireTask, inputs: [Int32], targets: [Int32], state: [Float])?
@@ -191,9 +193,12 @@ public final class WorkerMachine {
         return requestWeights(minVersion: p.task.weightVersion)
     }
 
-    /// Asks every slice's server for weights at least `minVersion` new.
+    /// Asks every slice's server for weights at least `minVersion` new, unless such a request is
+    /// already waiting.
     func requestWeights(minVersion: UInt64) -> [Action] {
-        (0..<(shards?.shards ?? 1)).map { .toPS($0, message(.weightsRequest(WireWeightsRequest(minVersion: minVersion)))) }
+        if let asked = weightsAsked, asked >= minVersion, weightsVersion.map({ $0 < asked }) ?? true { return [] }  // still waiting
+        weightsAsked = minVersion
+        return (0..<(shards?.shards ?? 1)).map { .toPS($0, message(.weightsRequest(WireWeightsRequest(minVersion: minVersion)))) }
     }
 
     func computed(_ o: ShardOutcome) -> [Action] {
