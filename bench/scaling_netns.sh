@@ -7,11 +7,13 @@
 # (steps after the warm-up), the bytes per step on the head's, the servers' and the workers' links,
 # and whether the weights equal the first configuration's.
 #
-#   sudo bench/scaling_netns.sh [--steps 8] [--rate 1gbit] [--delay 0.2ms] [--lanes-per-shard 8] [--skip-build]
+#   sudo bench/scaling_netns.sh [--steps 8] [--rate 1gbit] [--delay 0.2ms] [--lanes-per-shard 8]
+#                               [--workers "1 2 4"] [--shards "1 2"] [--insecure] [--skip-build]
+# --insecure runs plain TCP instead of CURVE (to measure what encryption costs).
 # Needs root, iproute2 and python3. Everything it makes is removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-steps=8 rate=1gbit delay=0.2ms lanes=8 build=1 workers_list="1 2 4" shards_list="1 2"
+steps=8 rate=1gbit delay=0.2ms lanes=8 build=1 insecure=0 workers_list="1 2 4" shards_list="1 2"
 corpus=$(realpath ../shared/data/tinyshakespeare/input.txt)
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -21,6 +23,7 @@ while [ $# -gt 0 ]; do
     --lanes-per-shard) lanes=$2; shift 2 ;;
     --workers) workers_list=$2; shift 2 ;;
     --shards) shards_list=$2; shift 2 ;;
+    --insecure) insecure=1; shift ;;
     --skip-build) build=0; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -71,7 +74,7 @@ flags=(--corpus "$corpus" --hidden 512 --layers 2 --batch 32 --bptt 100 --lanes-
 # Mean seconds per step after the first two (tokens per step / tokens per second).
 steptime() { python3 -c 'import json,sys; r=[json.loads(l)["tokens_per_second"] for l in open(sys.argv[1])][2:]; print(round(3200/(sum(r)/len(r)), 3))' "$1"; }
 
-echo "links: $shaping; LSTM H=512 L=2 B=32 T=100, $((32 / lanes)) shards of $lanes lanes, $steps steps"
+echo "links: $shaping; $([ "$insecure" = 1 ] && echo "plain TCP" || echo CURVE); LSTM H=512 L=2 B=32 T=100, $((32 / lanes)) shards of $lanes lanes, $steps steps"
 printf '%-8s %-6s %-10s %-14s %-14s %-14s %s\n' workers shards "step (s)" "head MB/step" "ps MB/step" "worker MB/step" "weights"
 first=""
 for S in $shards_list; do
@@ -81,7 +84,8 @@ for S in $shards_list; do
     declare -A before=()
     for h in head ps0 ps1 w0 w1 w2 w3; do before[$h]=$(bytes "$h"); done
     pids=()
-    common=(RECUR_MASTER_ADDR="$(addr head)" RECUR_MASTER_PORT="$port" RECUR_PS_SHARDS="$S" RECUR_KEYS="$work/keys")
+    common=(RECUR_MASTER_ADDR="$(addr head)" RECUR_MASTER_PORT="$port" RECUR_PS_SHARDS="$S")
+    if [ "$insecure" = 1 ]; then common+=(RECUR_INSECURE=1); else common+=(RECUR_KEYS="$work/keys"); fi
     for k in $(seq 0 $((S - 1))); do
       ip netns exec "$tag-ps$k" env "${common[@]}" RECUR_ROLE=ps RECUR_PS_INDEX="$k" \
         "$bin" launch "${flags[@]}" --threads 1 >"$run-ps$k.log" 2>&1 & pids+=($!)
