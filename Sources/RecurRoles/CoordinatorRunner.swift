@@ -68,7 +68,7 @@ public final class CoordinatorRunner {
         let context = try ZContext()
         let authenticator = try security.startAuthenticator(context, role: "coordinator")
         defer { authenticator?.stop() }
-        let router = try RoleSupport.socket(context, .router, security: security.server)
+        let router = try RoleSupport.socket(context, .router, security: security.server, maxBytes: RoleSupport.controlMessageBytes)
         let endpoint = try router.bind(bindEndpoint)
         let ps = PSLinks(context: context, runID: runID, shards: machine.parameterShards, security: security)
         print("endpoint \(endpoint)")

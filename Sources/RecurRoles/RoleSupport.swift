@@ -26,6 +26,9 @@ public enum RoleSupport {
     public static let sendDeadline: Duration = .seconds(10)
     /// Largest message accepted from a peer (ZMQ_MAXMSGSIZE), in bytes.
     public static let maxMessageBytes: Int64 = 1 << 30
+    /// Largest message the coordinator's worker socket accepts, in bytes: workers and registering
+    /// servers send it only small control messages, so a peer cannot make it buffer more.
+    public static let controlMessageBytes: Int64 = 4 << 20
 
     /// Milliseconds on a monotonic clock.
     public static func nowMs() -> Int { Int(DispatchTime.now().uptimeNanoseconds / 1_000_000) }
@@ -45,10 +48,10 @@ public enum RoleSupport {
     /// A socket with the limits every role uses: message size cap, no linger, and `security`
     /// (set before it binds or connects).
     public static func socket(_ context: ZContext, _ type: ZSocketType, identity: String? = nil,
-                              security: ZSecurity = .none) throws -> ZSocket {
+                              security: ZSecurity = .none, maxBytes: Int64 = maxMessageBytes) throws -> ZSocket {
         let s = try ZSocket(context: context, type: type)
         try s.secure(security)
-        try s.setMaxMessageBytes(maxMessageBytes)
+        try s.setMaxMessageBytes(maxBytes)
         // Reconnect to a lost peer after 100 ms, doubling the wait up to 5 s, until the role's
         // peer timeout gives up.
         try s.setReconnectInterval(.milliseconds(100))

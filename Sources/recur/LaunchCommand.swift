@@ -42,10 +42,22 @@ struct LaunchCommand: ParsableCommand {
     var advertiseAddr: String?
     @Option(help: "Run id shared by every process (else RECUR_RUN_ID, SLURM_JOB_ID, else from the coordinator's address).")
     var runId: UInt64?
+    @Option(help: "Coordinator: workers to wait for before step 1 (default: WORLD_SIZE − 1 − S; more may join later).")
+    var workers: Int?
     @Option(help: "BLAS threads.")
     var threads: Int = 1
     @Option(help: "Seconds a worker or server waits for its peers before giving up.")
     var peerTimeout: Double = 300
+
+    /// Workers the coordinator waits for: --workers, else what the world size leaves.
+    func expectedWorkers(_ plan: LaunchPlan) throws -> Int? {
+        let implied = plan.worldSize.map { max(1, $0 - 1 - plan.psShards) }
+        if let workers, let implied, workers != implied {
+            throw ValidationError("--workers \(workers) disagrees with world size \(plan.worldSize!) and --ps-shards \(plan.psShards), which leave \(implied)")
+        }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
+        return workers ?? implied
+    }
 
     func run() throws {
         RoleSupport.installStopHandlers()
@@ -79,7 +91,7 @@ struct LaunchCommand: ParsableCommand {
                                              runID: plan.runID, leaseTimeoutMs: Int(distributed.leaseTimeout * 1000),
                                              mode: distributed.mode, staleness: distributed.staleness, resume: state,
                                              security: security,
-                                             expectedWorkers: plan.worldSize.map { max(1, $0 - 1 - plan.psShards) }).run()
+                                             expectedWorkers: try expectedWorkers(plan)).run()
             note("coordinator: checkpoint \(path)")
         case .ps(let k):
             try ParameterServerRunner(bind: plan.bindEndpoint!, runID: plan.runID, peerTimeoutMs: Int(peerTimeout * 1000), security: security,

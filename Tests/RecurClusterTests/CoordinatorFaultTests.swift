@@ -1,0 +1,34 @@
+// CoordinatorFaultTests: the coordinator's worker socket takes only control-sized messages; a peer
+// sending more is cut off by ZeroMQ, and the run goes on to the single-process weights.
+import Foundation
+import RecurTransport
+import RecurWire
+import XCTest
+
+final class CoordinatorFaultTests: ClusterTestCase {
+    private let runID: UInt64 = 11
+
+    func testAnOversizedMessageRegistersNothingAndTheRunCompletes() throws {
+        let reference = try ReferenceRuns.singleProcess(Self.tinyFlags, in: self)
+        let (ps, psEndpoint) = try startPS(runID: runID)
+        let dir = path("run")
+        let coordinator = try startCoordinator(Self.tinyFlags, ps: psEndpoint, runID: runID, runDir: dir, leaseTimeout: 30)
+        let endpoint = try coordinator.endpoint()
+        let context = try ZContext()
+        let big = try ZSocket(context: context, type: .dealer)
+        try big.setIdentity("big")
+        try big.connect(endpoint)
+        // A Hello with an 8 MiB frame: twice the limit of the coordinator's worker socket.
+        let padding = try WireFrame(name: "padding", dtype: .f32, shape: [2 << 20], bytes: [UInt8](repeating: 0, count: 8 << 20))
+        let hello = WireMessage(runID: runID, sender: "big", sequence: 1, body: .hello(WireHello(workerID: "big", pid: 1, hostname: "h", threads: 1)),
+                                frames: [padding])
+        try big.send(WireCodec.encode(hello), deadline: .seconds(5))
+        let worker = try startWorker("worker-0", coordinator: endpoint, runID: runID)
+        assertFinishes(coordinator)
+        assertFinishes(worker, seconds: 15)
+        assertFinishes(ps, seconds: 15)
+        XCTAssertTrue(coordinator.stderrLines(containing: "worker big joined").isEmpty, "the oversized Hello registered a worker\n\(coordinator.summary)")
+        XCTAssertFalse(coordinator.stderrLines(containing: "worker worker-0 joined").isEmpty, coordinator.summary)
+        assertSameRun(try RunRecord.read(dir), reference, "a run whose coordinator was sent an oversized message")
+    }
+}
