@@ -70,6 +70,8 @@ public final class ParameterServerMachine {
     var asyncNext: [UInt64] = []
     var tokens = 0
     var pendingRequests: [(peer: String, minVersion: UInt64, withOptimizer: Bool)] = []
+    /// The weights frame of one version, shared by every reply for that version.
+    var paramsFrame: (version: UInt64, frame: WireFrame)?
     /// Sync with S > 1: the step whose normalised gradient waits for the global norm.
     var awaitingNorm: UInt64?
     var sequence: UInt64 = 0

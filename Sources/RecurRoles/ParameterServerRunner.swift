@@ -93,9 +93,11 @@ public final class ParameterServerRunner {
                 RoleSupport.log(machine.name, "refused a configuration for slice \(w.psShard): registered for slice \(registration!.slice)")
                 continue
             }
+            RoleSupport.trace(machine.name, "received \(m.body.kind) from \(peer)")
             for action in machine.handle(.message(from: peer, m)) {
                 switch action {
                 case .send(let to, let message):
+                    RoleSupport.trace(machine.name, "sending \(message.body.kind) to \(to)")
                     do { try router.send([Array(to.utf8)] + WireCodec.encode(message), deadline: RoleSupport.sendDeadline) } catch {
                         RoleSupport.log(machine.name, "could not send \(message.body.kind) to \(to): \(error)")
                     }

@@ -40,6 +40,15 @@ public enum RoleSupport {
         signal(SIGPIPE, SIG_IGN)
     }
 
+    /// Whether RECUR_TRACE is set: run loops then log timed events (for measuring where a step's
+    /// time goes; the clock is the system-wide monotonic one, comparable across processes).
+    public static let tracing = ProcessInfo.processInfo.environment["RECUR_TRACE"] != nil
+
+    /// Logs `event` with the monotonic time in milliseconds when tracing.
+    public static func trace(_ role: String, _ event: @autoclosure () -> String) {
+        if tracing { log(role, String(format: "trace %.3f ", Double(DispatchTime.now().uptimeNanoseconds) / 1e6) + event()) }
+    }
+
     /// Writes one line to standard error, prefixed with the role.
     public static func log(_ role: String, _ line: String) {
         FileHandle.standardError.write(Data("[\(role)] \(line)\n".utf8))

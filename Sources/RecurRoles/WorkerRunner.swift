@@ -52,6 +52,7 @@ public final class WorkerRunner {
                     do { try ps[k].send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline) } catch {
                         RoleSupport.log(name, "could not reach parameter server \(k): \(error)")
                     }
+                    RoleSupport.trace(name, "sent \(m.body.kind) to ps \(k)")
                 case .connectPS(let endpoints):
                     for endpoint in endpoints {
                         try security.checkPlainTCP(endpoint)
@@ -65,8 +66,10 @@ public final class WorkerRunner {
                     RoleSupport.log(name, "welcomed: \(c.model.cell.rawValue) H=\(c.model.hidden), \(c.lanesPerShard) lanes per shard")
                 case .compute(let task, let inputs, let targets, let state):
                     guard let compute, let v = machine.weightsVersion, let w = machine.weights else { continue }
+                    RoleSupport.trace(name, "compute start step \(task.step) shard \(task.shard)")
                     let outcome = try compute.run(task: task, inputs: inputs, targets: targets, state: state,
                                                   weights: w, version: v)
+                    RoleSupport.trace(name, "compute end")
                     queue += machine.handle(.computed(outcome))
                 case .log(let line): RoleSupport.log(name, line)
                 case .exit:
@@ -88,6 +91,7 @@ public final class WorkerRunner {
                       let m = RoleSupport.decode(frames, run: runID, role: name, from: i == 0 ? "coordinator" : "ps")
                 else { continue }
                 lastHeard = RoleSupport.nowMs()
+                RoleSupport.trace(name, "received \(m.body.kind) from \(i == 0 ? "coordinator" : "ps \(i - 1)")")
                 queue += machine.handle(i == 0 ? .fromCoordinator(m) : .fromPS(m))
             }
             let now = RoleSupport.nowMs()

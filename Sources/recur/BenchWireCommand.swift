@@ -21,6 +21,8 @@ struct BenchWireCommand: ParsableCommand {
 
     @Option(help: "Floats per tensor (4,270,146 is the LSTM H=512 L=2 char model).")
     var floats: Int = 4_270_146
+    @Option(help: "Endpoint the receiving ROUTER binds: tcp://127.0.0.1:* (loopback TCP) or ipc://PATH (a Unix socket).")
+    var bind: String = "tcp://127.0.0.1:*"
     @Option(help: "Messages per measurement.")
     var count: Int = 40
 
@@ -29,7 +31,7 @@ struct BenchWireCommand: ParsableCommand {
         let router = try ZSocket(context: context, type: .router)
         try router.setMaxMessageBytes(1 << 30)
         try router.setReceiveHighWaterMark(4)
-        let endpoint = try router.bind("tcp://127.0.0.1:*")
+        let endpoint = try router.bind(bind)
         let dealer = try ZSocket(context: context, type: .dealer)
         try dealer.setIdentity("bench")
         try dealer.setSendHighWaterMark(4)

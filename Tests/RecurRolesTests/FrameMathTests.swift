@@ -1,0 +1,35 @@
+// FrameMathTests: the server's finite check and accumulation read a frame's little-endian bytes
+// and agree with a plain per-element reference wherever the bad value sits (vector body or tail).
+import XCTest
+@testable import RecurRoles
+import RecurMath
+import RecurWire
+
+final class FrameMathTests: XCTestCase {
+    func testFiniteCheckFindsEveryBadValueAnywhere() throws {
+        for count in [1, 7, 8, 9, 1_027] {
+            var values = (0..<count).map { Float($0) * 0.5 - 3 }
+            XCTAssertTrue(FrameMath.allFinite(try WireFrame(name: "g", shape: [count], floats: values)), "count \(count)")
+            for position in Set([0, count / 2, count - 1]) {
+                for bad in [Float.nan, .infinity, -.infinity] {
+                    let kept = values[position]
+                    values[position] = bad
+                    XCTAssertFalse(FrameMath.allFinite(try WireFrame(name: "g", shape: [count], floats: values)),
+                                   "\(bad) at \(position) of \(count)")
+                    values[position] = kept
+                }
+            }
+            values[0] = .greatestFiniteMagnitude  // huge but finite
+            XCTAssertTrue(FrameMath.allFinite(try WireFrame(name: "g", shape: [count], floats: values)))
+        }
+    }
+
+    func testAccumulateAddsInIndexOrder() throws {
+        let count = 1_029
+        let a = (0..<count).map { Float($0) / 7 }, b = (0..<count).map { Float(count - $0) / 3 }
+        let sum = FloatBuffer(count: count)
+        FrameMath.accumulate(try WireFrame(name: "g", shape: [count], floats: a), into: sum)
+        FrameMath.accumulate(try WireFrame(name: "g", shape: [count], floats: b), into: sum)
+        for i in 0..<count { XCTAssertEqual(sum[i].bitPattern, ((0 as Float) + a[i] + b[i]).bitPattern) }
+    }
+}
