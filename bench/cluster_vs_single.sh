@@ -4,10 +4,10 @@
 # one after the other. Prints tokens/s of both, their ratio, whether the weights are identical,
 # and the bytes each step puts on the wire.
 #
-#   bench/cluster_vs_single.sh [--hidden 512] [--steps 12] [--workers 2] [--lanes-per-shard 16] [--skip-build]
+#   bench/cluster_vs_single.sh [--hidden 512] [--steps 12] [--workers 2] [--lanes-per-shard 16] [--ps-shards 1] [--skip-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-hidden=512 steps=12 workers=2 lanes=16 build=1
+hidden=512 steps=12 workers=2 lanes=16 build=1 psshards=1
 corpus=../shared/data/tinyshakespeare/input.txt
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -15,6 +15,7 @@ while [ $# -gt 0 ]; do
     --steps) steps=$2; shift 2 ;;
     --workers) workers=$2; shift 2 ;;
     --lanes-per-shard) lanes=$2; shift 2 ;;
+    --ps-shards) psshards=$2; shift 2 ;;
     --corpus) corpus=$2; shift 2 ;;
     --skip-build) build=0; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -29,7 +30,7 @@ flags=(--corpus "$corpus" --hidden "$hidden" --layers 2 --batch 32 --bptt 100 --
 # Steady-state tokens/s: mean of the per-step figures after the first three steps.
 rate() { python3 -c 'import json,sys; r=[json.loads(l)["tokens_per_second"] for l in open(sys.argv[1])][3:]; print(round(sum(r)/len(r)))' "$1"; }
 "$bin" train --single-process --threads 2 "${flags[@]}" --run-dir "$work/single" >/dev/null 2>&1
-"$bin" train --workers "$workers" --threads 1 "${flags[@]}" --run-dir "$work/cluster" >/dev/null 2>&1
+"$bin" train --workers "$workers" --ps-shards "$psshards" --threads 1 "${flags[@]}" --run-dir "$work/cluster" >/dev/null 2>&1
 single=$(rate "$work/single/metrics.jsonl")
 cluster=$(rate "$work/cluster/metrics.jsonl")
 same=$(cmp -s "$work/single/checkpoints/latest/model.safetensors" "$work/cluster/checkpoints/latest/model.safetensors" && echo yes || echo NO)
@@ -40,6 +41,6 @@ shards=$((32 / lanes))
 wire=$(( (shards + workers) * params * 4 ))
 echo "LSTM H=$hidden L=2 B=32 T=100, $shards shards of $lanes lanes, $params parameters"
 echo "single-process --threads 2:  $single tokens/s"
-echo "--workers $workers --threads 1:     $cluster tokens/s   ratio $(python3 -c "print(round($cluster/$single, 2))")"
+echo "--workers $workers --ps-shards $psshards --threads 1: $cluster tokens/s   ratio $(python3 -c "print(round($cluster/$single, 2))")"
 echo "weights identical: $same"
 echo "bytes on the wire per step: $wire ($(python3 -c "print(round($wire/1e6, 1))") MB: $shards gradients + $workers weight copies)"

@@ -11,7 +11,9 @@ extension ZSocket {
     /// delivers all of them or none. For a ROUTER, frame 0 is the destination's routing id.
     ///
     /// Waits at most `deadline` for room in the send queue, then throws `EAGAIN` (see
-    /// `TransportError.isTimeout`). Each frame is copied once into a libzmq message.
+    /// `TransportError.isTimeout`). Small frames are copied once into a libzmq message; frames of
+    /// `zeroCopyBytes` or more are handed to libzmq without a copy (it keeps the array alive until
+    /// its I/O thread has written them).
     public func send(_ frames: [[UInt8]], deadline: Duration) throws {
         let handle = try handle(for: "zmq_send")
         guard !frames.isEmpty else {
@@ -21,8 +23,11 @@ extension ZSocket {
         let limit = ZDeadline(after: deadline)
         for (index, frame) in frames.enumerated() {
             let flags = ZMQ_DONTWAIT | (index < frames.count - 1 ? ZMQ_SNDMORE : 0)
+            let message = frame.count >= ZSocket.zeroCopyBytes ? OutgoingMessage(holding: frame) : nil
+            defer { message?.close() }
             while true {
-                let rc = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
+                let rc = message?.send(handle, flags: flags)
+                    ?? frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
                 if rc >= 0 { break }
                 let code = zmq_errno()
                 if code == EINTR && !limit.expired { continue }
@@ -35,6 +40,9 @@ extension ZSocket {
             }
         }
     }
+
+    /// Frames at least this large are sent without copying them into libzmq (1 MiB).
+    public static let zeroCopyBytes = 1 << 20
 
     /// Receives one multipart message, waiting at most `deadline`; returns nil when the deadline
     /// passes first. Interrupted waits (EINTR) are retried while time remains.
@@ -97,5 +105,48 @@ extension ZSocket {
             if rc == -1 && zmq_errno() != EINTR { throw TransportError.last("zmq_poll") }
             if limit.expired { return false }
         }
+    }
+}
+
+/// Keeps a frame's array alive while libzmq still reads it.
+private final class FrameHold {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+}
+
+/// A libzmq message whose payload is a Swift array's own storage (`zmq_msg_init_data`): the
+/// array is retained until libzmq calls the free function, from whatever thread it sends on.
+/// The array is never mutated while held (the holder owns an immutable copy of the reference),
+/// so its contiguous storage, and the address handed to libzmq, stay put.
+private final class OutgoingMessage {
+    private let msg = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
+    private var owned = true
+
+    init(holding bytes: [UInt8]) {
+        let hold = Unmanaged.passRetained(FrameHold(bytes))
+        let base = hold.takeUnretainedValue().bytes.withUnsafeBytes { UnsafeMutableRawPointer(mutating: $0.baseAddress!) }
+        let release: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void = { _, hint in
+            if let hint { Unmanaged<FrameHold>.fromOpaque(hint).release() }
+        }
+        // zmq_msg_init_data cannot fail for a non-null buffer (it only records the pointers).
+        zmq_msg_init_data(msg, base, bytes.count, release, hold.toOpaque())
+    }
+
+    /// `zmq_msg_send`; on success libzmq owns the message (and will release the array).
+    func send(_ socket: UnsafeMutableRawPointer, flags: Int32) -> Int32 {
+        let rc = zmq_msg_send(msg, socket, flags)
+        if rc >= 0 { owned = false }
+        return rc
+    }
+
+    /// Closes the message if libzmq never took it (which releases the array).
+    func close() {
+        if owned { zmq_msg_close(msg) }
+        owned = false
+    }
+
+    deinit {
+        close()
+        msg.deallocate()
     }
 }
