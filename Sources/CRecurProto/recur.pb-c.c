@@ -1148,7 +1148,7 @@ const ProtobufCMessageDescriptor recur__hello__descriptor =
   (ProtobufCMessageInit) recur__hello__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recur__welcome__field_descriptors[6] =
+static const ProtobufCFieldDescriptor recur__welcome__field_descriptors[7] =
 {
   {
     "config_json",
@@ -1222,11 +1222,24 @@ static const ProtobufCFieldDescriptor recur__welcome__field_descriptors[6] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "incarnation",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__Welcome, incarnation),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recur__welcome__field_indices_by_name[] = {
   0,   /* field[0] = config_json */
   4,   /* field[4] = current_version */
   2,   /* field[2] = heartbeat_interval_ms */
+  6,   /* field[6] = incarnation */
   3,   /* field[3] = lease_timeout_ms */
   1,   /* field[1] = ps_endpoints */
   5,   /* field[5] = ps_shard */
@@ -1234,7 +1247,7 @@ static const unsigned recur__welcome__field_indices_by_name[] = {
 static const ProtobufCIntRange recur__welcome__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor recur__welcome__descriptor =
 {
@@ -1244,7 +1257,7 @@ const ProtobufCMessageDescriptor recur__welcome__descriptor =
   "Recur__Welcome",
   "recur",
   sizeof(Recur__Welcome),
-  6,
+  7,
   recur__welcome__field_descriptors,
   recur__welcome__field_indices_by_name,
   1,  recur__welcome__number_ranges,

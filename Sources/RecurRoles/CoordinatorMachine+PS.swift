@@ -27,10 +27,23 @@ extension CoordinatorMachine {
             return [.log("coordinator: refused parameter-server registration from \(id): slice \(h.psShard) of \(psEndpoints.count), endpoint \"\(h.endpoint)\"")]
         }
         psRegistrants.insert(id)
+        // Servers announce themselves every few seconds: a coordinator that restarted finds them.
+        let process = (pid: h.pid, host: h.hostname)
         if let known = psEndpoints[k] {
-            return known == h.endpoint ? [] : [.log("coordinator: parameter server \(k) is already at \(known); ignored \(id) at \(h.endpoint)")]
+            guard known == h.endpoint else {
+                return [.log("coordinator: parameter server \(k) is already at \(known); ignored \(id) at \(h.endpoint)")]
+            }
+            guard let before = psProcess[k], before != process else { return [] }
+            psProcess[k] = process
+            if psConfigured.contains(k) {  // its slice of the weights died with the old process
+                finished = true
+                return [.fail("parameter server \(k) restarted (pid \(before.pid) on \(before.host), now \(h.pid) on \(h.hostname)); "
+                               + "its slice is lost: restart the coordinator with --resume to continue from the newest checkpoint")]
+            }
+            return configurePS(k, endpoint: h.endpoint)  // it died before it was configured: configure the new one
         }
         psEndpoints[k] = h.endpoint
+        psProcess[k] = process
         return configurePS(k, endpoint: h.endpoint)
     }
 

@@ -76,6 +76,14 @@ extension CoordinatorMachine {
         }
         workers[id]?.lastSeenMs = now
         let ready = version != nil  // every parameter server configured: welcomes can name them all
+        if !known {
+            // A newcomer, or a worker of a coordinator that was restarted (it speaks first with a
+            // result or a heartbeat): it gets this coordinator's Welcome before any shard.
+            guard ready else { return [.log("coordinator: worker \(id) joined; welcome once the parameter servers are ready")] }
+            workers[id]?.welcomedMs = now
+            return [.toWorker(id, message(welcomeBody())), .log("coordinator: worker \(id) joined (\(workers.count) alive)")]
+                + deal(now: now)
+        }
         switch m.body {
         case .hello:
             // One welcome a second per peer: a peer repeating Hello cannot make us flood it.
@@ -83,10 +91,9 @@ extension CoordinatorMachine {
                 counters.refusedRegistrations += 1
                 return []
             }
-            guard ready else { return [.log("coordinator: worker \(id) joined; welcome once the parameter servers are ready")] }
+            guard ready else { return [] }
             workers[id]?.welcomedMs = now
-            return [.toWorker(id, message(welcomeBody())), .log("coordinator: worker \(id) joined (\(workers.count) alive)")]
-                + deal(now: now)
+            return [.toWorker(id, message(welcomeBody())), .log("coordinator: worker \(id) said hello again")] + deal(now: now)
         case .result(let r):
             if workers[id]?.lease == r.leaseID { workers[id]?.lease = nil }
             return deal(now: now)
@@ -105,9 +112,7 @@ extension CoordinatorMachine {
             joinOrder.removeAll { $0 == id }
             return actions + deal(now: now)
         case .heartbeat:  // answered, so workers can tell a live coordinator from a dead one
-            if known || !ready { return [.toWorker(id, message(.heartbeat(WireHeartbeat(nowMs: UInt64(now), state: ready ? "running" : "waiting"))))] }
-            workers[id]?.welcomedMs = now
-            return [.toWorker(id, message(welcomeBody()))] + deal(now: now)
+            return [.toWorker(id, message(.heartbeat(WireHeartbeat(nowMs: UInt64(now), state: ready ? "running" : "waiting"))))]
         default:
             return [.log("coordinator: ignored \(m.body.kind) from \(id)")]
         }

@@ -55,6 +55,9 @@ public final class CoordinatorMachine {
         case finished
         /// The run cannot go on (a shard keeps being refused); the loop stops with this reason.
         case abort(String)
+        /// The run cannot go on in this process, but its servers and workers can serve a restarted
+        /// coordinator: stop without dismissing them.
+        case fail(String)
         /// Write a log line.
         case log(String)
     }
@@ -85,6 +88,11 @@ public final class CoordinatorMachine {
 
     /// The run's id.
     public let runID: UInt64
+    /// This coordinator process's random id, sent in every Welcome: servers and workers that see
+    /// a new one start over (the coordinator was restarted).
+    public let incarnation = UInt64.random(in: 1...UInt64(Int64.max))
+    /// Slice k's registered server process (pid and host), to tell a restarted one.
+    var psProcess: [Int: (pid: UInt32, host: String)] = [:]
     /// The shared configuration.
     public let config: RunConfig
     /// Parameter-server endpoints handed to workers, one per slice; nil until that slice's server
@@ -180,7 +188,7 @@ public final class CoordinatorMachine {
         .welcome(WireWelcome(configJSON: (try? config.json()) ?? "{}", psEndpoints: psEndpoints.map { $0 ?? "" },
                              heartbeatIntervalMs: UInt32(config.heartbeatIntervalMs),
                              leaseTimeoutMs: UInt32(config.leaseTimeoutMs), currentVersion: version ?? 0,
-                             psShard: UInt32(psShard)))
+                             psShard: UInt32(psShard), incarnation: incarnation))
     }
 
     /// Reacts to one event.

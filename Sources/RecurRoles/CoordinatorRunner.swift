@@ -69,6 +69,7 @@ public final class CoordinatorRunner {
         let authenticator = try security.startAuthenticator(context, role: "coordinator")
         defer { authenticator?.stop() }
         let router = try RoleSupport.socket(context, .router, security: security.server, maxBytes: RoleSupport.controlMessageBytes)
+        try router.setRouterHandover(true)
         let endpoint = try router.bind(bindEndpoint)
         let ps = PSLinks(context: context, runID: runID, shards: machine.parameterShards, security: security)
         print("endpoint \(endpoint)")
@@ -136,6 +137,8 @@ public final class CoordinatorRunner {
                     for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave(reason)), deadline: .milliseconds(200)) }
                     for (k, _) in ps.connected { try? ps.send(k, leave(reason), deadline: .milliseconds(500)) }
                     throw RoleError.diverged("coordinator: \(reason)")
+                case .fail(let reason):  // the servers and workers stay, for the restarted coordinator
+                    throw RoleError.failed("coordinator: \(reason)")
                 }
             }
             if RoleSupport.stopRequested {

@@ -62,6 +62,8 @@ public final class ParameterServerMachine {
     /// Refused traffic.
     public internal(set) var counters = Counters()
     var coordinator: String?
+    /// The configuring coordinator's incarnation.
+    var incarnation: UInt64 = 0
     var sum: FloatBuffer?
     var nextShard = 0
     var waiting: [Int: (gradient: WireFrame, tokens: Int)] = [:]
@@ -106,9 +108,16 @@ public final class ParameterServerMachine {
         coordinator = peer
         let c: RunConfig
         do { c = try RunConfig.parse(w.configJSON) } catch { return [.log("ps: refused configuration: \(error)")] }
+        var actions: [Action] = []
+        if config != nil, w.incarnation != incarnation {
+            // A restarted coordinator: whatever this server held belongs to the run it replaced.
+            actions.append(.log("ps: a new coordinator (incarnation \(w.incarnation)); starting over from step \(c.resumeStep ?? 0)"))
+            reset()
+        }
         if let old = config {
             if old != c || Int(w.psShard) != slice.index { return [.log("ps: refused a second, different configuration")] }
         } else {
+            incarnation = w.incarnation
             let shards: ParameterShards
             do { shards = try c.parameterShards } catch { return [.log("ps: refused configuration: \(error)")] }
             guard Int(w.psShard) < shards.shards else {
@@ -137,7 +146,14 @@ public final class ParameterServerMachine {
             sum = FloatBuffer(count: range.count)
             asyncNext = Array(repeating: 0, count: c.shardCount)
         }
-        return [.send(to: peer, message(.stepApplied(WireStepApplied(version: version, step: version, gradNorm: 0,
-                                                                          staleness: 0))))]
+        return actions + [.send(to: peer, message(.stepApplied(WireStepApplied(version: version, step: version, gradNorm: 0,
+                                                                                    staleness: 0))))]
+    }
+
+    /// Forgets the configuration and every step in progress.
+    func reset() {
+        config = nil; params = nil; optimizer = nil; sum = nil; paramsFrame = nil; awaitingNorm = nil
+        version = 0; nextShard = 0; tokens = 0
+        waiting = [:]; accepted = []; asyncNext = []; pendingRequests = []
     }
 }

@@ -55,6 +55,7 @@ public final class ParameterServerRunner {
         defer { authenticator?.stop() }
         let router = try RoleSupport.socket(context, .router, security: security.server)
         try router.setRouterMandatory(false)
+        try router.setRouterHandover(true)  // a worker that reconnects (a new coordinator named us again) keeps its id
         let endpoint = try router.bind(bindEndpoint)
         print("endpoint \(endpoint)")
         fflush(stdout)
@@ -67,8 +68,9 @@ public final class ParameterServerRunner {
             announce = s
         }
         while !RoleSupport.stopRequested {
-            if let r = registration, let s = announce, machine.config == nil, RoleSupport.nowMs() - lastHelloMs >= 1_000 {
-                lastHelloMs = RoleSupport.nowMs()  // until the coordinator configures us, once a second
+            // Once a second until configured, then every five: a restarted coordinator finds us.
+            if let r = registration, let s = announce, RoleSupport.nowMs() - lastHelloMs >= (machine.config == nil ? 1_000 : 5_000) {
+                lastHelloMs = RoleSupport.nowMs()
                 let hello = WireMessage(runID: runID, sender: machine.name, sequence: 0, body: .hello(WireHello(
                     workerID: machine.name, pid: UInt32(getpid()), hostname: ProcessInfo.processInfo.hostName, threads: 0,
                     securityMechanism: security.mechanism, role: "ps", psShard: UInt32(r.slice), endpoint: r.advertised)))

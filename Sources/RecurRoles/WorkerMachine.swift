@@ -80,6 +80,8 @@ public final class WorkerMachine {
     public internal(set) var weights: [WireFrame]?
     /// Slices received for the version being gathered, by slice index.
     var gathering: (version: UInt64, slices: [Int: WireFrame])?
+    /// The welcoming coordinator's incarnation.
+    var incarnation: UInt64 = 0
     /// The newest version asked for and not yet received.
     var weightsAsked: UInt64?
     /// The parameter slices, once welcomed.
@@ -129,7 +131,15 @@ public final class WorkerMachine {
     func coordinatorMessage(_ m: WireMessage) -> [Action] {
         switch m.body {
         case .welcome(let w):
-            guard config == nil else { return [] }
+            var actions: [Action] = []
+            if config != nil {
+                guard w.incarnation != incarnation else { return [] }  // the same coordinator, again
+                // A restarted coordinator resumes from a checkpoint: what we held is of the old run.
+                actions.append(.log("worker: a new coordinator (incarnation \(w.incarnation)); starting over"))
+                config = nil; shards = nil; weights = nil; weightsVersion = nil; gathering = nil; weightsAsked = nil
+                if !busy { pending = nil }
+            }
+            incarnation = w.incarnation
             let c: RunConfig
             do { c = try RunConfig.parse(w.configJSON) } catch { return [.log("worker: \(error)"), .exit] }
             guard let shards = try? c.parameterShards, w.psEndpoints.count == shards.shards else {
@@ -137,7 +147,7 @@ public final class WorkerMachine {
             }
             config = c
             self.shards = shards
-            return [.configure(c), .connectPS(endpoints: w.psEndpoints)]
+            return actions + [.configure(c), .connectPS(endpoints: w.psEndpoints)]
         case .task(let t):
             guard config != nil else { return [.log("worker: task before welcome; ignored")] }
             do {

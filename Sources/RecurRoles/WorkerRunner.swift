@@ -54,6 +54,8 @@ public final class WorkerRunner {
                     }
                     RoleSupport.trace(name, "sent \(m.body.kind) to ps \(k)")
                 case .connectPS(let endpoints):
+                    ps.forEach { $0.close() }  // a new coordinator may name other servers
+                    ps = []
                     for endpoint in endpoints {
                         try security.checkPlainTCP(endpoint)
                         let s = try RoleSupport.socket(context, .dealer, identity: name, security: security.client)

@@ -57,6 +57,13 @@ extension ZSocket {
         try setOption(ZMQ_ROUTER_MANDATORY, name: "ZMQ_ROUTER_MANDATORY", value: Int32(on ? 1 : 0))
     }
 
+    /// ROUTER: let a new connection take over a routing id that an older connection still holds
+    /// (`ZMQ_ROUTER_HANDOVER`), as when a peer reopens its socket before the old one is noticed
+    /// gone. Without it the newcomer is refused until the old connection times out.
+    public func setRouterHandover(_ on: Bool) throws {
+        try setOption(ZMQ_ROUTER_HANDOVER, name: "ZMQ_ROUTER_HANDOVER", value: Int32(on ? 1 : 0))
+    }
+
     /// Queue messages only to completed connections (`ZMQ_IMMEDIATE`).
     public func setImmediate(_ on: Bool) throws {
         try setOption(ZMQ_IMMEDIATE, name: "ZMQ_IMMEDIATE", value: Int32(on ? 1 : 0))

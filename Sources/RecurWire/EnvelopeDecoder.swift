@@ -42,7 +42,7 @@ enum EnvelopeDecoder {
                 return .welcome(WireWelcome(configJSON: string(c.config_json), psEndpoints: endpoints,
                                             heartbeatIntervalMs: c.heartbeat_interval_ms,
                                             leaseTimeoutMs: c.lease_timeout_ms, currentVersion: c.current_version,
-                                            psShard: c.ps_shard))
+                                            psShard: c.ps_shard, incarnation: c.incarnation))
             }
         case RECUR__ENVELOPE__BODY_TASK:
             return envelope.task.map { p in

@@ -61,6 +61,7 @@ enum EnvelopeEncoder {
                 c.pointee.lease_timeout_ms = welcome.leaseTimeoutMs
                 c.pointee.current_version = welcome.currentVersion
                 c.pointee.ps_shard = welcome.psShard
+                c.pointee.incarnation = welcome.incarnation
             }
         case .task(let task):
             envelope.pointee.body_case = RECUR__ENVELOPE__BODY_TASK

@@ -47,11 +47,14 @@ public struct WireWelcome: Equatable, Sendable {
     public var currentVersion: UInt64
     /// To a parameter server: the index of the parameter slice it serves.
     public var psShard: UInt32
+    /// Random id of the sending coordinator process; another value means a restarted coordinator.
+    public var incarnation: UInt64
 
     /// Creates a Welcome.
     public init(configJSON: String, psEndpoints: [String], heartbeatIntervalMs: UInt32, leaseTimeoutMs: UInt32,
-                currentVersion: UInt64, psShard: UInt32 = 0) {
+                currentVersion: UInt64, psShard: UInt32 = 0, incarnation: UInt64 = 0) {
         self.psShard = psShard
+        self.incarnation = incarnation
         self.configJSON = configJSON
         self.psEndpoints = psEndpoints
         self.heartbeatIntervalMs = heartbeatIntervalMs

@@ -62,7 +62,7 @@ final class ClusterSimulation {
             case .connectPS: break
             case .stepDone(let r): reports.append(r)
             case .finished: finished = true
-            case .abort(let reason): aborted = reason; finished = true
+            case .abort(let reason), .fail(let reason): aborted = reason; finished = true
             case .log: break
             }
         }

@@ -112,3 +112,56 @@ final class CoordinatorRegistrationTests: XCTestCase {
         XCTAssertTrue(totals.allSatisfy { $0.1.bitPattern == expected.bitPattern })
     }
 }
+
+/// A restarted coordinator (a new incarnation) finds the servers and workers of the old one and
+/// makes them start over; a restarted server stops the coordinator, whose slice it lost.
+extension CoordinatorRegistrationTests {
+    func welcome(_ c: CoordinatorMachine, shard: Int = 0) -> WireMessage {
+        WireMessage(runID: 1, sender: "coordinator", sequence: 1,
+                    body: .welcome(WireWelcome(configJSON: try! c.config.json(), psEndpoints: ["tcp://h:1"], heartbeatIntervalMs: 1000,
+                                               leaseTimeoutMs: 1000, currentVersion: 0, psShard: UInt32(shard),
+                                               incarnation: c.incarnation)))
+    }
+
+    func testServerStartsOverForANewCoordinatorAndNotForTheSameOne() throws {
+        let first = try machine(shards: 1)
+        let ps = ParameterServerMachine(runID: 1)
+        _ = ps.handle(.message(from: "coordinator", welcome(first)))
+        let initial = ps.params!.array
+        ps.params![0] += 1  // as if it had trained
+        _ = ps.handle(.message(from: "coordinator", welcome(first)))
+        XCTAssertNotEqual(ps.params!.array, initial, "the same coordinator's Welcome again changes nothing")
+        let second = try machine(shards: 1)
+        XCTAssertNotEqual(first.incarnation, second.incarnation)
+        let actions = ps.handle(.message(from: "coordinator", welcome(second)))
+        XCTAssertTrue(actions.contains { if case .log(let l) = $0 { return l.contains("new coordinator") }; return false })
+        XCTAssertEqual(ps.params!.array, initial, "a new coordinator's run starts from its own configuration")
+        XCTAssertEqual(ps.version, 0)
+    }
+
+    func testWorkerStartsOverForANewCoordinator() throws {
+        let first = try machine(shards: 1)
+        let w = WorkerMachine(runID: 1, name: "w", pid: 1, hostname: "h", threads: 1)
+        XCTAssertTrue(w.handle(.fromCoordinator(welcome(first))).contains(.connectPS(endpoints: ["tcp://h:1"])))
+        XCTAssertEqual(w.handle(.fromCoordinator(welcome(first))), [], "the same coordinator again: nothing to do")
+        let second = try machine(shards: 1)
+        XCTAssertTrue(w.handle(.fromCoordinator(welcome(second))).contains(.connectPS(endpoints: ["tcp://h:1"])))
+        XCTAssertNil(w.weightsVersion)
+    }
+
+    func testARestartedServerStopsTheCoordinatorWithoutDismissingAnyone() throws {
+        let c = try machine(shards: 1)
+        _ = c.handle(.start(nowMs: 0))
+        func hello(pid: UInt32) -> WireMessage {
+            msg(.hello(WireHello(workerID: "ps-0", pid: pid, hostname: "h", threads: 0, role: "ps", psShard: 0, endpoint: "tcp://h:1")),
+                  from: "ps-0")
+        }
+        _ = c.handle(.fromWorker(id: "ps-0", hello(pid: 10), nowMs: 0))
+        XCTAssertEqual(c.handle(.fromWorker(id: "ps-0", hello(pid: 10), nowMs: 5_000)), [], "the same server announcing itself again")
+        _ = c.handle(.fromPS(0, ready(0), nowMs: 1))
+        let after = c.handle(.fromWorker(id: "ps-0", hello(pid: 11), nowMs: 10_000))
+        XCTAssertTrue(after.contains { if case .fail(let why) = $0 { return why.contains("restarted") && why.contains("--resume") }; return false },
+                      "\(after)")
+        XCTAssertFalse(after.contains { if case .toWorker(_, let m) = $0, case .leave = m.body { return true }; return false })
+    }
+}

@@ -305,10 +305,15 @@ struct  Recur__Welcome
    * fixed by the configuration's ps_shards and the parameter count).
    */
   uint32_t ps_shard;
+  /*
+   * Random id of the coordinator process that sent it. A Welcome from another incarnation (a
+   * restarted coordinator) makes servers and workers start over from this configuration.
+   */
+  uint64_t incarnation;
 };
 #define RECUR__WELCOME__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recur__welcome__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0 }
 
 
 /*
