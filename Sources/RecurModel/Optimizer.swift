@@ -66,8 +66,10 @@ public final class Optimizer {
         v = FloatBuffer(count: k == .rmsprop || k == .adam ? count : 0)
     }
 
-    /// Applies one update to `params` from `grads` (both [P]) at the scheduled rate.
-    public func apply(params: FloatBuffer, grads: FloatBuffer) {
+    /// Applies one update to `params` from `grads` × `scale` (both [P]) at the scheduled rate;
+    /// each gradient is multiplied by `scale` as it is read (a Float product, so the bits are those
+    /// of scaling `grads` first; `grads` itself is left as it was).
+    public func apply(params: FloatBuffer, grads: FloatBuffer, scale: Float = 1) {
         precondition(params.count == grads.count)
         let lr = Float(config.rate(atStep: step))
         step += 1
@@ -82,22 +84,24 @@ public final class Optimizer {
             let p = params.pointer, g = grads.pointer
             switch kind {
             case .sgd:
-                for i in lo..<hi { p[i] -= lr * g[i] }
+                for i in lo..<hi { p[i] -= lr * (g[i] * scale) }
             case .momentum:
                 let mb = self.m.pointer
-                for i in lo..<hi { mb[i] = b1 * mb[i] + g[i]; p[i] -= lr * mb[i] }
+                for i in lo..<hi { mb[i] = b1 * mb[i] + g[i] * scale; p[i] -= lr * mb[i] }
             case .rmsprop:
                 let vb = self.v.pointer
                 for i in lo..<hi {
-                    vb[i] = b2 * vb[i] + (1 - b2) * g[i] * g[i]
-                    p[i] -= lr * g[i] / (vb[i].squareRoot() + eps)
+                    let gi = g[i] * scale
+                    vb[i] = b2 * vb[i] + (1 - b2) * gi * gi
+                    p[i] -= lr * gi / (vb[i].squareRoot() + eps)
                 }
             case .adam:
                 let mb = self.m.pointer, vb = self.v.pointer
                 let stepSize = lr / bc1, rootBC2 = bc2.squareRoot()
                 for i in lo..<hi {
-                    mb[i] = b1 * mb[i] + (1 - b1) * g[i]
-                    vb[i] = b2 * vb[i] + (1 - b2) * g[i] * g[i]
+                    let gi = g[i] * scale
+                    mb[i] = b1 * mb[i] + (1 - b1) * gi
+                    vb[i] = b2 * vb[i] + (1 - b2) * gi * gi
                     p[i] -= stepSize * mb[i] / (vb[i].squareRoot() / rootBC2 + eps)
                 }
             }
@@ -131,8 +135,13 @@ public enum Gradients {
     /// Scales `g` (all or a slice of a larger vector) for a global norm `norm` computed elsewhere,
     /// so its whole vector's norm is at most `maxNorm`.
     public static func clip(_ g: FloatBuffer, maxNorm: Double, norm total: Double) {
-        if maxNorm > 0, total.isFinite, total > maxNorm {
-            scale(g, by: Float(maxNorm / (total + 1e-6)))
-        }
+        let f = clipFactor(maxNorm: maxNorm, norm: total)
+        if f != 1 { scale(g, by: f) }
+    }
+
+    /// The factor clipping multiplies a gradient of global norm `norm` by: maxNorm / (norm + 1e-6)
+    /// when the norm exceeds `maxNorm` > 0, else exactly 1.
+    public static func clipFactor(maxNorm: Double, norm total: Double) -> Float {
+        maxNorm > 0 && total.isFinite && total > maxNorm ? Float(maxNorm / (total + 1e-6)) : 1
     }
 }

@@ -31,6 +31,19 @@ public enum NormBlocks {
         return sums
     }
 
+    /// Multiplies `values[0..<count]` by `factor` in place and returns the blocks' sums of squares
+    /// of the scaled values: the same numbers as scaling and then `blockSums`, in one pass (each
+    /// block is summed while it is still in cache).
+    public static func scaleAndBlockSums(_ values: UnsafeMutablePointer<Float>, count: Int, by factor: Float) -> [Double] {
+        var sums = [Double](repeating: 0, count: blockCount(count))
+        for b in sums.indices {
+            let lo = b * blockFloats, hi = min(count, lo + blockFloats)
+            for i in lo..<hi { values[i] *= factor }
+            sums[b] = blockSums(UnsafePointer(values + lo), count: hi - lo)[0]
+        }
+        return sums
+    }
+
     /// The sum of `sums` from first to last: the one order every shard count uses.
     public static func total<S: Sequence>(_ sums: S) -> Double where S.Element == Double {
         var t = 0.0

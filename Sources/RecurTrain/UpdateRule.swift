@@ -20,8 +20,7 @@ public enum UpdateRule {
     /// First half of a sharded update: divides `grads` (one slice, starting on a block boundary)
     /// by the token count and returns its blocks' sums of squares (`NormBlocks`).
     public static func normalise(_ grads: FloatBuffer, tokens: Int) -> [Double] {
-        Gradients.scale(grads, by: Float(1 / Double(max(tokens, 1))))
-        return NormBlocks.blockSums(grads.pointer, count: grads.count)
+        NormBlocks.scaleAndBlockSums(grads.pointer, count: grads.count, by: Float(1 / Double(max(tokens, 1))))
     }
 
     /// Second half: clips `grads` (a slice) by the global norm √`sumOfSquares` and applies
@@ -32,8 +31,8 @@ public enum UpdateRule {
                               optimizer: Optimizer) -> Double {
         let norm = sumOfSquares.squareRoot()
         guard norm.isFinite else { return norm }  // a NaN or Inf gradient is refused: nothing changes
-        Gradients.clip(grads, maxNorm: clip, norm: norm)
-        optimizer.apply(params: params, grads: grads)
+        // The clip factor is applied as the optimizer reads each gradient (one pass, same bits).
+        optimizer.apply(params: params, grads: grads, scale: Gradients.clipFactor(maxNorm: clip, norm: norm))
         return norm
     }
 
