@@ -87,7 +87,7 @@ extension CoordinatorMachine {
         switch m.body {
         case .hello:
             // One welcome a second per peer: a peer repeating Hello cannot make us flood it.
-            if known, let last = workers[id]?.welcomedMs, now - last < 1_000 {
+            if let last = workers[id]?.welcomedMs, now - last < 1_000 {
                 counters.refusedRegistrations += 1
                 return []
             }
