@@ -158,14 +158,21 @@ final class MultiHostTests: ClusterTestCase {
         assertMatches(record, reference, "recur launch over 3 hosts with an unlisted worker refused", run)
     }
 
-    func testCutLinkIsDetectedAndTheShardsAreDealtAgain() throws {
-        let lab = try makeLab()
-        defer { lab.tearDown() }
+    /// The slow clipped run started across `lab` with CURVE keys, once it has logged 3 steps; and
+    /// its single-process reference.
+    func startSlowRun(in lab: NetLab) throws -> (reference: RunRecord, run: MultiHostRun) {
         let reference = try ReferenceRuns.singleProcess(Self.slowClipped, in: self)
         let keys = try makeKeys("keys")
         let run = try MultiHostRun(lab: lab, runDir: path("run"), flags: Self.slowClipped)
         try run.startAll(keys: keys)
         try waitUntil("3 logged steps", seconds: 20, showing: run.all) { RunRecord.loggedSteps(run.runDir) >= 3 }
+        return (reference, run)
+    }
+
+    func testCutLinkIsDetectedAndTheShardsAreDealtAgain() throws {
+        let lab = try makeLab()
+        defer { lab.tearDown() }
+        let (reference, run) = try startSlowRun(in: lab)
 
         try lab.cutLink(of: "w2")
         let stepsAtCut = RunRecord.loggedSteps(run.runDir)
@@ -189,11 +196,7 @@ final class MultiHostTests: ClusterTestCase {
     func testShardDealtAgainAfterReachingOnlyOneServerStaysExact() throws {
         let lab = try makeLab()
         defer { lab.tearDown() }
-        let reference = try ReferenceRuns.singleProcess(Self.slowClipped, in: self)
-        let keys = try makeKeys("keys")
-        let run = try MultiHostRun(lab: lab, runDir: path("run"), flags: Self.slowClipped)
-        try run.startAll(keys: keys)
-        try waitUntil("3 logged steps", seconds: 20, showing: run.all) { RunRecord.loggedSteps(run.runDir) >= 3 }
+        let (reference, run) = try startSlowRun(in: lab)
 
         let serverOnePort = String(MultiHostRun.masterPort + 2)
         do {
@@ -207,11 +210,15 @@ final class MultiHostTests: ClusterTestCase {
         try lab.cutLink(of: "w2")  // so it is not dealt, and stalled, again
         let record = try finishedRun(run, workerHosts: ["w1"])
 
+        // Usually w2's gradient reached server 0 only (server 0 then drops the redone shard as a
+        // duplicate); about one run in ten w2 was still waiting for server 1's weights when its route
+        // went, and nothing was half delivered. Either way the run must end exact; the half delivery
+        // itself is forced deterministically in ClusterSimulationTests.
         let reachedOnlyServerZero = run.servers[0].stderrLines(containing: "duplicate gradient").count
             > run.servers[1].stderrLines(containing: "duplicate gradient").count
-        XCTAssertTrue(reachedOnlyServerZero, "w2's gradient was meant to reach server 0 only (it may have been "
-                      + "waiting for weights when its route went)\n\(run.summary)")
         XCTAssertEqual(record.losses.map(\.step), Array(1...Self.slowSteps), "each step must be logged exactly once")
-        assertMatches(record, reference, "w2's gradient reached shard server 0 but not 1, then its shard was dealt again", run)
+        assertMatches(record, reference, reachedOnlyServerZero
+                      ? "w2's gradient reached shard server 0 but not 1, then its shard was dealt again"
+                      : "w2 lost its route to shard server 1 while waiting for its weights", run)
     }
 }
