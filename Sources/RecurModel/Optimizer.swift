@@ -123,7 +123,9 @@ public enum Gradients {
         for i in 0..<g.count { p[i] *= factor }
     }
 
-    /// Scales `g` so its global norm is at most `maxNorm` (PyTorch's `clip_grad_norm_`).
+    /// Scales `g` so its global norm is at most `maxNorm` (PyTorch's `clip_grad_norm_`). The
+    /// update itself applies `clipFactor` as the optimizer reads each gradient; this plain form is
+    /// the reference the fused one is tested against.
     /// - Returns: the norm before clipping.
     @discardableResult
     public static func clip(_ g: FloatBuffer, maxNorm: Double) -> Double {

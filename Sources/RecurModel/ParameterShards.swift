@@ -14,34 +14,33 @@ public enum NormBlocks {
     /// The sum of squares, in Double, of each block of `values[0..<count]`, in block order.
     /// `values` must start on a block boundary of the whole vector.
     public static func blockSums(_ values: UnsafePointer<Float>, count: Int) -> [Double] {
-        var sums = [Double](repeating: 0, count: blockCount(count))
-        for b in sums.indices {
-            let lo = b * blockFloats, hi = min(count, lo + blockFloats)
-            var acc = SIMD8<Double>()  // eight fixed partial sums: fast, and the order never changes
-            var i = lo
-            while i + 8 <= hi {
-                let d = SIMD8<Double>(UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self))
-                acc += d * d
-                i += 8
-            }
-            var s = acc.sum()
-            while i < hi { s += Double(values[i]) * Double(values[i]); i += 1 }
-            sums[b] = s
-        }
-        return sums
+        (0..<blockCount(count)).map { b in blockSum(values, b * blockFloats ..< min(count, (b + 1) * blockFloats)) }
     }
 
     /// Multiplies `values[0..<count]` by `factor` in place and returns the blocks' sums of squares
     /// of the scaled values: the same numbers as scaling and then `blockSums`, in one pass (each
     /// block is summed while it is still in cache).
     public static func scaleAndBlockSums(_ values: UnsafeMutablePointer<Float>, count: Int, by factor: Float) -> [Double] {
-        var sums = [Double](repeating: 0, count: blockCount(count))
-        for b in sums.indices {
-            let lo = b * blockFloats, hi = min(count, lo + blockFloats)
-            for i in lo..<hi { values[i] *= factor }
-            sums[b] = blockSums(UnsafePointer(values + lo), count: hi - lo)[0]
+        (0..<blockCount(count)).map { b in
+            let r = b * blockFloats ..< min(count, (b + 1) * blockFloats)
+            for i in r { values[i] *= factor }
+            return blockSum(UnsafePointer(values), r)
         }
-        return sums
+    }
+
+    /// The sum of squares of `values[r]` in Double: eight fixed partial sums over the range (fast,
+    /// and in an order that never changes), then the tail.
+    static func blockSum(_ values: UnsafePointer<Float>, _ r: Range<Int>) -> Double {
+        var acc = SIMD8<Double>()
+        var i = r.lowerBound
+        while i + 8 <= r.upperBound {
+            let d = SIMD8<Double>(UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self))
+            acc += d * d
+            i += 8
+        }
+        var s = acc.sum()
+        while i < r.upperBound { s += Double(values[i]) * Double(values[i]); i += 1 }
+        return s
     }
 
     /// The sum of `sums` from first to last: the one order every shard count uses.
