@@ -1728,7 +1728,7 @@ const ProtobufCMessageDescriptor recur__step_applied__descriptor =
   (ProtobufCMessageInit) recur__step_applied__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recur__weights_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor recur__weights_request__field_descriptors[3] =
 {
   {
     "min_version",
@@ -1754,15 +1754,28 @@ static const ProtobufCFieldDescriptor recur__weights_request__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "in_pieces",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Recur__WeightsRequest, in_pieces),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recur__weights_request__field_indices_by_name[] = {
+  2,   /* field[2] = in_pieces */
   0,   /* field[0] = min_version */
   1,   /* field[1] = with_optimizer */
 };
 static const ProtobufCIntRange recur__weights_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor recur__weights_request__descriptor =
 {
@@ -1772,7 +1785,7 @@ const ProtobufCMessageDescriptor recur__weights_request__descriptor =
   "Recur__WeightsRequest",
   "recur",
   sizeof(Recur__WeightsRequest),
-  2,
+  3,
   recur__weights_request__field_descriptors,
   recur__weights_request__field_indices_by_name,
   1,  recur__weights_request__number_ranges,

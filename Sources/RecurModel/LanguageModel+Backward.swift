@@ -16,10 +16,15 @@ extension LanguageModel {
     ///   - steps: `T`.
     ///   - state: [N, L, S, H] initial state in, final state out (its gradient is cut).
     ///   - dropout: the mask key, or nil for no dropout.
+    ///   - finished: called as backpropagation goes down the stack, with an offset from which
+    ///     every gradient to the end of `grads` is final (the first parameter of layer k, after
+    ///     layer k for k = L−1 … 1; then 0) and the chunk's loss, so that a caller can send each
+    ///     finished part while the rest is computed.
     /// - Returns: the summed loss and the number of scored targets.
     public func lossAndGradient(params: UnsafePointer<Float>, grads: UnsafeMutablePointer<Float>, ws: Workspace,
                                 inputs: UnsafePointer<Int32>, targets: LossTargets, steps: Int,
-                                state: UnsafeMutablePointer<Float>, dropout: DropoutKey?) -> ChunkLoss {
+                                state: UnsafeMutablePointer<Float>, dropout: DropoutKey?,
+                                finished: ((_ from: Int, _ loss: ChunkLoss) -> Void)? = nil) -> ChunkLoss {
         forward(params: params, ws: ws, inputs: inputs, steps: steps, state: state, dropout: dropout)
         let loss = headLoss(ws: ws, targets: targets, steps: steps, gradient: true)
         let cfg = config, n = ws.lanes, h = cfg.hidden, v = cfg.vocab, e = cfg.embed, tn = steps * n
@@ -53,13 +58,18 @@ extension LanguageModel {
                 for i in 0..<tn * h { dX[i] *= m[i] }
             }
             swap(&dY, &dX)
+            if k > 0 { finished?(layout.offset("rnn.weight_ih_l\(k)"), loss) }
         }
-        if ws.readsTokens(steps: steps) { return loss }  // the first layer added the embedding's gradient
+        if ws.readsTokens(steps: steps) {  // the first layer added the embedding's gradient
+            finished?(0, loss)
+            return loss
+        }
         let gEmb = grads + layout.offset("embedding.weight")
         for r in 0..<tn {
             let row = gEmb + Int(inputs[r]) * e, d = dY + r * e
             for i in 0..<e { row[i] += d[i] }
         }
+        finished?(0, loss)
         return loss
     }
 }

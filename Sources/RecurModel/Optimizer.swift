@@ -71,16 +71,36 @@ public final class Optimizer {
     /// of scaling `grads` first; `grads` itself is left as it was).
     public func apply(params: FloatBuffer, grads: FloatBuffer, scale: Float = 1) {
         precondition(params.count == grads.count)
+        apply(beginStep(), params: params, grads: grads, range: 0..<params.count, scale: scale)
+    }
+
+    /// The numbers one update uses everywhere: its rate and bias corrections.
+    public struct StepCoefficients: Sendable {
+        let lr: Float, bc1: Float, bc2: Float
+    }
+
+    /// Counts one more step and returns its coefficients, for an update applied range by range
+    /// (`apply(_:params:grads:range:scale:)`).
+    public func beginStep() -> StepCoefficients {
         let lr = Float(config.rate(atStep: step))
         step += 1
+        return StepCoefficients(lr: lr, bc1: Float(1 - Foundation.pow(config.beta1, Double(step))),
+                                bc2: Float(1 - Foundation.pow(config.beta2, Double(step))))
+    }
+
+    /// Applies the update of the step begun with `c` to `params[range]` from `grads[range]` ×
+    /// `scale` (and the moments' same range). The update is element-wise, so applying it to the
+    /// ranges of a partition one at a time gives the bits of applying it to the whole vector.
+    public func apply(_ c: StepCoefficients, params: FloatBuffer, grads: FloatBuffer, range: Range<Int>, scale: Float = 1) {
+        precondition(params.count == grads.count && range.upperBound <= params.count)
+        let lr = c.lr, bc1 = c.bc1, bc2 = c.bc2
         let b1 = Float(config.beta1), b2 = Float(config.beta2), eps = Float(config.epsilon)
-        let bc1 = Float(1 - Foundation.pow(config.beta1, Double(step)))
-        let bc2 = Float(1 - Foundation.pow(config.beta2, Double(step)))
         let kind = config.kind
-        let total = params.count
-        // Element-wise, so splitting the vector in two changes nothing but the time.
+        let total = range.count
+        // Element-wise, so splitting the range in two changes nothing but the time.
         Parallel.run(parts: total >= 1 << 16 ? 2 : 1) { part in
-            let lo = part * total / 2, hi = total >= 1 << 16 ? (part + 1) * total / 2 : total
+            let lo = range.lowerBound + part * total / 2
+            let hi = range.lowerBound + (total >= 1 << 16 ? (part + 1) * total / 2 : total)
             let p = params.pointer, g = grads.pointer
             switch kind {
             case .sgd:

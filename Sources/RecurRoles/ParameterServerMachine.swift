@@ -23,6 +23,8 @@ public final class ParameterServerMachine {
     public enum Event {
         /// A decoded message from the peer with routing id `from`.
         case message(from: String, WireMessage)
+        /// Go on with the update in progress (the loop has performed the actions before `.proceed`).
+        case proceed
     }
 
     /// What the run loop must do.
@@ -31,6 +33,9 @@ public final class ParameterServerMachine {
         case send(to: String, WireMessage)
         /// Write a log line.
         case log(String)
+        /// Perform the actions before this one, then hand the machine `.proceed`: the update is
+        /// applied piece by piece, and each piece's weights are sent before the next is updated.
+        case proceed
     }
 
     /// Counters of refused traffic, for logs and tests.
@@ -64,19 +69,62 @@ public final class ParameterServerMachine {
     var coordinator: String?
     /// The configuring coordinator's incarnation.
     var incarnation: UInt64 = 0
+    /// The step's gradient sum over the slice [P_k].
     var sum: FloatBuffer?
-    var nextShard = 0
-    var waiting: [Int: (gradient: WireFrame, tokens: Int)] = [:]
-    var accepted = Set<Int>()
+    /// The served slice's pieces (global ranges, in parameter order).
+    var pieces: [Range<Int>] = []
+    /// Sync: each piece's shard-order sum in progress.
+    var folds: [PieceFold] = []
+    /// Sync: the pieces accepted from each shard of the step.
+    var shardPieces: [Int: Set<Int>] = [:]
+    /// Sync: each shard's token count, from its first accepted piece.
+    var shardTokens: [Int: UInt64] = [:]
+    /// Sync, slice 0: each shard's final carried state, relayed once the shard is whole.
+    var shardState: [Int: WireFrame] = [:]
     /// Async: the next chunk expected from each shard.
     var asyncNext: [UInt64] = []
-    var tokens = 0
-    var pendingRequests: [(peer: String, minVersion: UInt64, withOptimizer: Bool)] = []
+    var pendingRequests: [WeightsWaiter] = []
     /// The weights frame of one version, shared by every reply for that version.
     var paramsFrame: (version: UInt64, frame: WireFrame)?
+    /// The weights of one version as pieces, shared by every reply in pieces for that version.
+    var pieceFrames: (version: UInt64, frames: [WireFrame])?
     /// Sync with S > 1: the step whose normalised gradient waits for the global norm.
     var awaitingNorm: UInt64?
+    /// Sync: the update being applied piece by piece.
+    var finishing: Finishing?
     var sequence: UInt64 = 0
+
+    /// A peer waiting for a weights version.
+    struct WeightsWaiter {
+        var peer: String
+        var minVersion: UInt64
+        var withOptimizer: Bool
+        var inPieces: Bool
+    }
+
+    /// One piece's sum over a step's shards, added in shard order.
+    struct PieceFold {
+        /// The next shard to add.
+        var next = 0
+        /// Frames holding this piece from shards that cannot be added yet.
+        var waiting: [Int: WireFrame] = [:]
+        /// Set once every shard is added: the normalised piece's blocks' sums of squares.
+        var blockSums: [Double]?
+    }
+
+    /// An update in progress: applied and sent one piece at a time.
+    struct Finishing {
+        /// The step's coefficients; nil for a refused (non-finite) step, which changes nothing.
+        var coefficients: Optimizer.StepCoefficients?
+        var scale: Float
+        var norm: Double
+        /// The next piece to update.
+        var next = 0
+        /// Peers that asked for this version in pieces.
+        var receivers: [String]
+        /// The updated pieces' frames so far.
+        var frames: [WireFrame] = []
+    }
 
     /// Creates a server for run `runID`.
     public init(runID: UInt64, name: String = "ps") {
@@ -96,6 +144,7 @@ public final class ParameterServerMachine {
             case .heartbeat, .hello, .leave: return []
             default: return [.log("ps: ignored \(m.body.kind) from \(from)")]
             }
+        case .proceed: return proceed()
         }
     }
 
@@ -144,6 +193,8 @@ public final class ParameterServerMachine {
             params = p
             optimizer = o
             sum = FloatBuffer(count: range.count)
+            pieces = ((try? c.parameterPieces)?.pieces(in: range)) ?? [range]
+            startStep()
             asyncNext = Array(repeating: 0, count: c.shardCount)
         }
         return actions + [.send(to: peer, message(.stepApplied(WireStepApplied(version: version, step: version, gradNorm: 0,
@@ -152,8 +203,15 @@ public final class ParameterServerMachine {
 
     /// Forgets the configuration and every step in progress.
     func reset() {
-        config = nil; params = nil; optimizer = nil; sum = nil; paramsFrame = nil; awaitingNorm = nil
-        version = 0; nextShard = 0; tokens = 0
-        waiting = [:]; accepted = []; asyncNext = []; pendingRequests = []
+        config = nil; params = nil; optimizer = nil; sum = nil; paramsFrame = nil; pieceFrames = nil
+        version = 0; pieces = []; asyncNext = []; pendingRequests = []
+        startStep()
+    }
+
+    /// Clears a sync step's bookkeeping for the next step.
+    func startStep() {
+        folds = Array(repeating: PieceFold(), count: pieces.count)
+        shardPieces = [:]; shardTokens = [:]; shardState = [:]
+        awaitingNorm = nil; finishing = nil
     }
 }

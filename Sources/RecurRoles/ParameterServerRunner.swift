@@ -96,8 +96,10 @@ public final class ParameterServerRunner {
                 continue
             }
             RoleSupport.trace(machine.name, "received \(m.body.kind) from \(peer)")
-            for action in machine.handle(.message(from: peer, m)) {
-                switch action {
+            var queue = machine.handle(.message(from: peer, m))
+            while !queue.isEmpty {
+                switch queue.removeFirst() {
+                case .proceed: queue += machine.handle(.proceed)  // the actions before it are sent
                 case .send(let to, let message):
                     RoleSupport.trace(machine.name, "sending \(message.body.kind) to \(to)")
                     do { try router.send([Array(to.utf8)] + WireCodec.encode(message), deadline: RoleSupport.sendDeadline) } catch {

@@ -53,6 +53,15 @@ public struct RunConfig: Codable, Sendable, Equatable {
         }
     }
 
+    /// The pieces gradients and weights travel in: by layer in sync mode (each leaves as soon as
+    /// it is final), one per slice in async mode (each shard's update is applied whole).
+    public var parameterPieces: ParameterPieces {
+        get throws {
+            ParameterPieces(layout: ParameterLayout(model), layers: model.layers, shards: try parameterShards,
+                            byLayer: mode == .sync)
+        }
+    }
+
     /// Shards per step, B / lanesPerShard.
     public var shardCount: Int { batch / lanesPerShard }
 

@@ -14,6 +14,7 @@ public final class WorkerCompute {
     let params: FloatBuffer
     let grads: FloatBuffer
     let shards: ParameterShards
+    let pieces: ParameterPieces
     var loadedVersion: UInt64?
     /// Test hook: the step whose gradients this worker poisons with NaN (RECUR_TEST_NAN_AT_STEP).
     let nanAtStep = ProcessInfo.processInfo.environment["RECUR_TEST_NAN_AT_STEP"].flatMap(UInt64.init)
@@ -26,36 +27,61 @@ public final class WorkerCompute {
         params = FloatBuffer(count: model.layout.count)
         grads = FloatBuffer(count: model.layout.count)
         shards = try config.parameterShards
+        pieces = try config.parameterPieces
     }
 
-    /// Computes `task` with `weights` (of version `version`; one frame per parameter slice).
-    /// - Throws: `WireError` when the weight slices do not match the run's slices.
+    /// Computes `task` with `weights` (of version `version`; one frame per piece, as
+    /// `WorkerMachine.weights` holds them).
+    /// - Parameter send: when given, called with each piece of the gradient as soon as
+    ///   backpropagation has finished it (last layer first), with the loss and, for the piece at
+    ///   offset 0, the final state; the outcome then holds no gradient. Without it, the outcome
+    ///   holds one frame per slice.
+    /// - Throws: `RoleError` when the weight frames do not hold the run's pieces.
     public func run(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float], weights: [WireFrame],
-                    version: UInt64) throws -> WorkerMachine.ShardOutcome {
+                    version: UInt64,
+                    send: ((_ piece: WireFrame, _ loss: ChunkLoss, _ state: [Float]?) -> Void)? = nil) throws -> WorkerMachine.ShardOutcome {
         let start = Date()
         if loadedVersion != version {
-            guard weights.count == shards.shards else { throw RoleError.failed("\(weights.count) weight slices for \(shards.shards)") }
-            for (w, r) in zip(weights, shards.ranges) {
-                guard w.offset == r.lowerBound else { throw RoleError.failed("weight slice at \(w.offset), expected \(r.lowerBound)") }
-                try w.copyFloats(into: UnsafeMutableBufferPointer(start: params.pointer + r.lowerBound, count: r.count))
+            guard weights.count == pieces.ranges.count else { throw RoleError.failed("\(weights.count) weight pieces for \(pieces.ranges.count)") }
+            for (w, r) in zip(weights, pieces.ranges) {
+                let first = r.lowerBound - Int(w.offset)
+                guard first >= 0, first + r.count <= w.elementCount else {
+                    throw RoleError.failed("weights at \(w.offset) (\(w.elementCount) values) do not hold the piece \(r)")
+                }
+                try w.copyFloats(into: UnsafeMutableBufferPointer(start: params.pointer + r.lowerBound, count: r.count), from: first)
             }
             loadedVersion = version
         }
         grads.zero()
         var s = state
         let key = DropoutKey(seed: config.seed, step: task.step, firstLane: Int(task.firstLane))
+        var sent = Set<Int>()
         let loss = inputs.withUnsafeBufferPointer { i in
             targets.withUnsafeBufferPointer { y in
                 s.withUnsafeMutableBufferPointer { st in
-                    computer.compute(params: params.pointer, grads: grads.pointer, inputs: i.baseAddress!,
-                                     targets: y.baseAddress!, state: st.baseAddress!, dropout: key)
+                    let finalState = UnsafeBufferPointer(st)  // final once the forward pass is done
+                    return computer.compute(params: params.pointer, grads: grads.pointer, inputs: i.baseAddress!,
+                                     targets: y.baseAddress!, state: st.baseAddress!, dropout: key) { from, loss in
+                        guard let send else { return }
+                        if from == 0, task.step == self.nanAtStep { self.grads[0] = .nan }
+                        for r in self.pieces.finished(from: from).reversed() where !sent.contains(r.lowerBound) {
+                            sent.insert(r.lowerBound)
+                            guard let f = try? WireFrame(name: "gradient", shape: [r.count], offset: r.lowerBound,
+                                                         floats: UnsafeBufferPointer(start: self.grads.pointer + r.lowerBound, count: r.count))
+                            else { continue }
+                            send(f, loss, r.lowerBound == 0 ? Array(finalState) : nil)
+                        }
+                    }
                 }
             }
         }
-        if task.step == nanAtStep { grads[0] = .nan }
-        let frames = try shards.ranges.map { r in
-            try WireFrame(name: "gradient", shape: [r.count], offset: r.lowerBound,
-                          floats: UnsafeBufferPointer(start: grads.pointer + r.lowerBound, count: r.count))
+        var frames: [WireFrame] = []
+        if send == nil {
+            if task.step == nanAtStep { grads[0] = .nan }
+            frames = try shards.ranges.map { r in
+                try WireFrame(name: "gradient", shape: [r.count], offset: r.lowerBound,
+                              floats: UnsafeBufferPointer(start: grads.pointer + r.lowerBound, count: r.count))
+            }
         }
         return WorkerMachine.ShardOutcome(task: task, gradients: frames, state: s, lossSum: loss.sum,
                                           tokens: loss.count, computeMs: Date().timeIntervalSince(start) * 1000)

@@ -16,6 +16,9 @@ public final class WorkerMachine {
         case fromCoordinator(WireMessage)
         /// A message from the parameter server (direct or published).
         case fromPS(WireMessage)
+        /// Backpropagation has finished one piece of the task's gradient (`ParameterPieces`):
+        /// send it now. `state` (the final carried state) comes with the piece at offset 0.
+        case gradientPiece(task: WireTask, frame: WireFrame, lossSum: Double, tokens: Int, state: [Float]?)
         /// The loop finished computing a task.
         case computed(ShardOutcome)
         /// A polite stop was asked for (SIGTERM).
@@ -27,7 +30,7 @@ public final class WorkerMachine {
         /// The task computed.
         public var task: WireTask
         /// Summed gradient, one frame per parameter-server slice ([P_k] at the slice's offset),
-        /// already as the frames they travel in.
+        /// already as the frames they travel in; empty when it was sent piece by piece.
         public var gradients: [WireFrame]
         /// Final carried state [n, L, S, H].
         public var state: [Float]
@@ -75,17 +78,19 @@ public final class WorkerMachine {
     public internal(set) var config: RunConfig?
     /// Version of the weights held (nil before the first).
     public internal(set) var weightsVersion: UInt64?
-    /// Weights held, one frame per slice in slice order (together [P]); complete when
-    /// `weightsVersion` is set.
+    /// Weights held, one frame per piece in piece order (a frame of a whole slice stands for
+    /// each of its pieces); complete when `weightsVersion` is set.
     public internal(set) var weights: [WireFrame]?
-    /// Slices received for the version being gathered, by slice index.
-    var gathering: (version: UInt64, slices: [Int: WireFrame])?
+    /// Pieces received for the version being gathered, by piece index.
+    var gathering: (version: UInt64, pieces: [Int: WireFrame])?
     /// The welcoming coordinator's incarnation.
     var incarnation: UInt64 = 0
     /// The newest version asked for and not yet received.
     var weightsAsked: UInt64?
     /// The parameter slices, once welcomed.
     var shards: ParameterShards?
+    /// The pieces weights and gradients travel in, once welcomed.
+    var pieces: ParameterPieces?
     var pending: (task: WireTask, inputs: [Int32], targets: [Int32], state: [Float])?
     var busy = false
     var stopping = false
@@ -117,6 +122,7 @@ public final class WorkerMachine {
             return leave()
         case .fromCoordinator(let m): return coordinatorMessage(m)
         case .fromPS(let m): return psMessage(m)
+        case .gradientPiece(let t, let f, let loss, let tokens, let state): return gradientPiece(t, f, loss, tokens, state)
         case .computed(let o): return computed(o)
         }
     }
@@ -136,17 +142,18 @@ public final class WorkerMachine {
                 guard w.incarnation != incarnation else { return [] }  // the same coordinator, again
                 // A restarted coordinator resumes from a checkpoint: what we held is of the old run.
                 actions.append(.log("worker: a new coordinator (incarnation \(w.incarnation)); starting over"))
-                config = nil; shards = nil; weights = nil; weightsVersion = nil; gathering = nil; weightsAsked = nil
+                config = nil; shards = nil; pieces = nil; weights = nil; weightsVersion = nil; gathering = nil; weightsAsked = nil
                 if !busy { pending = nil }
             }
             incarnation = w.incarnation
             let c: RunConfig
             do { c = try RunConfig.parse(w.configJSON) } catch { return [.log("worker: \(error)"), .exit] }
-            guard let shards = try? c.parameterShards, w.psEndpoints.count == shards.shards else {
+            guard let shards = try? c.parameterShards, let pieces = try? c.parameterPieces, w.psEndpoints.count == shards.shards else {
                 return [.log("worker: welcome with \(w.psEndpoints.count) parameter servers for \(c.psShards) slices"), .exit]
             }
             config = c
             self.shards = shards
+            self.pieces = pieces
             return actions + [.configure(c), .connectPS(endpoints: w.psEndpoints)]
         case .task(let t):
             guard config != nil else { return [.log("worker: task before welcome; ignored")] }
@@ -166,17 +173,20 @@ public final class WorkerMachine {
         switch m.body {
         case .weights(let w):
             if let v = weightsVersion, v >= w.version { return tryCompute() }
-            guard let shards else { return [] }
+            guard let shards, let pieces else { return [] }
             let frame: WireFrame
             do { frame = try m.frame(named: "params") } catch { return [.log("worker: malformed weights: \(error)")] }
-            guard let k = shards.ranges.firstIndex(where: { $0.lowerBound == frame.offset && $0.count == frame.elementCount }) else {
-                return [.log("worker: weights slice of \(frame.elementCount) values at offset \(frame.offset) fits no slice; dropped")]
+            let r = Int(frame.offset) ..< Int(frame.offset) + frame.elementCount
+            let covered = shards.ranges.contains(r) ? pieces.ranges.indices.filter { r.contains(pieces.ranges[$0].lowerBound) }
+                : pieces.ranges.firstIndex(of: r).map { [$0] } ?? []
+            guard frame.dtype == .f32, !covered.isEmpty else {
+                return [.log("worker: weights of \(frame.elementCount) values at offset \(frame.offset) fit no slice or piece; dropped")]
             }
             if gathering == nil || gathering!.version < w.version { gathering = (w.version, [:]) }
-            guard gathering!.version == w.version else { return [] }  // older than a slice already held
-            gathering!.slices[k] = frame
-            guard gathering!.slices.count == shards.shards else { return [] }
-            weights = (0..<shards.shards).map { gathering!.slices[$0]! }
+            guard gathering!.version == w.version else { return [] }  // older than a piece already held
+            for p in covered { gathering!.pieces[p] = frame }
+            guard gathering!.pieces.count == pieces.ranges.count else { return [] }
+            weights = pieces.ranges.indices.map { gathering!.pieces[$0]! }
             weightsVersion = w.version
             gathering = nil
             return tryCompute()
@@ -208,7 +218,24 @@ public final class WorkerMachine {
     func requestWeights(minVersion: UInt64) -> [Action] {
         if let asked = weightsAsked, asked >= minVersion, weightsVersion.map({ $0 < asked }) ?? true { return [] }  // still waiting
         weightsAsked = minVersion
-        return (0..<(shards?.shards ?? 1)).map { .toPS($0, message(.weightsRequest(WireWeightsRequest(minVersion: minVersion)))) }
+        return (0..<(shards?.shards ?? 1)).map {
+            .toPS($0, message(.weightsRequest(WireWeightsRequest(minVersion: minVersion, inPieces: true))))
+        }
+    }
+
+    func gradientPiece(_ t: WireTask, _ f: WireFrame, _ lossSum: Double, _ tokens: Int, _ state: [Float]?) -> [Action] {
+        guard let shards, let k = shards.ranges.firstIndex(where: { $0.contains(Int(f.offset)) }) else {
+            return [.log("worker: a gradient piece at \(f.offset) is in no slice")]
+        }
+        var frames = [f]
+        if let state {
+            do {
+                frames.append(try WireFrame(name: "state", shape: [Int(t.laneCount), state.count / max(1, Int(t.laneCount))], floats: state))
+            } catch { return [.log("worker: cannot encode the state: \(error)")] }
+        }
+        return [.toPS(k, message(.gradient(WireGradient(leaseID: t.leaseID, step: t.step, shard: t.shard, shardCount: t.shardCount,
+                                                        weightVersion: t.weightVersion, tokenCount: UInt64(tokens),
+                                                        lossSum: lossSum)), frames: frames))]
     }
 
     func computed(_ o: ShardOutcome) -> [Action] {

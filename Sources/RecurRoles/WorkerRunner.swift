@@ -69,8 +69,19 @@ public final class WorkerRunner {
                 case .compute(let task, let inputs, let targets, let state):
                     guard let compute, let v = machine.weightsVersion, let w = machine.weights else { continue }
                     RoleSupport.trace(name, "compute start step \(task.step) shard \(task.shard)")
+                    // Each piece of the gradient leaves as soon as backpropagation has finished it.
                     let outcome = try compute.run(task: task, inputs: inputs, targets: targets, state: state,
-                                                  weights: w, version: v)
+                                                  weights: w, version: v) { piece, loss, finalState in
+                        let event = WorkerMachine.Event.gradientPiece(task: task, frame: piece, lossSum: loss.sum,
+                                                                      tokens: loss.count, state: finalState)
+                        for action in self.machine.handle(event) {
+                            guard case .toPS(let k, let m) = action, k < ps.count else { queue.append(action); continue }
+                            do { try ps[k].send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline) } catch {
+                                RoleSupport.log(self.name, "could not reach parameter server \(k): \(error)")
+                            }
+                            RoleSupport.trace(self.name, "sent gradient piece at \(piece.offset) to ps \(k)")
+                        }
+                    }
                     RoleSupport.trace(name, "compute end")
                     queue += machine.handle(.computed(outcome))
                 case .log(let line): RoleSupport.log(name, line)

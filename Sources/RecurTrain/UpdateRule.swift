@@ -23,6 +23,20 @@ public enum UpdateRule {
         NormBlocks.scaleAndBlockSums(grads.pointer, count: grads.count, by: Float(1 / Double(max(tokens, 1))))
     }
 
+    /// `normalise` for one block-aligned range of a slice: divides `count` values by the token count
+    /// and returns their blocks' sums of squares.
+    public static func normalise(_ grads: UnsafeMutablePointer<Float>, count: Int, tokens: Int) -> [Double] {
+        NormBlocks.scaleAndBlockSums(grads, count: count, by: Float(1 / Double(max(tokens, 1))))
+    }
+
+    /// The factor `finish` multiplies each gradient by, from the global sum of squares: nil when
+    /// the norm is not finite (the step is refused and nothing changes).
+    /// - Returns: the norm before clipping and the factor.
+    public static func clipScale(sumOfSquares: Double, clip: Double) -> (norm: Double, scale: Float?) {
+        let norm = sumOfSquares.squareRoot()
+        return (norm, norm.isFinite ? Gradients.clipFactor(maxNorm: clip, norm: norm) : nil)
+    }
+
     /// Second half: clips `grads` (a slice) by the global norm √`sumOfSquares` and applies
     /// `optimizer` to `params` (the same slice). A non-finite norm changes nothing.
     /// - Returns: the global norm before clipping.

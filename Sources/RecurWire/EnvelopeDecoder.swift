@@ -74,7 +74,8 @@ enum EnvelopeDecoder {
             }
         case RECUR__ENVELOPE__BODY_WEIGHTS_REQUEST:
             return envelope.weights_request.map {
-                .weightsRequest(WireWeightsRequest(minVersion: $0.pointee.min_version, withOptimizer: $0.pointee.with_optimizer != 0))
+                .weightsRequest(WireWeightsRequest(minVersion: $0.pointee.min_version, withOptimizer: $0.pointee.with_optimizer != 0,
+                                                   inPieces: $0.pointee.in_pieces != 0))
             }
         case RECUR__ENVELOPE__BODY_WEIGHTS:
             return envelope.weights.map { .weights(WireWeights(version: $0.pointee.version)) }

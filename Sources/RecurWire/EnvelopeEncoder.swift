@@ -117,6 +117,7 @@ enum EnvelopeEncoder {
                 recur__weights_request__init(c)
                 c.pointee.min_version = request.minVersion
                 c.pointee.with_optimizer = request.withOptimizer ? 1 : 0
+                c.pointee.in_pieces = request.inPieces ? 1 : 0
             }
         case .weights(let weights):
             envelope.pointee.body_case = RECUR__ENVELOPE__BODY_WEIGHTS

@@ -50,6 +50,26 @@ extension WireFrame {
                      as: Float.self)
     }
 
+    /// Copies `destination.count` floats starting at element `first` of an F32 frame.
+    /// - Throws: `WireError.wrongDType`, or `WireError.valueCountMismatch` when the range is not
+    ///   inside the frame.
+    public func copyFloats(into destination: UnsafeMutableBufferPointer<Float>, from first: Int) throws {
+        guard dtype == .f32 else { throw WireError.wrongDType(frame: name, expected: .f32, actual: dtype) }
+        guard first >= 0, first + destination.count <= elementCount else {
+            throw WireError.valueCountMismatch(frame: name, shape: shape, valueCount: first + destination.count)
+        }
+        bytes.withUnsafeBytes { source in
+            guard let base = source.baseAddress, let out = destination.baseAddress else { return }
+            #if _endian(little)
+            UnsafeMutableRawPointer(out).copyMemory(from: base + first * 4, byteCount: destination.count * 4)
+            #else
+            for i in 0..<destination.count {
+                out[i] = Float(bitPattern: UInt32(littleEndian: (base + (first + i) * 4).loadUnaligned(as: UInt32.self)))
+            }
+            #endif
+        }
+    }
+
     /// The payload as 32-bit integers; throws `WireError.wrongDType` unless the frame is I32.
     public func int32s() throws -> [Int32] {
         guard dtype == .i32 else { throw WireError.wrongDType(frame: name, expected: .i32, actual: dtype) }

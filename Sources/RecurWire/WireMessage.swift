@@ -2,8 +2,9 @@
 
 /// Protocol constants shared by every peer.
 public enum WireProtocol {
-    /// The protocol version this build speaks (`Envelope.protocol_version`).
-    public static let version: UInt32 = 1
+    /// The protocol version this build speaks (`Envelope.protocol_version`); 2 added gradient and
+    /// weight pieces.
+    public static let version: UInt32 = 2
 }
 
 /// The body of a message: exactly one of the protocol's message kinds.

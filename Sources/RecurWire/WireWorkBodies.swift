@@ -128,11 +128,14 @@ public struct WireWeightsRequest: Equatable, Sendable {
     public var minVersion: UInt64
     /// Also send the optimizer's moments (for a checkpoint).
     public var withOptimizer: Bool
+    /// Send one Weights message per piece, each as soon as the update has finished it.
+    public var inPieces: Bool
 
     /// Creates a WeightsRequest.
-    public init(minVersion: UInt64, withOptimizer: Bool = false) {
+    public init(minVersion: UInt64, withOptimizer: Bool = false, inPieces: Bool = false) {
         self.minVersion = minVersion
         self.withOptimizer = withOptimizer
+        self.inPieces = inPieces
     }
 }
 

@@ -72,6 +72,7 @@ final class ClusterSimulation {
         for a in actions {
             switch a {
             case .send(let to, let m): queue.append(to == "coordinator" ? .toCoordinatorFromPS(k, m) : .toWorker(to, m))
+            case .proceed: perform(ps: k, servers[k].handle(.proceed))
             case .log: break
             }
         }

@@ -73,7 +73,7 @@ final class WireHostileInputTests: XCTestCase {
     func testHugeDeclaredCountsDoNotAllocate() {
         // A length prefix claiming 2^40 bytes for the sender string.
         var envelope = ProtoWriter()
-        envelope.field(1, varint: 1)
+        envelope.field(1, varint: UInt64(WireProtocol.version))
         envelope.varint(3 << 3 | 2)
         envelope.varint(1 << 40)
         envelope.bytes += [0x41, 0x42]

@@ -41,6 +41,7 @@ enum Samples {
             (.stepApplied(WireStepApplied(version: 11, step: 12, gradNorm: .infinity, staleness: 0,
                                           rejectionReason: "gradient not finite")), []),
             (.weightsRequest(WireWeightsRequest(minVersion: 12)), []),
+            (.weightsRequest(WireWeightsRequest(minVersion: 13, inPieces: true)), []),
             (.weights(WireWeights(version: 12)), [try WireFrame(name: "params", shape: [16], floats: floats(16, seed: 5))]),
             (.heartbeat(WireHeartbeat(nowMs: 1_700_000_000_000, state: "computing")), []),
             (.leave(WireLeave(reason: "interrupted", leaseID: 99)), []),
@@ -90,7 +91,7 @@ struct ProtoWriter {
     mutating func field(_ number: Int, message: ProtoWriter) { field(number, bytes: message.bytes) }
 
     /// An envelope header (version, run, sender) ready for a body and frame specs.
-    static func envelope(version: UInt64 = 1, run: UInt64 = Samples.run) -> ProtoWriter {
+    static func envelope(version: UInt64 = UInt64(WireProtocol.version), run: UInt64 = Samples.run) -> ProtoWriter {
         var w = ProtoWriter()
         w.field(1, varint: version)
         w.field(2, varint: run)

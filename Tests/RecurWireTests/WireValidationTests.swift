@@ -20,12 +20,12 @@ final class WireValidationTests: XCTestCase {
 
     func testWrongProtocolVersionNamesBothVersions() throws {
         var message = try stateMessage()
-        message.protocolVersion = 2
+        message.protocolVersion = 1  // the version before pieces: its peers must not mix with ours
         let frames = WireCodec.encode(message)
-        assertWireError(.wrongProtocolVersion(received: 2, expected: 1)) {
+        assertWireError(.wrongProtocolVersion(received: 1, expected: WireProtocol.version)) {
             _ = try WireCodec.decode(frames, expectedRun: Samples.run)
         }
-        let text = WireError.wrongProtocolVersion(received: 2, expected: 1).description
+        let text = WireError.wrongProtocolVersion(received: 1, expected: 2).description
         XCTAssertTrue(text.contains("2") && text.contains("1"), text)
     }
 
@@ -33,7 +33,7 @@ final class WireValidationTests: XCTestCase {
         var envelope = ProtoWriter()
         envelope.field(2, varint: Samples.run)
         envelope.heartbeatBody()
-        assertWireError(.wrongProtocolVersion(received: 0, expected: 1)) {
+        assertWireError(.wrongProtocolVersion(received: 0, expected: WireProtocol.version)) {
             _ = try WireCodec.decode([envelope.bytes], expectedRun: Samples.run)
         }
     }

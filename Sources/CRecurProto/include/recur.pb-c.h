@@ -148,7 +148,8 @@ struct  Recur__Envelope
 {
   ProtobufCMessage base;
   /*
-   * Protocol version of the sender; the current version is 1. Receivers reject any other value.
+   * Protocol version of the sender; the current version is 2 (2 added gradient and weight pieces).
+   * Receivers reject any other value.
    */
   uint32_t protocol_version;
   /*
@@ -405,10 +406,13 @@ struct  Recur__Result
 
 
 /*
- * Worker → parameter server: a task's summed gradient. Frames: "gradient" F32 [P] (or several
- * "gradient" slices whose FrameSpec.offset addresses the parameter range), then "state"
- * F32 [n, L, S, H], the carried state, which the server relays to the coordinator in a Result
- * once it accepts the gradient.
+ * Worker → parameter server: a task's summed gradient, or one piece of it. Frames: "gradient" F32,
+ * whose FrameSpec.offset and shape address either the server's whole slice or exactly one of its
+ * pieces (the slice cut at the first block boundary at or after each layer's first parameter above
+ * layer 0, so a worker sends a layer's gradient as soon as backpropagation has finished it); with
+ * the frame that covers offset 0, also "state" F32 [n, L, S, H], the carried state, which the
+ * server relays to the coordinator in a Result once it has accepted every piece of the shard.
+ * Each piece of each shard is accepted once; every piece repeats token_count and loss_sum.
  */
 struct  Recur__Gradient
 {
@@ -499,15 +503,21 @@ struct  Recur__WeightsRequest
    * for a checkpoint.
    */
   protobuf_c_boolean with_optimizer;
+  /*
+   * Send the weights as one Weights message per piece (see Gradient), each as soon as the update
+   * has finished it, in parameter order; ignored with with_optimizer.
+   */
+  protobuf_c_boolean in_pieces;
 };
 #define RECUR__WEIGHTS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recur__weights_request__descriptor) \
-    , 0, 0 }
+    , 0, 0, 0 }
 
 
 /*
- * Parameter server → workers: a full copy of (its slice of) the weights. Frames: "params" F32 [P],
- * or slices whose FrameSpec.offset addresses the parameter range; for a request with_optimizer,
+ * Parameter server → workers: a full copy of (its slice of) the weights, or one piece of it for a
+ * request in_pieces. Frames: "params" F32 [P], or a slice or piece whose FrameSpec.offset addresses
+ * the parameter range; for a request with_optimizer,
  * also "m" and/or "v" F32 [P] (the optimizer's moments, whose step is the version).
  */
 struct  Recur__Weights

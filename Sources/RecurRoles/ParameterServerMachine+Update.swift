@@ -1,0 +1,108 @@
+// ParameterServerMachine+Update: the sync update applied piece by piece in parameter order, each
+// piece's weights sent as soon as it is updated, and the weights every other request gets.
+import RecurMath
+import RecurModel
+import RecurTrain
+import RecurWire
+
+extension ParameterServerMachine {
+    /// Sync: clips the normalised step gradient by the global norm and starts applying it, first
+    /// piece first (the embedding and layer 0, which a worker's next forward pass reads first).
+    func finishStep(sumOfSquares: Double) -> [Action] {
+        guard let c = config, let optimizer else { return [] }
+        let (norm, scale) = UpdateRule.clipScale(sumOfSquares: sumOfSquares, clip: c.clip)
+        let next = version + 1
+        let receivers = pendingRequests.filter { $0.inPieces && !$0.withOptimizer && $0.minVersion <= next }.map(\.peer)
+        pendingRequests.removeAll { $0.inPieces && !$0.withOptimizer && $0.minVersion <= next }
+        // A non-finite norm refuses the step: the version moves on with the weights unchanged.
+        finishing = Finishing(coefficients: scale.map { _ in optimizer.beginStep() }, scale: scale ?? 1, norm: norm,
+                              receivers: receivers)
+        return proceed()
+    }
+
+    /// Updates the next piece, sends it to the peers waiting for it in pieces, and asks the loop
+    /// to come back for the piece after; after the last piece, the step is done.
+    func proceed() -> [Action] {
+        guard var f = finishing, let params, let sum, let optimizer, let coordinator else { return [] }
+        let r = pieces[f.next], local = (r.lowerBound - slice.range.lowerBound) ..< (r.upperBound - slice.range.lowerBound)
+        if let co = f.coefficients { optimizer.apply(co, params: params, grads: sum, range: local, scale: f.scale) }
+        (sum.pointer + local.lowerBound).update(repeating: 0, count: local.count)  // ready for the next step
+        var actions: [Action] = []
+        if let frame = try? WireFrame(name: "params", shape: [r.count], offset: r.lowerBound,
+                                      floats: UnsafeBufferPointer(start: params.pointer + local.lowerBound, count: local.count)) {
+            f.frames.append(frame)
+            let m = message(.weights(WireWeights(version: version + 1)), frames: [frame])
+            actions += f.receivers.map { .send(to: $0, m) }
+        }
+        f.next += 1
+        if f.next < pieces.count {
+            finishing = f
+            return actions + [.proceed]
+        }
+        let step = version
+        version += 1
+        if f.frames.count == pieces.count { pieceFrames = (version, f.frames) }
+        startStep()
+        return actions + afterUpdate(step: step, norm: f.norm, staleness: 0, coordinator: coordinator)
+    }
+
+    /// The weights message of the current version (the served slice, at its offset); with the
+    /// optimizer's moments for a checkpoint.
+    func weightsMessage(withOptimizer: Bool = false) -> WireMessage? {
+        guard let p = params else { return nil }
+        // Every worker asks for the same version: its frame is copied out of the buffer once.
+        if !withOptimizer, let cached = paramsFrame, cached.version == version {
+            return message(.weights(WireWeights(version: version)), frames: [cached.frame])
+        }
+        var buffers = [("params", p)]
+        if withOptimizer, let o = optimizer {
+            for (name, b) in [("m", o.m), ("v", o.v)] where b.count > 0 { buffers.append((name, b)) }
+        }
+        let frames = buffers.compactMap { name, b in
+            try? WireFrame(name: name, shape: [b.count], offset: slice.range.lowerBound,
+                           floats: UnsafeBufferPointer(start: b.pointer, count: b.count))
+        }
+        if let first = frames.first { paramsFrame = (version, first) }
+        return message(.weights(WireWeights(version: version)), frames: frames)
+    }
+
+    /// The current version as one Weights message per piece, in parameter order.
+    func pieceMessages() -> [WireMessage] {
+        guard let params else { return [] }
+        if pieceFrames?.version != version {
+            let frames = pieces.compactMap { r in
+                try? WireFrame(name: "params", shape: [r.count], offset: r.lowerBound,
+                               floats: UnsafeBufferPointer(start: params.pointer + (r.lowerBound - slice.range.lowerBound), count: r.count))
+            }
+            pieceFrames = (version, frames)
+        }
+        return pieceFrames!.frames.map { message(.weights(WireWeights(version: version)), frames: [$0]) }
+    }
+
+    /// What a waiting peer gets once the version it needs is here.
+    func reply(to w: WeightsWaiter) -> [Action] {
+        if w.inPieces && !w.withOptimizer { return pieceMessages().map { .send(to: w.peer, $0) } }
+        return weightsMessage(withOptimizer: w.withOptimizer).map { [.send(to: w.peer, $0)] } ?? []
+    }
+
+    func weightsRequest(from peer: String, _ r: WireWeightsRequest) -> [Action] {
+        guard params != nil else { return [.log("ps: weights requested before configuration by \(peer)")] }
+        let waiter = WeightsWaiter(peer: peer, minVersion: r.minVersion, withOptimizer: r.withOptimizer, inPieces: r.inPieces)
+        if version >= r.minVersion { return reply(to: waiter) }
+        // One waiting request per peer and kind: a worker that asks again gets the version once.
+        pendingRequests.removeAll { $0.peer == peer && $0.withOptimizer == r.withOptimizer }
+        pendingRequests.append(waiter)
+        return []
+    }
+
+    /// After an update: the weights to every peer still waiting for this version, and the news to
+    /// the coordinator.
+    func afterUpdate(step: UInt64, norm: Double, staleness: UInt32, coordinator: String) -> [Action] {
+        var actions: [Action] = []
+        for w in pendingRequests where w.minVersion <= version { actions += reply(to: w) }
+        pendingRequests.removeAll { $0.minVersion <= version }
+        actions.append(.send(to: coordinator, message(.stepApplied(WireStepApplied(
+            version: version, step: step, gradNorm: norm, staleness: staleness)))))
+        return actions
+    }
+}
