@@ -202,7 +202,10 @@ public final class WorkerMachine {
             busy = true
             var task = p.task
             task.weightVersion = v  // async: newer weights than dealt are only less stale
-            return [.compute(task: task, inputs: p.inputs, targets: p.targets, state: p.state)]
+            // Sync: ask for the next version before computing, so the server counts us among the
+            // peers it sends each updated piece to the moment it is ready.
+            let ask = async ? [] : requestWeights(minVersion: v + 1)
+            return ask + [.compute(task: task, inputs: p.inputs, targets: p.targets, state: p.state)]
         }
         if let v = weightsVersion, v > p.task.weightVersion, config?.mode == .sync {
             pending = nil  // the step moved on without us: the shard was done elsewhere
