@@ -16,6 +16,7 @@ extension LanguageModel {
     ///   - steps: `T`.
     ///   - state: [N, L, S, H] initial state in, final state out (its gradient is cut).
     ///   - dropout: the mask key, or nil for no dropout.
+    ///   - needs: passed to `forward` (the pass reads `params[0..<end]` next).
     ///   - finished: called as backpropagation goes down the stack, with an offset from which
     ///     every gradient to the end of `grads` is final (the first parameter of layer k, after
     ///     layer k for k = L−1 … 1; then 0) and the chunk's loss, so that a caller can send each
@@ -24,8 +25,9 @@ extension LanguageModel {
     public func lossAndGradient(params: UnsafePointer<Float>, grads: UnsafeMutablePointer<Float>, ws: Workspace,
                                 inputs: UnsafePointer<Int32>, targets: LossTargets, steps: Int,
                                 state: UnsafeMutablePointer<Float>, dropout: DropoutKey?,
+                                needs: ((_ end: Int) -> Void)? = nil,
                                 finished: ((_ from: Int, _ loss: ChunkLoss) -> Void)? = nil) -> ChunkLoss {
-        forward(params: params, ws: ws, inputs: inputs, steps: steps, state: state, dropout: dropout)
+        forward(params: params, ws: ws, inputs: inputs, steps: steps, state: state, dropout: dropout, needs: needs)
         let loss = headLoss(ws: ws, targets: targets, steps: steps, gradient: true)
         let cfg = config, n = ws.lanes, h = cfg.hidden, v = cfg.vocab, e = cfg.embed, tn = steps * n
         let pm = UnsafeMutablePointer(mutating: params)

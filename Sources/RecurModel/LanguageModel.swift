@@ -72,10 +72,15 @@ public struct LanguageModel: Sendable {
     ///   - steps: `T`, at most `ws.steps`.
     ///   - state: [N, L, S, H], read as the initial state and overwritten with the final one.
     ///   - dropout: the mask key, or nil to run without dropout (evaluation).
+    ///   - needs: called before each part of the pass with an offset `end`: the pass is about to
+    ///     read `params[0..<end]` (the embedding and layer 0 first, then up to the end of each
+    ///     layer, then all of it for the head), so a caller can fill `params` as it arrives.
     public func forward(params: UnsafePointer<Float>, ws: Workspace, inputs: UnsafePointer<Int32>, steps: Int,
-                        state: UnsafeMutablePointer<Float>, dropout: DropoutKey?) {
+                        state: UnsafeMutablePointer<Float>, dropout: DropoutKey?, needs: ((_ end: Int) -> Void)? = nil) {
         precondition(steps >= 1 && steps <= ws.steps && ws.config == config, "workspace does not fit the chunk")
         let cfg = config, n = ws.lanes, h = cfg.hidden, e = cfg.embed, tn = steps * n
+        func layerEnd(_ k: Int) -> Int { k + 1 < cfg.layers ? layout.offset("rnn.weight_ih_l\(k + 1)") : layout.offset("head.weight") }
+        needs?(layerEnd(0))
         let pm = UnsafeMutablePointer(mutating: params)
         let emb = params + layout.offset("embedding.weight")
         let byToken = ws.readsTokens(steps: steps)
@@ -87,6 +92,7 @@ public struct LanguageModel: Sendable {
         var x = UnsafePointer(ws.embedded.pointer)
         for k in 0..<cfg.layers {
             let a = ws.layers[k]
+            if k > 0 { needs?(layerEnd(k)) }
             copyState(state, into: ws, layer: k, toWorkspace: true)
             let input: LayerInput = k == 0 && byToken ? .tokens(inputs, embedding: emb) : .dense(x)
             RecurrentLayer.forward(cfg, layer: k, ws: ws, p: LayerParams(pm, layout: layout, layer: k), input: input, steps: steps)
@@ -99,6 +105,7 @@ public struct LanguageModel: Sendable {
             }
         }
         let v = cfg.vocab
+        needs?(layout.count)
         GEMM.sgemmRows(transB: true, m: tn, n: v, k: h, a: x, lda: h, b: params + layout.offset("head.weight"), ldb: h,
                    beta: 0, c: ws.logits.pointer, ldc: v)
         let hb = params + layout.offset("head.bias")

@@ -17,13 +17,18 @@ extension ParameterServerMachine {
         // A non-finite norm refuses the step: the version moves on with the weights unchanged.
         finishing = Finishing(coefficients: scale.map { _ in optimizer.beginStep() }, scale: scale ?? 1, norm: norm,
                               receivers: receivers)
-        return proceed()
+        // The step's outcome is settled: the coordinator hears it now, so it deals the next
+        // step's shards while the update is applied (a request for the new version is answered
+        // once the last piece is done).
+        guard let coordinator else { return [.proceed] }
+        return [.send(to: coordinator, message(.stepApplied(WireStepApplied(version: next, step: version, gradNorm: norm,
+                                                                            staleness: 0)))), .proceed]
     }
 
     /// Updates the next piece, sends it to the peers waiting for it in pieces, and asks the loop
     /// to come back for the piece after; after the last piece, the step is done.
     func proceed() -> [Action] {
-        guard var f = finishing, let params, let sum, let optimizer, let coordinator else { return [] }
+        guard var f = finishing, let params, let sum, let optimizer else { return [] }
         let r = pieces[f.next], local = (r.lowerBound - slice.range.lowerBound) ..< (r.upperBound - slice.range.lowerBound)
         if let co = f.coefficients { optimizer.apply(co, params: params, grads: sum, range: local, scale: f.scale) }
         (sum.pointer + local.lowerBound).update(repeating: 0, count: local.count)  // ready for the next step
@@ -39,11 +44,10 @@ extension ParameterServerMachine {
             finishing = f
             return actions + [.proceed]
         }
-        let step = version
         version += 1
         if f.frames.count == pieces.count { pieceFrames = (version, f.frames) }
         startStep()
-        return actions + afterUpdate(step: step, norm: f.norm, staleness: 0, coordinator: coordinator)
+        return actions + serveWaiting()
     }
 
     /// The weights message of the current version (the served slice, at its offset); with the
@@ -98,11 +102,15 @@ extension ParameterServerMachine {
     /// After an update: the weights to every peer still waiting for this version, and the news to
     /// the coordinator.
     func afterUpdate(step: UInt64, norm: Double, staleness: UInt32, coordinator: String) -> [Action] {
+        serveWaiting() + [.send(to: coordinator, message(.stepApplied(WireStepApplied(
+            version: version, step: step, gradNorm: norm, staleness: staleness))))]
+    }
+
+    /// The current version to every peer waiting for it.
+    func serveWaiting() -> [Action] {
         var actions: [Action] = []
         for w in pendingRequests where w.minVersion <= version { actions += reply(to: w) }
         pendingRequests.removeAll { $0.minVersion <= version }
-        actions.append(.send(to: coordinator, message(.stepApplied(WireStepApplied(
-            version: version, step: step, gradNorm: norm, staleness: staleness)))))
         return actions
     }
 }

@@ -16,6 +16,8 @@ public final class WorkerCompute {
     let shards: ParameterShards
     let pieces: ParameterPieces
     var loadedVersion: UInt64?
+    /// The pieces of `loadedVersion` already in `params`.
+    var loaded = Set<Int>()
     /// Test hook: the step whose gradients this worker poisons with NaN (RECUR_TEST_NAN_AT_STEP).
     let nanAtStep = ProcessInfo.processInfo.environment["RECUR_TEST_NAN_AT_STEP"].flatMap(UInt64.init)
 
@@ -32,25 +34,49 @@ public final class WorkerCompute {
 
     /// Computes `task` with `weights` (of version `version`; one frame per piece, as
     /// `WorkerMachine.weights` holds them).
-    /// - Parameter send: when given, called with each piece of the gradient as soon as
-    ///   backpropagation has finished it (last layer first), with the loss and, for the piece at
-    ///   offset 0, the final state; the outcome then holds no gradient. Without it, the outcome
-    ///   holds one frame per slice.
+    /// - Parameter send: as in `run(task:inputs:targets:state:version:piece:send:)`.
     /// - Throws: `RoleError` when the weight frames do not hold the run's pieces.
     public func run(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float], weights: [WireFrame],
                     version: UInt64,
                     send: ((_ piece: WireFrame, _ loss: ChunkLoss, _ state: [Float]?) -> Void)? = nil) throws -> WorkerMachine.ShardOutcome {
+        guard weights.count == pieces.ranges.count else { throw RoleError.failed("\(weights.count) weight pieces for \(pieces.ranges.count)") }
+        return try run(task: task, inputs: inputs, targets: targets, state: state, version: version,
+                       piece: { weights[$0] }, send: send)
+    }
+
+    /// Computes `task` with the weights of version `version`, reading each piece of them only when
+    /// the forward pass is about to use it (so a worker can start while the rest is on its way).
+    /// - Parameters:
+    ///   - piece: the frame holding piece `p` (a frame may hold more than its piece), waiting for
+    ///     it if need be; nil when it cannot come (the shard is then abandoned: `Abandoned`).
+    ///   - send: when given, called with each piece of the gradient as soon as backpropagation has
+    ///     finished it (last layer first), with the loss and, for the piece at offset 0, the final
+    ///     state; the outcome then holds no gradient. Without it, the outcome holds one frame per
+    ///     slice.
+    /// - Throws: `Abandoned` when a piece of the weights did not come, `RoleError` when a frame
+    ///   does not hold its piece.
+    public func run(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float], version: UInt64,
+                    piece: @escaping (Int) -> WireFrame?,
+                    send: ((_ piece: WireFrame, _ loss: ChunkLoss, _ state: [Float]?) -> Void)? = nil) throws -> WorkerMachine.ShardOutcome {
         let start = Date()
         if loadedVersion != version {
-            guard weights.count == pieces.ranges.count else { throw RoleError.failed("\(weights.count) weight pieces for \(pieces.ranges.count)") }
-            for (w, r) in zip(weights, pieces.ranges) {
-                let first = r.lowerBound - Int(w.offset)
-                guard first >= 0, first + r.count <= w.elementCount else {
-                    throw RoleError.failed("weights at \(w.offset) (\(w.elementCount) values) do not hold the piece \(r)")
-                }
-                try w.copyFloats(into: UnsafeMutableBufferPointer(start: params.pointer + r.lowerBound, count: r.count), from: first)
-            }
             loadedVersion = version
+            loaded = []
+        }
+        var failure: Error?
+        /// Loads every piece that starts before `end`.
+        func load(upTo end: Int) {
+            for (p, r) in pieces.ranges.enumerated() where r.lowerBound < end && !loaded.contains(p) && failure == nil {
+                guard let w = piece(p) else { failure = Abandoned(version: version, piece: p); return }
+                let first = r.lowerBound - Int(w.offset)
+                guard first >= 0, first + r.count <= w.elementCount,
+                      (try? w.copyFloats(into: UnsafeMutableBufferPointer(start: params.pointer + r.lowerBound, count: r.count),
+                                         from: first)) != nil else {
+                    failure = RoleError.failed("weights at \(w.offset) (\(w.elementCount) values) do not hold the piece \(r)")
+                    return
+                }
+                loaded.insert(p)
+            }
         }
         grads.zero()
         var s = state
@@ -61,8 +87,9 @@ public final class WorkerCompute {
                 s.withUnsafeMutableBufferPointer { st in
                     let finalState = UnsafeBufferPointer(st)  // final once the forward pass is done
                     return computer.compute(params: params.pointer, grads: grads.pointer, inputs: i.baseAddress!,
-                                     targets: y.baseAddress!, state: st.baseAddress!, dropout: key) { from, loss in
-                        guard let send else { return }
+                                            targets: y.baseAddress!, state: st.baseAddress!, dropout: key,
+                                            needs: { load(upTo: $0) }) { from, loss in
+                        guard let send, failure == nil else { return }
                         if from == 0, task.step == self.nanAtStep { self.grads[0] = .nan }
                         for r in self.pieces.finished(from: from).reversed() where !sent.contains(r.lowerBound) {
                             sent.insert(r.lowerBound)
@@ -75,6 +102,7 @@ public final class WorkerCompute {
                 }
             }
         }
+        if let failure { throw failure }
         var frames: [WireFrame] = []
         if send == nil {
             if task.step == nanAtStep { grads[0] = .nan }
@@ -85,5 +113,16 @@ public final class WorkerCompute {
         }
         return WorkerMachine.ShardOutcome(task: task, gradients: frames, state: s, lossSum: loss.sum,
                                           tokens: loss.count, computeMs: Date().timeIntervalSince(start) * 1000)
+    }
+
+    /// A shard given up because a piece of its weights did not come (the server stopped sending
+    /// it, or a newer version replaced it); nothing of it was sent.
+    public struct Abandoned: Error, CustomStringConvertible {
+        /// The weights version the shard needed.
+        public let version: UInt64
+        /// The piece that did not come.
+        public let piece: Int
+        /// One line.
+        public var description: String { "piece \(piece) of weights version \(version) did not come; shard abandoned" }
     }
 }

@@ -21,6 +21,9 @@ public final class WorkerMachine {
         case gradientPiece(task: WireTask, frame: WireFrame, lossSum: Double, tokens: Int, state: [Float]?)
         /// The loop finished computing a task.
         case computed(ShardOutcome)
+        /// The loop gave up the task in hand before sending anything of it (a piece of its
+        /// weights never came).
+        case abandoned(String)
         /// A polite stop was asked for (SIGTERM).
         case stop
     }
@@ -87,6 +90,10 @@ public final class WorkerMachine {
     var incarnation: UInt64 = 0
     /// The newest version asked for and not yet received.
     var weightsAsked: UInt64?
+    /// Sync: start a task as soon as the first piece of its weights is here, and let the loop
+    /// wait for the rest as the forward pass needs them (`weightsPiece(_:version:)`). Off, a task
+    /// starts once all of its weights are here.
+    public var startsEarly = false
     /// The parameter slices, once welcomed.
     var shards: ParameterShards?
     /// The pieces weights and gradients travel in, once welcomed.
@@ -124,6 +131,11 @@ public final class WorkerMachine {
         case .fromPS(let m): return psMessage(m)
         case .gradientPiece(let t, let f, let loss, let tokens, let state): return gradientPiece(t, f, loss, tokens, state)
         case .computed(let o): return computed(o)
+        case .abandoned(let why):
+            busy = false
+            pending = nil
+            let actions: [Action] = [.log("worker: \(why)")]
+            return stopping ? actions + leave() : actions + tryCompute()
         }
     }
 
@@ -185,7 +197,7 @@ public final class WorkerMachine {
             if gathering == nil || gathering!.version < w.version { gathering = (w.version, [:]) }
             guard gathering!.version == w.version else { return [] }  // older than a piece already held
             for p in covered { gathering!.pieces[p] = frame }
-            guard gathering!.pieces.count == pieces.ranges.count else { return [] }
+            guard gathering!.pieces.count == pieces.ranges.count else { return startsEarly ? tryCompute() : [] }
             weights = pieces.ranges.indices.map { gathering!.pieces[$0]! }
             weightsVersion = w.version
             gathering = nil
@@ -207,6 +219,11 @@ public final class WorkerMachine {
             let ask = async ? [] : requestWeights(minVersion: v + 1)
             return ask + [.compute(task: task, inputs: p.inputs, targets: p.targets, state: p.state)]
         }
+        if startsEarly, !async, let g = gathering, g.version == p.task.weightVersion, !g.pieces.isEmpty {
+            busy = true  // the loop waits for each remaining piece as the forward pass reaches it
+            return requestWeights(minVersion: g.version + 1)
+                + [.compute(task: p.task, inputs: p.inputs, targets: p.targets, state: p.state)]
+        }
         if let v = weightsVersion, v > p.task.weightVersion, config?.mode == .sync {
             pending = nil  // the step moved on without us: the shard was done elsewhere
             return [.log("worker: task for version \(p.task.weightVersion) is obsolete (have \(v))"),
@@ -214,6 +231,20 @@ public final class WorkerMachine {
                                                               weightVersion: v, lossSum: 0, tokenCount: 0, computeMs: 0))))]
         }
         return requestWeights(minVersion: p.task.weightVersion)
+    }
+
+    /// The frame holding piece `p` of weights version `version`, if it is here (complete or
+    /// being gathered).
+    public func weightsPiece(_ p: Int, version: UInt64) -> WireFrame? {
+        if weightsVersion == version, let w = weights, p < w.count { return w[p] }
+        if let g = gathering, g.version == version { return g.pieces[p] }
+        return nil
+    }
+
+    /// Whether pieces of weights version `version` can still come: false once a newer version
+    /// is held or being gathered.
+    public func mayStillReceive(version: UInt64) -> Bool {
+        (weightsVersion ?? 0) <= version && (gathering?.version ?? 0) <= version
     }
 
     /// Asks every slice's server for weights at least `minVersion` new, unless such a request is

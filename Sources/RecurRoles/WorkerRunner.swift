@@ -28,6 +28,31 @@ public final class WorkerRunner {
         self.peerTimeoutMs = peerTimeoutMs
         machine = WorkerMachine(runID: runID, name: name, pid: UInt32(getpid()),
                                 hostname: ProcessInfo.processInfo.hostName, threads: UInt32(threads))
+        machine.startsEarly = true
+    }
+
+    /// Waits (up to the peer timeout) until piece `p` of weights version `version` is here,
+    /// handing the machine every message the servers send meanwhile; nil when it cannot come.
+    func awaitPiece(_ p: Int, version: UInt64, ps: [ZSocket], queue: inout [WorkerMachine.Action]) -> WireFrame? {
+        let started = DispatchTime.now().uptimeNanoseconds, deadline = RoleSupport.nowMs() + peerTimeoutMs
+        var waited = false
+        while true {
+            if let f = machine.weightsPiece(p, version: version) {
+                // Counted as time outside compute by bench/step_breakdown.py.
+                if waited { RoleSupport.trace(name, String(format: "waited %.3f ms for weights piece %d",
+                                                            Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6, p)) }
+                return f
+            }
+            waited = true
+            guard machine.mayStillReceive(version: version), RoleSupport.nowMs() < deadline,
+                  let ready = try? ZPoller(ps).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs)) else { return nil }
+            for i in ready {
+                guard let frames = try? ps[i].receive(deadline: .zero),
+                      let m = RoleSupport.decode(frames, run: runID, role: name, from: "ps") else { continue }
+                RoleSupport.trace(name, "received \(m.body.kind) from ps \(i) while computing")
+                queue += machine.handle(.fromPS(m))
+            }
+        }
     }
 
     /// Connects and works.
@@ -67,11 +92,18 @@ public final class WorkerRunner {
                     heartbeatMs = c.heartbeatIntervalMs
                     RoleSupport.log(name, "welcomed: \(c.model.cell.rawValue) H=\(c.model.hidden), \(c.lanesPerShard) lanes per shard")
                 case .compute(let task, let inputs, let targets, let state):
-                    guard let compute, let v = machine.weightsVersion, let w = machine.weights else { continue }
+                    guard let compute else { continue }
                     RoleSupport.trace(name, "compute start step \(task.step) shard \(task.shard)")
-                    // Each piece of the gradient leaves as soon as backpropagation has finished it.
-                    let outcome = try compute.run(task: task, inputs: inputs, targets: targets, state: state,
-                                                  weights: w, version: v) { piece, loss, finalState in
+                    // The weights' pieces are read as the forward pass reaches them (the rest may
+                    // still be on its way), and each piece of the gradient leaves as soon as
+                    // backpropagation has finished it.
+                    let piece: (Int) -> WireFrame? = { p in
+                        self.awaitPiece(p, version: task.weightVersion, ps: ps, queue: &queue)
+                    }
+                    let outcome: WorkerMachine.ShardOutcome
+                    do {
+                        outcome = try compute.run(task: task, inputs: inputs, targets: targets, state: state,
+                                                  version: task.weightVersion, piece: piece) { piece, loss, finalState in
                         let event = WorkerMachine.Event.gradientPiece(task: task, frame: piece, lossSum: loss.sum,
                                                                       tokens: loss.count, state: finalState)
                         for action in self.machine.handle(event) {
@@ -81,6 +113,10 @@ public final class WorkerRunner {
                             }
                             RoleSupport.trace(self.name, "sent gradient piece at \(piece.offset) to ps \(k)")
                         }
+                        }
+                    } catch let e as WorkerCompute.Abandoned {
+                        queue += machine.handle(.abandoned("step \(task.step) shard \(task.shard): \(e)"))
+                        continue
                     }
                     RoleSupport.trace(name, "compute end")
                     queue += machine.handle(.computed(outcome))
