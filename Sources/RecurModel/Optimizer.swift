@@ -98,33 +98,13 @@ public final class Optimizer {
         let kind = config.kind
         let total = range.count
         // Element-wise, so splitting the range in two changes nothing but the time.
+        let rule = OptimizerKernels.Rule(kind: kind, lr: lr, b1: b1, b2: b2, eps: eps, stepSize: lr / bc1,
+                                         rootBC2: bc2.squareRoot(), scale: scale)
+        let p = params.pointer, g = grads.pointer, mb = m.count > 0 ? m.pointer : nil, vb = v.count > 0 ? v.pointer : nil
         Parallel.run(parts: total >= 1 << 16 ? 2 : 1) { part in
             let lo = range.lowerBound + part * total / 2
             let hi = range.lowerBound + (total >= 1 << 16 ? (part + 1) * total / 2 : total)
-            let p = params.pointer, g = grads.pointer
-            switch kind {
-            case .sgd:
-                for i in lo..<hi { p[i] -= lr * (g[i] * scale) }
-            case .momentum:
-                let mb = self.m.pointer
-                for i in lo..<hi { mb[i] = b1 * mb[i] + g[i] * scale; p[i] -= lr * mb[i] }
-            case .rmsprop:
-                let vb = self.v.pointer
-                for i in lo..<hi {
-                    let gi = g[i] * scale
-                    vb[i] = b2 * vb[i] + (1 - b2) * gi * gi
-                    p[i] -= lr * gi / (vb[i].squareRoot() + eps)
-                }
-            case .adam:
-                let mb = self.m.pointer, vb = self.v.pointer
-                let stepSize = lr / bc1, rootBC2 = bc2.squareRoot()
-                for i in lo..<hi {
-                    let gi = g[i] * scale
-                    mb[i] = b1 * mb[i] + (1 - b1) * gi
-                    vb[i] = b2 * vb[i] + (1 - b2) * gi * gi
-                    p[i] -= stepSize * mb[i] / (vb[i].squareRoot() / rootBC2 + eps)
-                }
-            }
+            OptimizerKernels.apply(rule, p: p, g: g, m: mb, v: vb, range: lo..<hi)
         }
     }
 }

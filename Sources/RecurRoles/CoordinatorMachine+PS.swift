@@ -65,15 +65,16 @@ extension CoordinatorMachine {
             for l in losses { if let l { sum += l.sum; count += l.count } }
             version = a.version
             step += 1
-            var actions: [Action] = [.stepDone(StepReport(step: step, loss: sum / Double(max(count, 1)), tokens: count,
-                                                          gradNorm: a.gradNorm, workers: workers.count))]
+            let report = StepReport(step: step, loss: sum / Double(max(count, 1)), tokens: count,
+                                    gradNorm: a.gradNorm, workers: workers.count)
             if step >= config.totalSteps {
                 finished = true
-                return actions + [.finished]
+                return [.stepDone(report), .finished]
             }
             beginStep()
-            actions += deal(now: now)
-            return actions
+            // The next shards first: the workers compute while the loop logs, evaluates or
+            // writes a checkpoint (none of which can see the next step's results before it ends).
+            return deal(now: now) + [.stepDone(report)]
         case .normPartial(let p):
             return normPartial(k, p)
         case .result(let r):

@@ -30,11 +30,9 @@ extension ParameterServerMachine {
     func proceed() -> [Action] {
         guard var f = finishing, let params, let sum, let optimizer else { return [] }
         let r = pieces[f.next], local = (r.lowerBound - slice.range.lowerBound) ..< (r.upperBound - slice.range.lowerBound)
-        if let co = f.coefficients { optimizer.apply(co, params: params, grads: sum, range: local, scale: f.scale) }
-        (sum.pointer + local.lowerBound).update(repeating: 0, count: local.count)  // ready for the next step
         var actions: [Action] = []
-        if let frame = try? WireFrame(name: "params", shape: [r.count], offset: r.lowerBound,
-                                      floats: UnsafeBufferPointer(start: params.pointer + local.lowerBound, count: local.count)) {
+        if let frame = Self.update(local, params: params, grads: sum, optimizer: optimizer, coefficients: f.coefficients,
+                                   scale: f.scale, name: "params", offset: r.lowerBound) {
             f.frames.append(frame)
             let m = message(.weights(WireWeights(version: version + 1)), frames: [frame])
             actions += f.receivers.map { .send(to: $0, m) }
@@ -48,6 +46,35 @@ extension ParameterServerMachine {
         if f.frames.count == pieces.count { pieceFrames = (version, f.frames) }
         startStep()
         return actions + serveWaiting()
+    }
+
+    /// Applies the step to `params[local]`, zeroes `grads[local]` for the next step and returns
+    /// the updated values as a frame at `offset`, a cache-sized chunk at a time: each chunk is
+    /// updated, copied out and cleared while it is in cache (the same bits as the three passes).
+    static func update(_ local: Range<Int>, params: FloatBuffer, grads: FloatBuffer, optimizer: Optimizer,
+                       coefficients: Optimizer.StepCoefficients?, scale: Float, name: String, offset: Int) -> WireFrame? {
+        let chunk = 1 << 16
+        func step(_ r: Range<Int>) {
+            if let co = coefficients { optimizer.apply(co, params: params, grads: grads, range: r, scale: scale) }
+        }
+        #if _endian(little)
+        let bytes = [UInt8](unsafeUninitializedCapacity: local.count * 4) { buffer, count in
+            let out = UnsafeMutableRawPointer(buffer.baseAddress!)
+            for lo in stride(from: local.lowerBound, to: local.upperBound, by: chunk) {
+                let r = lo ..< min(local.upperBound, lo + chunk)
+                step(r)
+                (out + (lo - local.lowerBound) * 4).copyMemory(from: params.pointer + lo, byteCount: r.count * 4)
+                (grads.pointer + lo).update(repeating: 0, count: r.count)
+            }
+            count = local.count * 4
+        }
+        return try? WireFrame(name: name, dtype: .f32, shape: [local.count], offset: offset, bytes: bytes)
+        #else
+        step(local)
+        (grads.pointer + local.lowerBound).update(repeating: 0, count: local.count)
+        return try? WireFrame(name: name, shape: [local.count], offset: offset,
+                              floats: UnsafeBufferPointer(start: params.pointer + local.lowerBound, count: local.count))
+        #endif
     }
 
     /// The weights message of the current version (the served slice, at its offset); with the

@@ -219,7 +219,7 @@ public final class WorkerMachine {
             let ask = async ? [] : requestWeights(minVersion: v + 1)
             return ask + [.compute(task: task, inputs: p.inputs, targets: p.targets, state: p.state)]
         }
-        if startsEarly, !async, let g = gathering, g.version == p.task.weightVersion, !g.pieces.isEmpty {
+        if startsEarly, !async, let g = gathering, g.version == p.task.weightVersion, g.pieces[0] != nil {
             busy = true  // the loop waits for each remaining piece as the forward pass reaches it
             return requestWeights(minVersion: g.version + 1)
                 + [.compute(task: p.task, inputs: p.inputs, targets: p.targets, state: p.state)]
