@@ -14,17 +14,23 @@
 /// piece is final as soon as the layer it starts in is. Rounding each cut up to a block boundary
 /// keeps every piece's start on a block boundary (so its blocks' sums of squares are those of the
 /// whole vector) and only moves the first few floats of a layer into the piece finished later.
-/// A piece never spans two slices.
+/// A piece never spans two slices. Cut by layer, a piece is also cut every `maxFloats` (a whole
+/// number of blocks), so the server sends the first megabytes of the weights while it updates
+/// the next, and the transfer and the update overlap.
 public struct ParameterPieces: Equatable, Sendable {
     /// The pieces, in parameter order.
     public let ranges: [Range<Int>]
+
+    /// The longest piece when cutting by layer: 2 MiB of float32.
+    public static let maxFloats = 512 * NormBlocks.blockFloats
 
     /// The pieces of a model's parameters served by `shards`.
     /// - Parameters:
     ///   - layout: the model's parameter layout.
     ///   - layers: the model's number of stacked layers, L.
     ///   - shards: the parameter-server slices.
-    ///   - byLayer: cut at layers (true) or only at slice boundaries (false: one piece per slice).
+    ///   - byLayer: cut at layers and every `maxFloats` (true) or only at slice boundaries
+    ///     (false: one piece per slice).
     public init(layout: ParameterLayout, layers: Int, shards: ParameterShards, byLayer: Bool = true) {
         let p = shards.count, b = NormBlocks.blockFloats
         var cuts = Set(shards.ranges.map(\.lowerBound))
@@ -35,7 +41,11 @@ public struct ParameterPieces: Equatable, Sendable {
             }
         }
         let sorted = (cuts.filter { $0 < p } + [p]).sorted()
-        ranges = zip(sorted, sorted.dropFirst()).map { $0..<$1 }.filter { !$0.isEmpty }
+        let whole = zip(sorted, sorted.dropFirst()).map { $0..<$1 }.filter { !$0.isEmpty }
+        let most = byLayer ? Self.maxFloats : Int.max
+        ranges = whole.flatMap { r in
+            stride(from: r.lowerBound, to: r.upperBound, by: most).map { $0 ..< min(r.upperBound, $0 + most) }
+        }
     }
 
     /// The pieces inside `slice` (one of the shards' ranges), in parameter order.
