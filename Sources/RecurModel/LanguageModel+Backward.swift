@@ -17,16 +17,17 @@ extension LanguageModel {
     ///   - state: [N, L, S, H] initial state in, final state out (its gradient is cut).
     ///   - dropout: the mask key, or nil for no dropout.
     ///   - needs: passed to `forward` (the pass reads `params[0..<end]` next).
-    ///   - finished: called as backpropagation goes down the stack, with an offset from which
-    ///     every gradient to the end of `grads` is final (the first parameter of layer k, after
-    ///     layer k for k = L−1 … 1; then 0) and the chunk's loss, so that a caller can send each
-    ///     finished part while the rest is computed.
+    ///   - finished: called with each range of `grads` as soon as it is final (nothing adds to it
+    ///     any more) and the chunk's loss, so that a caller can send each finished part while the
+    ///     rest is computed: the head; then per layer from the top, its input weights (with the
+    ///     embedding for a first layer that reads tokens), then the rest of the layer; the
+    ///     embedding last otherwise. Together the ranges cover [0, P) once.
     /// - Returns: the summed loss and the number of scored targets.
     public func lossAndGradient(params: UnsafePointer<Float>, grads: UnsafeMutablePointer<Float>, ws: Workspace,
                                 inputs: UnsafePointer<Int32>, targets: LossTargets, steps: Int,
                                 state: UnsafeMutablePointer<Float>, dropout: DropoutKey?,
                                 needs: ((_ end: Int) -> Void)? = nil,
-                                finished: ((_ from: Int, _ loss: ChunkLoss) -> Void)? = nil) -> ChunkLoss {
+                                finished: ((_ range: Range<Int>, _ loss: ChunkLoss) -> Void)? = nil) -> ChunkLoss {
         forward(params: params, ws: ws, inputs: inputs, steps: steps, state: state, dropout: dropout, needs: needs)
         let loss = headLoss(ws: ws, targets: targets, steps: steps, gradient: true)
         let cfg = config, n = ws.lanes, h = cfg.hidden, v = cfg.vocab, e = cfg.embed, tn = steps * n
@@ -38,6 +39,8 @@ extension LanguageModel {
         Reduce.columnSums(rows: tn, cols: v, dlogits, into: ws.classScratch.pointer)
         let gb = grads + layout.offset("head.bias")
         for j in 0..<v { gb[j] += ws.classScratch.pointer[j] }
+        finished?(layout.offset("head.weight") ..< layout.count, loss)
+        func end(_ k: Int) -> Int { k + 1 < cfg.layers ? layout.offset("rnn.weight_ih_l\(k + 1)") : layout.offset("head.weight") }
         var dY = ws.dOut.pointer, dX = ws.dIn.pointer
         GEMM.sgemmRows(m: tn, n: h, k: v, a: dlogits, lda: v, b: params + layout.offset("head.weight"), ldb: h,
                    beta: 0, c: dY, ldc: h)
@@ -54,24 +57,24 @@ extension LanguageModel {
             RecurrentLayer.backward(cfg, layer: k, ws: ws, p: LayerParams(pm, layout: layout, layer: k),
                                     g: LayerParams(grads, layout: layout, layer: k), input: input, dY: dY,
                                     dx: byToken ? nil : dX, dEmbedding: byToken ? grads + layout.offset("embedding.weight") : nil,
-                                    steps: steps)
+                                    steps: steps) {
+                let ih = layout.offset("rnn.weight_ih_l\(k)"), hh = layout.offset("rnn.weight_hh_l\(k)")
+                finished?((byToken ? 0 : ih) ..< hh, loss)  // a first layer reading tokens has added the embedding's too
+            }
+            finished?(layout.offset("rnn.weight_hh_l\(k)") ..< end(k), loss)
             if k > 0, dropout != nil, ws.layers[k - 1].mask.count > 0 {
                 let m = ws.layers[k - 1].mask.pointer
                 for i in 0..<tn * h { dX[i] *= m[i] }
             }
             swap(&dY, &dX)
-            if k > 0 { finished?(layout.offset("rnn.weight_ih_l\(k)"), loss) }
         }
-        if ws.readsTokens(steps: steps) {  // the first layer added the embedding's gradient
-            finished?(0, loss)
-            return loss
-        }
+        if ws.readsTokens(steps: steps) { return loss }  // the first layer added the embedding's gradient
         let gEmb = grads + layout.offset("embedding.weight")
         for r in 0..<tn {
             let row = gEmb + Int(inputs[r]) * e, d = dY + r * e
             for i in 0..<e { row[i] += d[i] }
         }
-        finished?(0, loss)
+        finished?(0 ..< layout.offset("rnn.weight_ih_l0"), loss)
         return loss
     }
 }

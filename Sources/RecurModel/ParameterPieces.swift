@@ -4,19 +4,17 @@
 
 /// Contiguous ranges of the flat parameter vector [P], in parameter order, that together cover it.
 ///
-/// The vector is cut at every parameter-server slice boundary and, above layer 0, at the first
-/// norm-block boundary at or after each layer's first parameter (`rnn.weight_ih_l{k}`):
+/// The vector is cut at every parameter-server slice boundary, and at the layer boundaries in the
+/// order backpropagation finishes them: the head, then per layer from the top its input weights
+/// (`rnn.weight_ih_l{k}`, with the embedding for layer 0 when it reads tokens), then the rest of
+/// the layer (`rnn.weight_hh_l{k}`, the biases):
 ///
-///     [embedding, layer 0, ⌈layer 1 …)[⌈layer 2 …) … [⌈layer L−1 …, head]
+///     [embedding, W_ih_0 ⌋[ W_hh_0, b_0, ⌈ ⌈W_ih_1 ⌋[ W_hh_1, b_1, head ]
 ///
-/// Backpropagation finishes the head, then layer L−1, …, then layer 0 and the embedding, so the
-/// parameters from a layer's first one to the end are final as soon as that layer is done, and a
-/// piece is final as soon as the layer it starts in is. Rounding each cut up to a block boundary
-/// keeps every piece's start on a block boundary (so its blocks' sums of squares are those of the
-/// whole vector) and only moves the first few floats of a layer into the piece finished later.
-/// A piece never spans two slices. Cut by layer, a piece is also cut every `maxFloats` (a whole
-/// number of blocks), so the server sends the first megabytes of the weights while it updates
-/// the next, and the transfer and the update overlap.
+/// Each cut is rounded to a norm-block boundary (so a piece's blocks' sums of squares are those of
+/// the whole vector) towards the part finished first, which leaves the straddling block in the
+/// piece finished later: a piece is final as soon as the later of its parts is. A piece never spans
+/// two slices.
 public struct ParameterPieces: Equatable, Sendable {
     /// The pieces, in parameter order.
     public let ranges: [Range<Int>]
@@ -35,9 +33,9 @@ public struct ParameterPieces: Equatable, Sendable {
         let p = shards.count, b = NormBlocks.blockFloats
         var cuts = Set(shards.ranges.map(\.lowerBound))
         if byLayer {
-            for k in 1..<max(1, layers) {
-                let first = layout.offset("rnn.weight_ih_l\(k)")
-                cuts.insert(min(p, (first + b - 1) / b * b))
+            for k in 0..<layers {
+                if k > 0 { cuts.insert(min(p, (layout.offset("rnn.weight_ih_l\(k)") + b - 1) / b * b)) }  // layer k−1 ends later
+                cuts.insert(layout.offset("rnn.weight_hh_l\(k)") / b * b)  // W_ih_k is final before W_hh_k
             }
         }
         let sorted = (cuts.filter { $0 < p } + [p]).sorted()
@@ -53,9 +51,16 @@ public struct ParameterPieces: Equatable, Sendable {
         ranges.filter { $0.lowerBound >= slice.lowerBound && $0.upperBound <= slice.upperBound }
     }
 
-    /// The pieces that are final once every parameter from `offset` to the end is: those starting
-    /// at or after it.
-    public func finished(from offset: Int) -> [Range<Int>] {
-        ranges.filter { $0.lowerBound >= offset }
+    /// The indices of the pieces wholly inside the union of `final` ranges.
+    public func covered(by final: [Range<Int>]) -> [Int] {
+        var merged: [Range<Int>] = []
+        for r in final.filter({ !$0.isEmpty }).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, r.lowerBound <= last.upperBound {
+                merged[merged.count - 1] = last.lowerBound ..< max(last.upperBound, r.upperBound)
+            } else {
+                merged.append(r)
+            }
+        }
+        return ranges.indices.filter { i in merged.contains { $0.lowerBound <= ranges[i].lowerBound && ranges[i].upperBound <= $0.upperBound } }
     }
 }

@@ -81,9 +81,11 @@ enum RecurrentLayer {
     /// - `dx` [T, N, in]: written with the gradient of the inputs, when not nil.
     /// With `.tokens` input the embedding's gradient is added to `dEmbedding` [V, E] directly and
     /// `dx` is not written.
+    /// - `inputWeightsDone`: called once the gradient of W_ih (and, with `.tokens` input, of the
+    ///   embedding) is final, before the rest of the layer's weight gradients are computed.
     static func backward(_ cfg: ModelConfig, layer k: Int, ws: Workspace, p: LayerParams, g: LayerParams,
                          input: LayerInput, dY: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
-                         dEmbedding: UnsafeMutablePointer<Float>?, steps t: Int) {
+                         dEmbedding: UnsafeMutablePointer<Float>?, steps t: Int, inputWeightsDone: (() -> Void)? = nil) {
         let n = ws.lanes, h = cfg.hidden, gh = cfg.cell.gates * h, din = cfg.inputSize(layer: k)
         let a = ws.layers[k], tn = t * n
         // Pre-activation gradients overwrite the gate values in place, step by step: each step's
@@ -106,6 +108,7 @@ enum RecurrentLayer {
         switch input {
         case .dense(let x):
             GEMM.sgemmRows(transA: true, m: gh, n: din, k: tn, a: dpre, lda: gh, b: x, ldb: din, beta: 1, c: g.wih, ldc: din)
+            inputWeightsDone?()
             if let dx {
                 GEMM.sgemmRows(m: tn, n: din, k: gh, a: dpre, lda: gh, b: p.wih, ldb: din, beta: 0, c: dx, ldc: din)
             }
@@ -123,6 +126,7 @@ enum RecurrentLayer {
             if let dEmbedding {
                 GEMM.sgemmRows(m: v, n: din, k: gh, a: sums, lda: gh, b: p.wih, ldb: din, beta: 1, c: dEmbedding, ldc: din)
             }
+            inputWeightsDone?()
             biasRows = sums
             biasRowCount = v
         }

@@ -50,7 +50,7 @@ public final class WorkerCompute {
     ///   - piece: the frame holding piece `p` (a frame may hold more than its piece), waiting for
     ///     it if need be; nil when it cannot come (the shard is then abandoned: `Abandoned`).
     ///   - send: when given, called with each piece of the gradient as soon as backpropagation has
-    ///     finished it (last layer first), with the loss and, for the piece at offset 0, the final
+    ///     finished it (the head and the last layer first), with the loss and, for the piece at offset 0, the final
     ///     state; the outcome then holds no gradient. Without it, the outcome holds one frame per
     ///     slice.
     /// - Throws: `Abandoned` when a piece of the weights did not come, `RoleError` when a frame
@@ -81,18 +81,20 @@ public final class WorkerCompute {
         grads.zero()
         var s = state
         let key = DropoutKey(seed: config.seed, step: task.step, firstLane: Int(task.firstLane))
-        var sent = Set<Int>()
+        var sent = Set<Int>(), final: [Range<Int>] = []
         let loss = inputs.withUnsafeBufferPointer { i in
             targets.withUnsafeBufferPointer { y in
                 s.withUnsafeMutableBufferPointer { st in
                     let finalState = UnsafeBufferPointer(st)  // final once the forward pass is done
                     return computer.compute(params: params.pointer, grads: grads.pointer, inputs: i.baseAddress!,
                                             targets: y.baseAddress!, state: st.baseAddress!, dropout: key,
-                                            needs: { load(upTo: $0) }) { from, loss in
+                                            needs: { load(upTo: $0) }) { range, loss in
                         guard let send, failure == nil else { return }
-                        if from == 0, task.step == self.nanAtStep { self.grads[0] = .nan }
-                        for r in self.pieces.finished(from: from).reversed() where !sent.contains(r.lowerBound) {
-                            sent.insert(r.lowerBound)
+                        if range.contains(0), task.step == self.nanAtStep { self.grads[0] = .nan }
+                        final.append(range)
+                        for p in self.pieces.covered(by: final).reversed() where !sent.contains(p) {
+                            sent.insert(p)
+                            let r = self.pieces.ranges[p]
                             guard let f = try? WireFrame(name: "gradient", shape: [r.count], offset: r.lowerBound,
                                                          floats: UnsafeBufferPointer(start: self.grads.pointer + r.lowerBound, count: r.count))
                             else { continue }

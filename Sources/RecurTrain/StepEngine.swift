@@ -38,13 +38,13 @@ public final class ShardComputer {
     ///   - state: carried state [n, L, S, H], replaced by the final state.
     ///   - dropout: the mask key (nil when the model has no dropout).
     ///   - needs: told before each part of the forward pass how much of `params` it reads next.
-    ///   - finished: told, as backpropagation goes down the stack, from which offset to the end
-    ///     `grads` is final (see `LanguageModel.lossAndGradient`).
+    ///   - finished: told of each range of `grads` as soon as it is final (see
+    ///     `LanguageModel.lossAndGradient`).
     /// - Returns: the summed loss and token count.
     public func compute(params: UnsafePointer<Float>, grads: UnsafeMutablePointer<Float>, inputs: UnsafePointer<Int32>,
                         targets: UnsafePointer<Int32>, state: UnsafeMutablePointer<Float>, dropout: DropoutKey?,
                         needs: ((_ end: Int) -> Void)? = nil,
-                        finished: ((_ from: Int, _ loss: ChunkLoss) -> Void)? = nil) -> ChunkLoss {
+                        finished: ((_ range: Range<Int>, _ loss: ChunkLoss) -> Void)? = nil) -> ChunkLoss {
         model.lossAndGradient(params: params, grads: grads, ws: ws, inputs: inputs, targets: .classes(targets),
                               steps: steps, state: state, dropout: model.config.dropout > 0 ? dropout : nil,
                               needs: needs, finished: finished)
