@@ -72,7 +72,7 @@ public final class ParameterServerMachine {
     /// The step's gradient sum over the slice [P_k].
     var sum: FloatBuffer?
     /// The served slice's pieces (global ranges, in parameter order).
-    var pieces: [Range<Int>] = []
+    public internal(set) var pieces: [Range<Int>] = []
     /// Sync: each piece's shard-order sum in progress.
     var folds: [PieceFold] = []
     /// Sync: the pieces accepted from each shard of the step.

@@ -33,6 +33,9 @@ final class ClusterSimulation {
     var nowMs = 0
     var rng = SplitMix64(seed: 7)
     var shuffle = false
+    /// Workers send each piece of a gradient as backpropagation finishes it (as the real worker
+    /// does), each piece a message of its own in the queue; otherwise one frame per slice at the end.
+    var streaming = false
 
     init(config: RunConfig, tokens: [Int32], layout: StreamLayout) {
         let shards = config.psShards
@@ -86,8 +89,12 @@ final class ClusterSimulation {
             case .toPS(let k, let m): queue.append(.toPS(k, id, m))
             case .configure(let c): computes[id] = try! WorkerCompute(config: c)
             case .compute(let t, let i, let y, let s):
+                let send: ((WireFrame, ChunkLoss, [Float]?) -> Void)? = streaming ? { piece, loss, state in
+                    self.perform(worker: id, w.handle(.gradientPiece(task: t, frame: piece, lossSum: loss.sum,
+                                                                      tokens: loss.count, state: state)))
+                } : nil
                 let o = try! computes[id]!.run(task: t, inputs: i, targets: y, state: s, weights: w.weights!,
-                                               version: w.weightsVersion!)
+                                               version: w.weightsVersion!, send: send)
                 perform(worker: id, w.handle(.computed(o)))
             case .connectPS, .log, .exit: break
             }

@@ -42,13 +42,14 @@ final class ClusterSimulationTests: XCTestCase {
     }
 
     func simulate(_ o: TrainOptions, workers: Int, shuffle: Bool, silence: String? = nil,
-                  leaseTimeoutMs: Int = 5_000, psShards: Int = 1) throws -> (params: [Float], sim: ClusterSimulation) {
+                  leaseTimeoutMs: Int = 5_000, psShards: Int = 1, streaming: Bool = false) throws -> (params: [Float], sim: ClusterSimulation) {
         let data = try Dataset.load(o)
         let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
         let config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: o.steps!,
                                leaseTimeoutMs: leaseTimeoutMs, psShards: psShards)
         let sim = ClusterSimulation(config: config, tokens: data.train, layout: layout)
         sim.shuffle = shuffle
+        sim.streaming = streaming
         sim.start()
         for i in 0..<workers { sim.addWorker("worker-\(i)") }
         if let s = silence {
