@@ -40,7 +40,7 @@ public struct ParameterPieces: Equatable, Sendable {
         }
         let sorted = (cuts.filter { $0 < p } + [p]).sorted()
         let whole = zip(sorted, sorted.dropFirst()).map { $0..<$1 }.filter { !$0.isEmpty }
-        let most = byLayer ? Self.maxFloats : Int.max
+        let most = byLayer ? Self.maxFloats : max(1, p)
         ranges = whole.flatMap { r in
             stride(from: r.lowerBound, to: r.upperBound, by: most).map { $0 ..< min(r.upperBound, $0 + most) }
         }

@@ -119,7 +119,8 @@ extension ParameterServerMachine {
     func weightsRequest(from peer: String, _ r: WireWeightsRequest) -> [Action] {
         guard params != nil else { return [.log("ps: weights requested before configuration by \(peer)")] }
         let waiter = WeightsWaiter(peer: peer, minVersion: r.minVersion, withOptimizer: r.withOptimizer, inPieces: r.inPieces)
-        if version >= r.minVersion { return reply(to: waiter) }
+        // Mid-update the weights are part old, part new: such a request waits for the new version.
+        if version >= r.minVersion, finishing == nil { return reply(to: waiter) }
         // One waiting request per peer and kind: a worker that asks again gets the version once.
         pendingRequests.removeAll { $0.peer == peer && $0.withOptimizer == r.withOptimizer }
         pendingRequests.append(waiter)

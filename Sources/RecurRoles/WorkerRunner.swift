@@ -31,10 +31,18 @@ public final class WorkerRunner {
         machine.startsEarly = true
     }
 
-    /// Waits (up to the peer timeout) until piece `p` of weights version `version` is here,
-    /// handing the machine every message the servers send meanwhile; nil when it cannot come.
+    /// How long a worker waits for the next piece of the weights it computes with while no server
+    /// says anything: a version's pieces leave the servers in one burst, so a silence this long
+    /// means a server is gone, and the shard is given up (its lease will be dealt again) rather
+    /// than holding the worker away from its coordinator.
+    static let pieceTimeoutMs = 5_000
+
+    /// Waits until piece `p` of weights version `version` is here, handing the machine every
+    /// message the servers send meanwhile; nil when it cannot come (a newer version replaced it,
+    /// or the servers were silent for `pieceTimeoutMs`).
     func awaitPiece(_ p: Int, version: UInt64, ps: [ZSocket], queue: inout [WorkerMachine.Action]) -> WireFrame? {
-        let started = DispatchTime.now().uptimeNanoseconds, deadline = RoleSupport.nowMs() + peerTimeoutMs
+        let started = DispatchTime.now().uptimeNanoseconds
+        var deadline = RoleSupport.nowMs() + Self.pieceTimeoutMs
         var waited = false
         while true {
             if let f = machine.weightsPiece(p, version: version) {
@@ -50,6 +58,7 @@ public final class WorkerRunner {
                 guard let frames = try? ps[i].receive(deadline: .zero),
                       let m = RoleSupport.decode(frames, run: runID, role: name, from: "ps") else { continue }
                 RoleSupport.trace(name, "received \(m.body.kind) from ps \(i) while computing")
+                deadline = RoleSupport.nowMs() + Self.pieceTimeoutMs  // the servers are alive: keep waiting
                 queue += machine.handle(.fromPS(m))
             }
         }

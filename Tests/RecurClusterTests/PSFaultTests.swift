@@ -39,17 +39,17 @@ final class PSFaultTests: ClusterTestCase {
         try intruder.connect(psEndpoint)
 
         let heartbeat = valid(.heartbeat(WireHeartbeat(nowMs: 1, state: "idle")))
-        // Envelope field 1 (protocol_version) is serialized first: tag 0x08, then the varint 1.
-        XCTAssertEqual(Array(heartbeat[0].prefix(2)), [0x08, 0x01], "protocol_version is no longer the first field")
+        // Envelope field 1 (protocol_version) is serialized first: tag 0x08, then the varint 2.
+        XCTAssertEqual(Array(heartbeat[0].prefix(2)), [0x08, UInt8(WireProtocol.version)], "protocol_version is no longer the first field")
         var badVersion = heartbeat
-        badVersion[0][1] = 0x02
+        badVersion[0][1] = 0x01  // a peer of the version before gradient pieces
         let gradientFrames = [try WireFrame(name: "gradient", shape: [4], floats: [1, 2, 3, 4])]
         var shortPayload = valid(.weights(WireWeights(version: 1)), frames: gradientFrames)
         shortPayload[1].removeLast()
         let faults: [(what: String, frames: [[UInt8]], says: String)] = [
             ("random bytes", [noise()], "wire:"),
             ("a truncated envelope", [Array(heartbeat[0].dropLast(2))], "is not a valid recur.Envelope"),
-            ("the wrong protocol version", badVersion, "protocol version 2 received"),
+            ("the wrong protocol version", badVersion, "protocol version 1 received"),
             ("an empty envelope (version 0)", [[]], "protocol version 0 received"),
             ("another run's id", valid(.heartbeat(WireHeartbeat(nowMs: 1, state: "idle")), run: 8), "for run 0x8"),
             ("an undeclared payload frame", heartbeat + [[1, 2, 3, 4]], "declares 0 payload frame(s), 1 received"),

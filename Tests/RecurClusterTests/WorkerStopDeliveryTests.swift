@@ -71,14 +71,21 @@ final class WorkerStopDeliveryTests: ClusterTestCase {
         if let (from, m) = try next(router, seconds: 0.05), from == "worker-0", case .gradient(let g) = m.body { gradient = g }
         XCTAssertNil(gradient, "the shard was done before the SIGTERM; make the shard bigger")
         worker.send(SIGTERM)
+        // The gradient comes in pieces as backpropagation finishes them; all of them must arrive.
         let end = Date().addingTimeInterval(10)
-        while gradient == nil && Date() < end {
+        var pieces: [Range<Int>] = []
+        while pieces.map(\.count).reduce(0, +) < weights.count && Date() < end {
             guard let (from, m) = try next(router, seconds: 0.5) else { continue }
             if from == "worker-0", case .gradient(let g) = m.body {
                 gradient = g
-                XCTAssertEqual(try m.frame(named: "gradient").elementCount, weights.count)
+                let f = try m.frame(named: "gradient")
+                pieces.append(f.offset ..< f.offset + f.elementCount)
             }
         }
+        let sorted = pieces.sorted { $0.lowerBound < $1.lowerBound }
+        XCTAssertEqual(sorted.first?.lowerBound, 0)
+        XCTAssertEqual(sorted.last?.upperBound, weights.count)
+        XCTAssertTrue(zip(sorted, sorted.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }, "pieces \(sorted)")
         assertFinishes(worker, seconds: 15)
         // (Whether the coordinator hands the shard back on Leave is not a signal here: it hands back
         // every shard still leased to a leaving worker, reported or not, and drops duplicates later.)
