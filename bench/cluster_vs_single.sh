@@ -4,10 +4,16 @@
 # one after the other. Prints tokens/s of both, their ratio, whether the weights are identical,
 # and the bytes each step puts on the wire.
 #
-#   bench/cluster_vs_single.sh [--hidden 512] [--steps 12] [--workers 2] [--lanes-per-shard 16] [--ps-shards 1] [--skip-build]
+# With --ceiling it also runs W single-threaded single-process trainers side by side, each on
+# B/W lanes, and prints the sum of their tokens/s: what W workers could reach on this machine
+# with nothing but compute (the cores share caches and memory bandwidth, so this is below W
+# times one process alone).
+#
+#   bench/cluster_vs_single.sh [--hidden 512] [--steps 12] [--workers 2] [--lanes-per-shard 16] [--ps-shards 1]
+#                              [--ceiling] [--skip-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-hidden=512 steps=12 workers=2 lanes=16 build=1 psshards=1
+hidden=512 steps=12 workers=2 lanes=16 build=1 psshards=1 ceiling=0
 corpus=../shared/data/tinyshakespeare/input.txt
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -18,6 +24,7 @@ while [ $# -gt 0 ]; do
     --ps-shards) psshards=$2; shift 2 ;;
     --corpus) corpus=$2; shift 2 ;;
     --skip-build) build=0; shift ;;
+    --ceiling) ceiling=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -44,3 +51,16 @@ echo "single-process --threads 2:  $single tokens/s"
 echo "--workers $workers --ps-shards $psshards --threads 1: $cluster tokens/s   ratio $(python3 -c "print(round($cluster/$single, 2))")"
 echo "weights identical: $same"
 echo "bytes on the wire per step: $wire ($(python3 -c "print(round($wire/1e6, 1))") MB: $shards gradients + $workers weight copies)"
+if [ "$ceiling" = 1 ]; then
+  pids=()
+  for w in $(seq 1 "$workers"); do
+    "$bin" train --single-process --threads 1 "${flags[@]}" --batch $((32 / workers)) --seed $((100 + w)) \
+      --run-dir "$work/alone-$w" >/dev/null 2>&1 &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  total=0
+  for w in $(seq 1 "$workers"); do total=$((total + $(rate "$work/alone-$w/metrics.jsonl"))); done
+  echo "ceiling, $workers single-threaded processes side by side on $((32 / workers)) lanes each: $total tokens/s" \
+       "(cluster at $(python3 -c "print(round($cluster/$total, 2))") of it)"
+fi
