@@ -1,6 +1,7 @@
 // ParameterServerMachine: the parameter server's protocol logic as a pure state machine — accept
-// each shard's gradient once, sum a step's shards in shard order, update, send the weights. One
-// server may serve one slice of the parameters (`--ps-shards`).
+// each piece of each shard's gradient once, sum each piece over the shards in shard order, update
+// and send the weights piece by piece. One server may serve one slice of the parameters
+// (`--ps-shards`).
 import RecurMath
 import RecurModel
 import RecurTrain
@@ -11,9 +12,14 @@ import RecurWire
 ///
 /// Peers are named by their routing ids. The coordinator configures the server with a Welcome
 /// carrying the `RunConfig` and the index of the slice it serves; workers send Gradient messages
-/// (frames: `gradient` [P_k] at the slice's offset and, to slice 0 only, `state` [n, L, S, H]); the
-/// server forwards each accepted shard's loss (and state) to the coordinator as a Result, so the
-/// coordinator hears of a shard exactly once per slice, and only once its gradient is safe.
+/// (frames: `gradient`, the whole slice [P_k] or one of its pieces (`ParameterPieces`) at its
+/// offset, and with the frame that covers offset 0, `state` [n, L, S, H]); the server forwards
+/// each shard's loss (and state) to the coordinator as a Result once every piece of it is in, so
+/// the coordinator hears of a shard exactly once per slice, and only once its gradient is safe.
+///
+/// A sync update is applied piece by piece, first piece first: after each, the machine returns
+/// the sends of that piece's weights and `.proceed`, and the loop hands `.proceed` back once the
+/// sends are on their way.
 ///
 /// With S > 1 slices, a step's update waits for the global gradient norm: the server sends its
 /// blocks' sums of squares (NormPartial) to the coordinator, which answers every slice with the
