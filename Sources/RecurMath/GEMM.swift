@@ -95,16 +95,26 @@ extension GEMM {
     /// `sgemm` with the rows of C split into two fixed halves (when C has at least
     /// 2·`splitMinimumRows` rows) computed in parallel by single-threaded BLAS. The split depends
     /// on M alone, so the bits are the same for any thread count.
+    /// - Parameter rowsDone: told of each half's rows of C once they are final: as each is done
+    ///   on one thread, after both when they run in parallel.
     public static func sgemmRows(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                                  alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                                  b: UnsafePointer<Float>, ldb: Int,
-                                 beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                                 beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                 rowsDone: ((Range<Int>) -> Void)? = nil) {
         let parts = m >= 2 * splitMinimumRows ? 2 : 1
-        Parallel.run(parts: parts) { p in
-            let r0 = p * m / parts, r1 = (p + 1) * m / parts
-            let ap = transA ? a + r0 : a + r0 * lda
-            sgemm(transA: transA, transB: transB, m: r1 - r0, n: n, k: k, alpha: alpha, a: ap, lda: lda,
-                  b: b, ldb: ldb, beta: beta, c: c + r0 * ldc, ldc: ldc)
+        func rows(_ p: Int) -> Range<Int> { p * m / parts ..< (p + 1) * m / parts }
+        func part(_ p: Int) {
+            let r = rows(p)
+            let ap = transA ? a + r.lowerBound : a + r.lowerBound * lda
+            sgemm(transA: transA, transB: transB, m: r.count, n: n, k: k, alpha: alpha, a: ap, lda: lda,
+                  b: b, ldb: ldb, beta: beta, c: c + r.lowerBound * ldc, ldc: ldc)
         }
+        if let rowsDone, parts == 1 || MathThreads.current < 2 {
+            for p in 0..<parts { part(p); rowsDone(rows(p)) }
+            return
+        }
+        Parallel.run(parts: parts) { part($0) }
+        if let rowsDone { for p in 0..<parts { rowsDone(rows(p)) } }
     }
 }

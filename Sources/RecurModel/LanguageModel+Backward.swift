@@ -20,8 +20,8 @@ extension LanguageModel {
     ///   - finished: called with each range of `grads` as soon as it is final (nothing adds to it
     ///     any more) and the chunk's loss, so that a caller can send each finished part while the
     ///     rest is computed: the head; then per layer from the top, its input weights (with the
-    ///     embedding for a first layer that reads tokens), then the rest of the layer; the
-    ///     embedding last otherwise. Together the ranges cover [0, P) once.
+    ///     embedding for a first layer that reads tokens), its recurrent weights in blocks of rows,
+    ///     then its biases; the embedding last otherwise. Together the ranges cover [0, P) once.
     /// - Returns: the summed loss and the number of scored targets.
     public func lossAndGradient(params: UnsafePointer<Float>, grads: UnsafeMutablePointer<Float>, ws: Workspace,
                                 inputs: UnsafePointer<Int32>, targets: LossTargets, steps: Int,
@@ -57,11 +57,14 @@ extension LanguageModel {
             RecurrentLayer.backward(cfg, layer: k, ws: ws, p: LayerParams(pm, layout: layout, layer: k),
                                     g: LayerParams(grads, layout: layout, layer: k), input: input, dY: dY,
                                     dx: byToken ? nil : dX, dEmbedding: byToken ? grads + layout.offset("embedding.weight") : nil,
-                                    steps: steps) {
+                                    steps: steps, inputWeightsDone: {
                 let ih = layout.offset("rnn.weight_ih_l\(k)"), hh = layout.offset("rnn.weight_hh_l\(k)")
                 finished?((byToken ? 0 : ih) ..< hh, loss)  // a first layer reading tokens has added the embedding's too
-            }
-            finished?(layout.offset("rnn.weight_hh_l\(k)") ..< end(k), loss)
+            }, recurrentRowsDone: { rows in
+                let hh = layout.offset("rnn.weight_hh_l\(k)")
+                finished?(hh + rows.lowerBound * h ..< hh + rows.upperBound * h, loss)
+            })
+            finished?(layout.offset("rnn.weight_hh_l\(k)") + cfg.cell.gates * h * h ..< end(k), loss)  // the biases (and peepholes)
             if k > 0, dropout != nil, ws.layers[k - 1].mask.count > 0 {
                 let m = ws.layers[k - 1].mask.pointer
                 for i in 0..<tn * h { dX[i] *= m[i] }

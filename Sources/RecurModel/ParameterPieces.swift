@@ -7,7 +7,7 @@
 /// The vector is cut at every parameter-server slice boundary, and at the layer boundaries in the
 /// order backpropagation finishes them: the head, then per layer from the top its input weights
 /// (`rnn.weight_ih_l{k}`, with the embedding for layer 0 when it reads tokens), then the rest of
-/// the layer (`rnn.weight_hh_l{k}`, the biases):
+/// the layer (`rnn.weight_hh_l{k}`, whose rows are finished in two halves, then the biases):
 ///
 ///     [embedding, W_ih_0 ⌋[ W_hh_0, b_0, ⌈ ⌈W_ih_1 ⌋[ W_hh_1, b_1, head ]
 ///

@@ -83,9 +83,11 @@ enum RecurrentLayer {
     /// `dx` is not written.
     /// - `inputWeightsDone`: called once the gradient of W_ih (and, with `.tokens` input, of the
     ///   embedding) is final, before the rest of the layer's weight gradients are computed.
+    /// - `recurrentRowsDone`: told of each block of rows of W_hh [G·H, H] whose gradient is final.
     static func backward(_ cfg: ModelConfig, layer k: Int, ws: Workspace, p: LayerParams, g: LayerParams,
                          input: LayerInput, dY: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
-                         dEmbedding: UnsafeMutablePointer<Float>?, steps t: Int, inputWeightsDone: (() -> Void)? = nil) {
+                         dEmbedding: UnsafeMutablePointer<Float>?, steps t: Int, inputWeightsDone: (() -> Void)? = nil,
+                         recurrentRowsDone: ((Range<Int>) -> Void)? = nil) {
         let n = ws.lanes, h = cfg.hidden, gh = cfg.cell.gates * h, din = cfg.inputSize(layer: k)
         let a = ws.layers[k], tn = t * n
         // Pre-activation gradients overwrite the gate values in place, step by step: each step's
@@ -131,11 +133,14 @@ enum RecurrentLayer {
             biasRowCount = v
         }
         if cfg.cell == .gru {
-            GEMM.sgemmRows(transA: true, m: 2 * h, n: h, k: tn, a: dpre, lda: gh, b: hs, ldb: h, beta: 1, c: g.whh, ldc: h)
+            GEMM.sgemmRows(transA: true, m: 2 * h, n: h, k: tn, a: dpre, lda: gh, b: hs, ldb: h, beta: 1, c: g.whh, ldc: h,
+                           rowsDone: recurrentRowsDone)
             GEMM.sgemmRows(transA: true, m: h, n: h, k: tn, a: dpre + 2 * h, lda: gh, b: a.aux.pointer, ldb: h,
-                       beta: 1, c: g.whh + 2 * h * h, ldc: h)
+                           beta: 1, c: g.whh + 2 * h * h, ldc: h,
+                           rowsDone: recurrentRowsDone.map { done in { done(2 * h + $0.lowerBound ..< 2 * h + $0.upperBound) } })
         } else {
-            GEMM.sgemmRows(transA: true, m: gh, n: h, k: tn, a: dpre, lda: gh, b: hs, ldb: h, beta: 1, c: g.whh, ldc: h)
+            GEMM.sgemmRows(transA: true, m: gh, n: h, k: tn, a: dpre, lda: gh, b: hs, ldb: h, beta: 1, c: g.whh, ldc: h,
+                           rowsDone: recurrentRowsDone)
         }
         let colSum = ws.rowScratch.pointer
         Reduce.columnSums(rows: biasRowCount, cols: gh, biasRows, into: colSum)

@@ -162,15 +162,30 @@ final class GradientStreamTests: XCTestCase {
         }
 
         // The documented order: head; per layer from the top, its input weights (with the
-        // embedding for a token-reading first layer), then the rest; the dense embedding last.
-        var want = [layout.offset("head.weight")..<p]
+        // embedding for a token-reading first layer), its recurrent weights (in blocks of rows, in
+        // order: merged here), then the rest; the dense embedding last.
+        var want = [layout.offset("head.weight")..<p], recurrent: [Range<Int>] = []
         for k in stride(from: layers - 1, through: 0, by: -1) {
             let ih = layout.offset("rnn.weight_ih_l\(k)"), hh = layout.offset("rnn.weight_hh_l\(k)")
+            let rows = hh ..< hh + s.config.cell.gates * s.config.hidden * s.config.hidden
+            recurrent.append(rows)
             want.append((k == 0 && s.tokens ? 0 : ih)..<hh)
-            want.append(hh..<layerEnd(layout, k, layers: layers))
+            want += [rows, rows.upperBound..<layerEnd(layout, k, layers: layers)]
         }
         if !s.tokens { want.append(0..<layout.offset("rnn.weight_ih_l0")) }
-        XCTAssertEqual(ranges, want, "\(tag): order of the finished ranges")
+        var merged: [Range<Int>] = []
+        for r in ranges {
+            if let last = merged.last, last.upperBound == r.lowerBound,
+               recurrent.contains(where: { $0.contains(last.lowerBound) && $0.contains(r.lowerBound) }) {
+                merged[merged.count - 1] = last.lowerBound..<r.upperBound
+            } else {
+                merged.append(r)
+            }
+        }
+        XCTAssertEqual(merged, want, "\(tag): order of the finished ranges")
+        if s.config.cell == .gru || s.config.cell.gates * s.config.hidden >= 2 * GEMM.splitMinimumRows {
+            XCTAssertGreaterThan(ranges.count, merged.count, "\(tag): the recurrent weights must come in blocks")
+        }
 
         // A ParameterPieces piece inside the ranges reported so far is final too.
         for shards in 1...3 {
