@@ -4,13 +4,15 @@
     RECUR_TRACE=1 recur train --workers 2 --threads 1 ... 2> trace.log
     python3 bench/step_breakdown.py trace.log
 
-Prints the mean compute time of a shard and the mean time between the last worker finishing its
-shard of a step and the last worker starting its shard of the next one (gradient out, sum and
-update on the server, weights back), with that gap's share of the step. A worker starts a shard
-as soon as the first piece of its weights is in and waits for the others as its forward pass
-reaches them: those waits ("waited … ms for weights piece") are taken out of the compute time and
-added to the gap of their step. The first two steps are left out as warm-up. The clock is the system-wide monotonic one, so lines of different processes
-compare directly.
+Prints the mean compute time of a shard and, per step, the longest time any worker spent not
+computing after the last worker had finished the step before: from that moment to the start of
+its shard of the next step, plus the time it then waited inside that shard for pieces of its
+weights (a worker starts a shard as soon as the first piece of its weights is in and waits for
+the others as its forward pass reaches them; those waits are the trace lines "waited … ms for
+weights piece", taken out of the compute time). It also prints the figure the script gave before
+(the latest start plus the longest wait of any worker, which can add one worker's wait to
+another's start) as "summed". The first two steps are left out as warm-up. The clock is the
+system-wide monotonic one, so lines of different processes compare directly.
 """
 import collections
 import re
@@ -29,13 +31,15 @@ durations = []
 open_at = {}
 waits = {}        # worker -> ms waited for weight pieces in the shard in hand
 current = {}      # worker -> step of the shard in hand
-step_waits = {}   # step -> the longest such wait among its shards
+shard_start = {}  # (worker, step) -> start time
+shard_wait = {}   # (worker, step) -> ms waited for weight pieces in that shard
 for t, who, what in events:
     m = re.match(r"compute start step (\d+)", what)
     if m:
         starts[int(m.group(1))].append(t)
         open_at[who] = t
         current[who] = int(m.group(1))
+        shard_start[(who, current[who])] = t
     elif what.startswith("waited ") and who in open_at:
         w = float(what.split()[1])
         waits[who] = waits.get(who, 0.0) + w
@@ -43,16 +47,20 @@ for t, who, what in events:
         ends.append(t)
         w = waits.pop(who, 0.0)
         durations.append(t - open_at.pop(who) - w)
-        step_waits[current[who]] = max(step_waits.get(current[who], 0.0), w)
+        shard_wait[(who, current[who])] = w
 steps = sorted(starts)[2:]
-gaps = []
+gaps, summed = [], []
 for s in steps:
     before = [t for t in ends if t < min(starts[s])]
-    if before:
-        gaps.append(max(starts[s]) - max(before) + step_waits.get(s, 0.0))
+    if not before:
+        continue
+    mine = [(start, shard_wait.get((w, step), 0.0)) for (w, step), start in shard_start.items() if step == s]
+    gaps.append(max(start - max(before) + wait for start, wait in mine))
+    summed.append(max(start for start, _ in mine) - max(before) + max(wait for _, wait in mine))
 if not gaps:
     sys.exit("no complete steps in the trace")
 compute = statistics.mean(durations[4:] or durations)
-gap = statistics.mean(gaps)
+gap, old = statistics.mean(gaps), statistics.mean(summed)
 print(f"{len(gaps)} steps: compute per shard {compute:.1f} ms, between steps {gap:.1f} ms "
-      f"({100 * gap / (compute + gap):.1f}% of the step outside compute)")
+      f"({100 * gap / (compute + gap):.1f}% of the step outside compute; summed {old:.1f} ms, "
+      f"{100 * old / (compute + old):.1f}%)")
