@@ -40,7 +40,6 @@ extension LanguageModel {
         let gb = grads + layout.offset("head.bias")
         for j in 0..<v { gb[j] += ws.classScratch.pointer[j] }
         finished?(layout.offset("head.weight") ..< layout.count, loss)
-        func end(_ k: Int) -> Int { k + 1 < cfg.layers ? layout.offset("rnn.weight_ih_l\(k + 1)") : layout.offset("head.weight") }
         var dY = ws.dOut.pointer, dX = ws.dIn.pointer
         GEMM.sgemmRows(m: tn, n: h, k: v, a: dlogits, lda: v, b: params + layout.offset("head.weight"), ldb: h,
                    beta: 0, c: dY, ldc: h)
@@ -64,7 +63,7 @@ extension LanguageModel {
                 let hh = layout.offset("rnn.weight_hh_l\(k)")
                 finished?(hh + rows.lowerBound * h ..< hh + rows.upperBound * h, loss)
             })
-            finished?(layout.offset("rnn.weight_hh_l\(k)") + cfg.cell.gates * h * h ..< end(k), loss)  // the biases (and peepholes)
+            finished?(layout.offset("rnn.weight_hh_l\(k)") + cfg.cell.gates * h * h ..< layerEnd(k), loss)  // the biases (and peepholes)
             if k > 0, dropout != nil, ws.layers[k - 1].mask.count > 0 {
                 let m = ws.layers[k - 1].mask.pointer
                 for i in 0..<tn * h { dX[i] *= m[i] }

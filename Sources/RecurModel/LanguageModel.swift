@@ -79,7 +79,6 @@ public struct LanguageModel: Sendable {
                         state: UnsafeMutablePointer<Float>, dropout: DropoutKey?, needs: ((_ end: Int) -> Void)? = nil) {
         precondition(steps >= 1 && steps <= ws.steps && ws.config == config, "workspace does not fit the chunk")
         let cfg = config, n = ws.lanes, h = cfg.hidden, e = cfg.embed, tn = steps * n
-        func layerEnd(_ k: Int) -> Int { k + 1 < cfg.layers ? layout.offset("rnn.weight_ih_l\(k + 1)") : layout.offset("head.weight") }
         needs?(layerEnd(0))
         let pm = UnsafeMutablePointer(mutating: params)
         let emb = params + layout.offset("embedding.weight")
@@ -113,6 +112,12 @@ public struct LanguageModel: Sendable {
             let row = ws.logits.pointer + r * v
             for j in 0..<v { row[j] += hb[j] }
         }
+    }
+
+    /// The end of layer `k`'s parameters in the flat vector: the first parameter of layer k+1, or
+    /// of the head after the last layer.
+    func layerEnd(_ k: Int) -> Int {
+        k + 1 < config.layers ? layout.offset("rnn.weight_ih_l\(k + 1)") : layout.offset("head.weight")
     }
 
     /// The summed loss of a chunk without gradients (the forward pass plus the loss).

@@ -51,6 +51,14 @@ public struct ParameterPieces: Equatable, Sendable {
         ranges.filter { $0.lowerBound >= slice.lowerBound && $0.upperBound <= slice.upperBound }
     }
 
+    /// The indices (into `pieces`) of the pieces a frame of the range `r` holds: each piece of a
+    /// slice for a frame of that whole slice, the one piece for a frame of exactly one piece, none
+    /// for any other range.
+    public static func held(by r: Range<Int>, pieces: [Range<Int>], slices: [Range<Int>]) -> [Int] {
+        if slices.contains(r) { return pieces.indices.filter { r.lowerBound <= pieces[$0].lowerBound && pieces[$0].upperBound <= r.upperBound } }
+        return pieces.firstIndex(of: r).map { [$0] } ?? []
+    }
+
     /// The indices of the pieces wholly inside the union of `final` ranges.
     public func covered(by final: [Range<Int>]) -> [Int] {
         var merged: [Range<Int>] = []

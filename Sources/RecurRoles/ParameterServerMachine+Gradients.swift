@@ -83,12 +83,9 @@ extension ParameterServerMachine {
         return actions
     }
 
-    /// The pieces a gradient frame holds: all of them for a frame of the whole slice, one for a
-    /// frame of exactly one piece, none otherwise.
+    /// The pieces a gradient frame holds (`ParameterPieces.held`).
     func piecesCovered(by f: WireFrame) -> [Int] {
-        let r = Int(f.offset) ..< Int(f.offset) + f.elementCount
-        if r == slice.range { return Array(pieces.indices) }
-        return pieces.firstIndex(of: r).map { [$0] } ?? []
+        ParameterPieces.held(by: f.offset ..< f.offset + f.elementCount, pieces: pieces, slices: [slice.range])
     }
 
     /// Adds every shard of piece `p` that can be added in shard order; once all are, divides the

@@ -188,9 +188,8 @@ public final class WorkerMachine {
             guard let shards, let pieces else { return [] }
             let frame: WireFrame
             do { frame = try m.frame(named: "params") } catch { return [.log("worker: malformed weights: \(error)")] }
-            let r = Int(frame.offset) ..< Int(frame.offset) + frame.elementCount
-            let covered = shards.ranges.contains(r) ? pieces.ranges.indices.filter { r.contains(pieces.ranges[$0].lowerBound) }
-                : pieces.ranges.firstIndex(of: r).map { [$0] } ?? []
+            let covered = ParameterPieces.held(by: frame.offset ..< frame.offset + frame.elementCount, pieces: pieces.ranges,
+                                               slices: shards.ranges)
             guard frame.dtype == .f32, !covered.isEmpty else {
                 return [.log("worker: weights of \(frame.elementCount) values at offset \(frame.offset) fit no slice or piece; dropped")]
             }

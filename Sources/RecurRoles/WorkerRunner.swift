@@ -1,6 +1,7 @@
 // WorkerRunner: the worker's run loop — a DEALER to the coordinator and one to each parameter
 // server slice; it performs the machine's actions and computes shards when told to.
 import Foundation
+import RecurModel
 import RecurTransport
 import RecurWire
 
@@ -29,6 +30,19 @@ public final class WorkerRunner {
         machine = WorkerMachine(runID: runID, name: name, pid: UInt32(getpid()),
                                 hostname: ProcessInfo.processInfo.hostName, threads: UInt32(threads))
         machine.startsEarly = true
+    }
+
+    /// Sends `m` to slice `k`'s server; a failure is logged (the lease will be dealt again).
+    func send(_ m: WireMessage, toPS k: Int, _ ps: [ZSocket]) {
+        guard k < ps.count else { return }
+        do { try ps[k].send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline) } catch {
+            RoleSupport.log(name, "could not reach parameter server \(k): \(error)")
+        }
+        if case .gradient = m.body, let f = m.frames.first {
+            RoleSupport.trace(name, "sent gradient piece at \(f.offset) to ps \(k)")
+        } else {
+            RoleSupport.trace(name, "sent \(m.body.kind) to ps \(k)")
+        }
     }
 
     /// How long a worker waits for the next piece of the weights it computes with while no server
@@ -82,11 +96,7 @@ public final class WorkerRunner {
                 case .toCoordinator(let m):
                     try? coordinator.send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline)
                 case .toPS(let k, let m):
-                    guard k < ps.count else { continue }
-                    do { try ps[k].send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline) } catch {
-                        RoleSupport.log(name, "could not reach parameter server \(k): \(error)")
-                    }
-                    RoleSupport.trace(name, "sent \(m.body.kind) to ps \(k)")
+                    send(m, toPS: k, ps)
                 case .connectPS(let endpoints):
                     ps.forEach { $0.close() }  // a new coordinator may name other servers
                     ps = []
@@ -109,20 +119,16 @@ public final class WorkerRunner {
                     let piece: (Int) -> WireFrame? = { p in
                         self.awaitPiece(p, version: task.weightVersion, ps: ps, queue: &queue)
                     }
+                    let sendPiece = { (piece: WireFrame, loss: ChunkLoss, finalState: [Float]?) in
+                        for action in self.machine.handle(.gradientPiece(task: task, frame: piece, lossSum: loss.sum,
+                                                                         tokens: loss.count, state: finalState)) {
+                            if case .toPS(let k, let m) = action { self.send(m, toPS: k, ps) } else { queue.append(action) }
+                        }
+                    }
                     let outcome: WorkerMachine.ShardOutcome
                     do {
                         outcome = try compute.run(task: task, inputs: inputs, targets: targets, state: state,
-                                                  version: task.weightVersion, piece: piece) { piece, loss, finalState in
-                        let event = WorkerMachine.Event.gradientPiece(task: task, frame: piece, lossSum: loss.sum,
-                                                                      tokens: loss.count, state: finalState)
-                        for action in self.machine.handle(event) {
-                            guard case .toPS(let k, let m) = action, k < ps.count else { queue.append(action); continue }
-                            do { try ps[k].send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline) } catch {
-                                RoleSupport.log(self.name, "could not reach parameter server \(k): \(error)")
-                            }
-                            RoleSupport.trace(self.name, "sent gradient piece at \(piece.offset) to ps \(k)")
-                        }
-                        }
+                                                  version: task.weightVersion, piece: piece, send: sendPiece)
                     } catch let e as WorkerCompute.Abandoned {
                         queue += machine.handle(.abandoned("step \(task.step) shard \(task.shard): \(e)"))
                         continue

@@ -20,7 +20,7 @@ public enum UpdateRule {
     /// First half of a sharded update: divides `grads` (one slice, starting on a block boundary)
     /// by the token count and returns its blocks' sums of squares (`NormBlocks`).
     public static func normalise(_ grads: FloatBuffer, tokens: Int) -> [Double] {
-        NormBlocks.scaleAndBlockSums(grads.pointer, count: grads.count, by: Float(1 / Double(max(tokens, 1))))
+        normalise(grads.pointer, count: grads.count, tokens: tokens)
     }
 
     /// `normalise` for one block-aligned range of a slice: divides `count` values by the token count
