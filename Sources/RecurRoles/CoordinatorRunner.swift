@@ -89,7 +89,7 @@ public final class CoordinatorRunner {
             while !queue.isEmpty {
                 switch queue.removeFirst() {
                 case .toWorker(let id, let m):
-                    do { try router.send([Array(id.utf8)] + WireCodec.encode(m), deadline: RoleSupport.sendDeadline) } catch {
+                    do { try router.send(m, routingID: id) } catch {
                         RoleSupport.log("coordinator", "could not send \(m.body.kind) to \(id): \(error)")
                     }
                 case .connectPS(let k, let endpoint):
@@ -134,7 +134,7 @@ public final class CoordinatorRunner {
                     return path
                 case .log(let line): RoleSupport.log("coordinator", line)
                 case .abort(let reason):
-                    for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave(reason)), deadline: .milliseconds(200)) }
+                    for id in machine.workerIDs { try? router.send(leave(reason), routingID: id, deadline: .milliseconds(200)) }
                     for (k, _) in ps.connected { try? ps.send(k, leave(reason), deadline: .milliseconds(500)) }
                     throw RoleError.diverged("coordinator: \(reason)")
                 case .fail(let reason):  // the servers and workers stay, for the restarted coordinator
@@ -142,7 +142,7 @@ public final class CoordinatorRunner {
                 }
             }
             if RoleSupport.stopRequested {
-                for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave("stopped")), deadline: .milliseconds(200)) }
+                for id in machine.workerIDs { try? router.send(leave("stopped"), routingID: id, deadline: .milliseconds(200)) }
                 throw RoleError.failed("coordinator: stopped by signal at step \(machine.step)")
             }
             let links = ps.connected
@@ -205,7 +205,7 @@ public final class CoordinatorRunner {
     func finish(ps: PSLinks, router: ZSocket, metrics: MetricsWriter, lastFields: [(String, JSONValue)],
                 aside: inout [(Int, WireMessage)]) throws -> String {
         let (path, params) = try writeCheckpoint(step: config.totalSteps, ps: ps, aside: &aside)
-        for id in machine.workerIDs { try? router.send([Array(id.utf8)] + WireCodec.encode(leave("run finished")), deadline: .milliseconds(500)) }
+        for id in machine.workerIDs { try? router.send(leave("run finished"), routingID: id, deadline: .milliseconds(500)) }
         for (k, socket) in ps.connected {
             try? ps.send(k, leave("run finished"), deadline: .seconds(1))
             try? socket.setLinger(.seconds(2))

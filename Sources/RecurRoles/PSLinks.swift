@@ -41,7 +41,7 @@ final class PSLinks {
     /// Sends `m` to slice `k`'s server.
     func send(_ k: Int, _ m: WireMessage, deadline: Duration = RoleSupport.sendDeadline) throws {
         guard let s = sockets[k] else { throw RoleError.failed("coordinator: parameter server \(k) is not connected") }
-        try s.send(WireCodec.encode(m), deadline: deadline)
+        try s.send(m, deadline: deadline)
     }
 
     /// Connected sockets with their slice index, for polling.

@@ -74,16 +74,17 @@ public final class ParameterServerRunner {
                 let hello = WireMessage(runID: runID, sender: machine.name, sequence: 0, body: .hello(WireHello(
                     workerID: machine.name, pid: UInt32(getpid()), hostname: ProcessInfo.processInfo.hostName, threads: 0,
                     securityMechanism: security.mechanism, role: "ps", psShard: UInt32(r.slice), endpoint: r.advertised)))
-                try? s.send(WireCodec.encode(hello), deadline: .milliseconds(100))
+                try? s.send(hello, deadline: .milliseconds(100))
             }
-            guard let frames = try router.receive(deadline: .milliseconds(RoleSupport.pollIntervalMs)), frames.count >= 2 else {
+            guard let got = try router.receiveMessage(deadline: .milliseconds(RoleSupport.pollIntervalMs), routed: true,
+                                                      run: runID, role: "ps", from: "") else {
                 if RoleSupport.nowMs() - lastCoordinatorMs > peerTimeoutMs, machine.config != nil || registration != nil {
                     throw RoleError.peerTimeout("\(machine.name): no word from the coordinator for \(peerTimeoutMs) ms; giving up")
                 }
                 continue
             }
-            let peer = String(decoding: frames[0], as: UTF8.self)
-            guard let m = RoleSupport.decode(Array(frames.dropFirst()), run: runID, role: "ps", from: peer) else { continue }
+            let peer = got.peer
+            guard let m = got.message else { continue }
             if peer == "coordinator" {
                 lastCoordinatorMs = RoleSupport.nowMs()
                 if case .leave = m.body {
@@ -102,7 +103,7 @@ public final class ParameterServerRunner {
                 case .proceed: queue += machine.handle(.proceed)  // the actions before it are sent
                 case .send(let to, let message):
                     RoleSupport.trace(machine.name, "sending \(message.body.kind) to \(to)")
-                    do { try router.send([Array(to.utf8)] + WireCodec.encode(message), deadline: RoleSupport.sendDeadline) } catch {
+                    do { try router.send(message, routingID: to) } catch {
                         RoleSupport.log(machine.name, "could not send \(message.body.kind) to \(to): \(error)")
                     }
                 case .log(let line): RoleSupport.log(machine.name, line)

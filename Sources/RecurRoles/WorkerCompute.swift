@@ -12,7 +12,11 @@ public final class WorkerCompute {
     public let config: RunConfig
     let computer: ShardComputer
     let params: FloatBuffer
-    let grads: FloatBuffer
+    /// The gradient of the shard in hand [P]. Its pieces leave without a copy (the frames borrow
+    /// it), so it is written again only once no frame still holds it: see `freshGradient`.
+    private(set) var grads: FloatBuffer
+    /// The other gradient buffer, taken while the last shard's frames are still being sent.
+    private var spare: FloatBuffer
     let shards: ParameterShards
     let pieces: ParameterPieces
     var loadedVersion: UInt64?
@@ -28,6 +32,7 @@ public final class WorkerCompute {
         computer = ShardComputer(model: model, lanes: config.lanesPerShard, steps: config.bptt)
         params = FloatBuffer(count: model.layout.count)
         grads = FloatBuffer(count: model.layout.count)
+        spare = FloatBuffer(count: model.layout.count)
         shards = try config.parameterShards
         pieces = try config.parameterPieces
     }
@@ -78,7 +83,7 @@ public final class WorkerCompute {
                 loaded.insert(p)
             }
         }
-        grads.zero()
+        freshGradient()
         var s = state
         let key = DropoutKey(seed: config.seed, step: task.step, firstLane: Int(task.firstLane))
         var sent = Set<Int>(), final: [Range<Int>] = []
@@ -96,7 +101,8 @@ public final class WorkerCompute {
                             sent.insert(p)
                             let r = self.pieces.ranges[p]
                             guard let f = try? WireFrame(name: "gradient", shape: [r.count], offset: r.lowerBound,
-                                                         floats: UnsafeBufferPointer(start: self.grads.pointer + r.lowerBound, count: r.count))
+                                                         borrowing: UnsafeBufferPointer(start: self.grads.pointer + r.lowerBound, count: r.count),
+                                                         owner: self.grads)
                             else { continue }
                             send(f, loss, r.lowerBound == 0 ? Array(finalState) : nil)
                         }
@@ -110,11 +116,22 @@ public final class WorkerCompute {
             if task.step == nanAtStep { grads[0] = .nan }
             frames = try shards.ranges.map { r in
                 try WireFrame(name: "gradient", shape: [r.count], offset: r.lowerBound,
-                              floats: UnsafeBufferPointer(start: grads.pointer + r.lowerBound, count: r.count))
+                              borrowing: UnsafeBufferPointer(start: grads.pointer + r.lowerBound, count: r.count), owner: grads)
             }
         }
         return WorkerMachine.ShardOutcome(task: task, gradients: frames, state: s, lossSum: loss.sum,
                                           tokens: loss.count, computeMs: Date().timeIntervalSince(start) * 1000)
+    }
+
+    /// Makes `grads` a zeroed buffer that no frame borrows: the last shard's gradient frames may
+    /// still be on their way out (libzmq holds them until its I/O thread has written them), so
+    /// while they hold `grads` the spare is taken, and a new buffer only if both are held.
+    func freshGradient() {
+        if !isKnownUniquelyReferenced(&grads) {
+            swap(&grads, &spare)
+            if !isKnownUniquelyReferenced(&grads) { grads = FloatBuffer(count: spare.count) }
+        }
+        grads.zero()
     }
 
     /// A shard given up because a piece of its weights did not come (the server stopped sending

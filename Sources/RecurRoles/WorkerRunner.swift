@@ -35,7 +35,7 @@ public final class WorkerRunner {
     /// Sends `m` to slice `k`'s server; a failure is logged (the lease will be dealt again).
     func send(_ m: WireMessage, toPS k: Int, _ ps: [ZSocket]) {
         guard k < ps.count else { return }
-        do { try ps[k].send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline) } catch {
+        do { try ps[k].send(m) } catch {
             RoleSupport.log(name, "could not reach parameter server \(k): \(error)")
         }
         if case .gradient = m.body, let f = m.frames.first {
@@ -69,8 +69,8 @@ public final class WorkerRunner {
             guard machine.mayStillReceive(version: version), RoleSupport.nowMs() < deadline,
                   let ready = try? ZPoller(ps).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs)) else { return nil }
             for i in ready {
-                guard let frames = try? ps[i].receive(deadline: .zero),
-                      let m = RoleSupport.decode(frames, run: runID, role: name, from: "ps") else { continue }
+                guard let got = try? ps[i].receiveMessage(deadline: .zero, routed: false, run: runID, role: name, from: "ps"),
+                      let m = got.message else { continue }
                 RoleSupport.trace(name, "received \(m.body.kind) from ps \(i) while computing")
                 deadline = RoleSupport.nowMs() + Self.pieceTimeoutMs  // the servers are alive: keep waiting
                 queue += machine.handle(.fromPS(m))
@@ -94,7 +94,7 @@ public final class WorkerRunner {
                 let action = queue.removeFirst()
                 switch action {
                 case .toCoordinator(let m):
-                    try? coordinator.send(WireCodec.encode(m), deadline: RoleSupport.sendDeadline)
+                    try? coordinator.send(m)
                 case .toPS(let k, let m):
                     send(m, toPS: k, ps)
                 case .connectPS(let endpoints):
@@ -151,9 +151,9 @@ public final class WorkerRunner {
             let sockets = [coordinator] + ps
             let ready = try ZPoller(sockets).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs))
             for i in ready {
-                guard let frames = try sockets[i].receive(deadline: .zero),
-                      let m = RoleSupport.decode(frames, run: runID, role: name, from: i == 0 ? "coordinator" : "ps")
-                else { continue }
+                guard let got = try sockets[i].receiveMessage(deadline: .zero, routed: false, run: runID, role: name,
+                                                              from: i == 0 ? "coordinator" : "ps"),
+                      let m = got.message else { continue }
                 lastHeard = RoleSupport.nowMs()
                 RoleSupport.trace(name, "received \(m.body.kind) from \(i == 0 ? "coordinator" : "ps \(i - 1)")")
                 queue += machine.handle(i == 0 ? .fromCoordinator(m) : .fromPS(m))
@@ -166,7 +166,7 @@ public final class WorkerRunner {
                 lastHeartbeat = now
                 let hb = WireMessage(runID: runID, sender: name, sequence: 0,
                                      body: .heartbeat(WireHeartbeat(nowMs: UInt64(now), state: "idle")))
-                try? coordinator.send(WireCodec.encode(hb), deadline: .milliseconds(100))
+                try? coordinator.send(hb, deadline: .milliseconds(100))
             }
         }
     }

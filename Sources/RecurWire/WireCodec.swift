@@ -7,20 +7,33 @@ public enum WireCodec {
     /// Default receive limit: 1 GiB for a whole message.
     public static let defaultMaxBytes = 1 << 30
 
-    /// The frames for `message`: the packed envelope, then each payload's bytes in order.
-    public static func encode(_ message: WireMessage) -> [[UInt8]] {
-        var frames: [[UInt8]] = []
+    /// The frames for `message`: the packed envelope, then each payload in order, not copied (the
+    /// transport sends large ones straight from where they live).
+    public static func encodeFrames(_ message: WireMessage) -> [WireBytes] {
+        var frames: [WireBytes] = []
         frames.reserveCapacity(message.frames.count + 1)
-        frames.append(EnvelopeEncoder.pack(message))
-        for frame in message.frames { frames.append(frame.bytes) }
+        frames.append(WireBytes(EnvelopeEncoder.pack(message)))
+        for frame in message.frames { frames.append(frame.payload) }
         return frames
+    }
+
+    /// `encodeFrames` as arrays (a copy of every payload; for tests and small messages).
+    public static func encode(_ message: WireMessage) -> [[UInt8]] {
+        encodeFrames(message).map(\.array)
+    }
+
+    /// Decodes and validates untrusted `frames` held in arrays; see the `WireBytes` form.
+    public static func decode(_ frames: [[UInt8]], expectedRun: UInt64?,
+                              maxBytes: Int = defaultMaxBytes) throws -> WireMessage {
+        try decode(frames.map(WireBytes.init), expectedRun: expectedRun, maxBytes: maxBytes)
     }
 
     /// Decodes and validates untrusted `frames`. Never traps on hostile input; throws `WireError`
     /// when there are no frames, they exceed `maxBytes` in total, frame 0 does not parse, the
     /// protocol version is not `WireProtocol.version`, the run id differs from `expectedRun`
     /// (when given), the body is missing, or the payload frames disagree with their specs.
-    public static func decode(_ frames: [[UInt8]], expectedRun: UInt64?,
+    /// The payload frames keep the received memory (no copy).
+    public static func decode(_ frames: [WireBytes], expectedRun: UInt64?,
                               maxBytes: Int = defaultMaxBytes) throws -> WireMessage {
         guard let first = frames.first else { throw WireError.noFrames }
         var total = 0
@@ -30,8 +43,10 @@ public enum WireCodec {
         }
         guard total <= maxBytes else { throw WireError.oversized(totalBytes: total, maxBytes: maxBytes) }
 
-        let unpacked = first.withUnsafeBufferPointer { buffer in
-            recur__envelope__unpack(nil, buffer.count, buffer.baseAddress)
+        let unpacked = first.withUnsafeBytes { buffer in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { empty in  // never a NULL pointer
+                recur__envelope__unpack(nil, buffer.count, buffer.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(empty.baseAddress))
+            }
         }
         guard let unpacked else { throw WireError.malformedEnvelope(byteCount: first.count) }
         defer { recur__envelope__free_unpacked(unpacked, nil) }
@@ -60,7 +75,7 @@ public enum WireCodec {
     }
 
     /// Checks one payload frame against its declared spec.
-    private static func payload(_ spec: EnvelopeDecoder.Spec, bytes: [UInt8], index: Int) throws -> WireFrame {
+    private static func payload(_ spec: EnvelopeDecoder.Spec, bytes: WireBytes, index: Int) throws -> WireFrame {
         guard let dtype = WireDType(rawValue: Int(spec.dtypeRaw)) else {
             throw WireError.unknownDType(frame: spec.name, rawValue: spec.dtypeRaw)
         }
@@ -78,6 +93,6 @@ public enum WireCodec {
                                               actualBytes: bytes.count)
         }
         guard spec.offset <= UInt64(Int.max) else { throw WireError.badOffset(frame: spec.name, offset: spec.offset) }
-        return WireFrame(unchecked: spec.name, dtype: dtype, shape: shape, offset: Int(spec.offset), bytes: bytes)
+        return WireFrame(unchecked: spec.name, dtype: dtype, shape: shape, offset: Int(spec.offset), payload: bytes)
     }
 }

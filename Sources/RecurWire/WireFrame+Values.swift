@@ -8,7 +8,7 @@ extension WireFrame {
             try WireFrame.littleEndianBytes(name: name, dtype: .f32, shape: shape, offset: offset,
                                             values: buffer, bitPattern: { $0.bitPattern })
         }
-        self.init(unchecked: name, dtype: .f32, shape: shape, offset: offset, bytes: bytes)
+        self.init(unchecked: name, dtype: .f32, shape: shape, offset: offset, payload: WireBytes(bytes))
     }
 
     /// A float32 frame copied from `values` (e.g. a slice of a parameter buffer); throws
@@ -16,7 +16,25 @@ extension WireFrame {
     public init(name: String, shape: [Int], offset: Int = 0, floats values: UnsafeBufferPointer<Float>) throws {
         let bytes = try WireFrame.littleEndianBytes(name: name, dtype: .f32, shape: shape, offset: offset,
                                                     values: values, bitPattern: { $0.bitPattern })
-        self.init(unchecked: name, dtype: .f32, shape: shape, offset: offset, bytes: bytes)
+        self.init(unchecked: name, dtype: .f32, shape: shape, offset: offset, payload: WireBytes(bytes))
+    }
+
+    /// A float32 frame over `values` without a copy (on little-endian hosts; a big-endian host
+    /// copies to swap the bytes). `owner` keeps the memory alive, and the caller must not write
+    /// to it while the frame, or a message sending it, lives.
+    /// - Throws: `WireError.valueCountMismatch` when `values.count ≠ product(shape)`.
+    public init(name: String, shape: [Int], offset: Int = 0, borrowing values: UnsafeBufferPointer<Float>,
+                owner: AnyObject) throws {
+        #if _endian(little)
+        guard try WireFrame.byteCount(name: name, dtype: .f32, shape: shape) == values.count * 4 else {
+            throw WireError.valueCountMismatch(frame: name, shape: shape, valueCount: values.count)
+        }
+        try self.init(name: name, dtype: .f32, shape: shape, offset: offset,
+                      payload: WireBytes(borrowing: UnsafeRawPointer(values.baseAddress), count: values.count * 4,
+                                         owner: owner))
+        #else
+        try self.init(name: name, shape: shape, offset: offset, floats: values)
+        #endif
     }
 
     /// An int32 frame holding `values`; throws `WireError.valueCountMismatch` when
@@ -26,7 +44,7 @@ extension WireFrame {
             try WireFrame.littleEndianBytes(name: name, dtype: .i32, shape: shape, offset: offset,
                                             values: buffer, bitPattern: { UInt32(bitPattern: $0) })
         }
-        self.init(unchecked: name, dtype: .i32, shape: shape, offset: offset, bytes: bytes)
+        self.init(unchecked: name, dtype: .i32, shape: shape, offset: offset, payload: WireBytes(bytes))
     }
 
     /// The payload as floats; throws `WireError.wrongDType` unless the frame is F32.
@@ -58,7 +76,7 @@ extension WireFrame {
         guard first >= 0, first + destination.count <= elementCount else {
             throw WireError.valueCountMismatch(frame: name, shape: shape, valueCount: first + destination.count)
         }
-        bytes.withUnsafeBytes { source in
+        payload.withUnsafeBytes { source in
             guard let base = source.baseAddress, let out = destination.baseAddress else { return }
             #if _endian(little)
             UnsafeMutableRawPointer(out).copyMemory(from: base + first * 4, byteCount: destination.count * 4)
@@ -84,7 +102,7 @@ extension WireFrame {
     /// memcpy on little-endian hosts, a per-element byte swap elsewhere.
     private func copyElements<T>(into destination: UnsafeMutableRawBufferPointer,
                                  convert: (UInt32) -> T, as type: T.Type) {
-        bytes.withUnsafeBytes { source in
+        payload.withUnsafeBytes { source in
             #if _endian(little)
             if source.count > 0 { destination.copyMemory(from: source) }
             #else

@@ -27,30 +27,39 @@ public struct WireFrame: Equatable, Sendable {
     public let shape: [Int]
     /// Element offset of this slice within the full tensor (0 for a whole tensor).
     public let offset: Int
-    /// The payload: `elementCount × 4` bytes, little-endian elements.
-    public let bytes: [UInt8]
+    /// The payload: `elementCount × 4` bytes, little-endian elements, wherever they live.
+    public let payload: WireBytes
+
+    /// A copy of the payload as an array (for tests and small frames; the roles read `payload`).
+    public var bytes: [UInt8] { payload.array }
 
     /// Number of elements, the product of `shape`.
-    public var elementCount: Int { bytes.count / dtype.byteWidth }
+    public var elementCount: Int { payload.count / dtype.byteWidth }
 
     /// Wraps raw little-endian bytes; throws `WireError.badShape` for negative or overflowing
     /// dimensions and `WireError.frameSizeMismatch` when `bytes.count ≠ product(shape) × 4`.
     public init(name: String, dtype: WireDType, shape: [Int], offset: Int = 0, bytes: [UInt8]) throws {
+        try self.init(name: name, dtype: dtype, shape: shape, offset: offset, payload: WireBytes(bytes))
+    }
+
+    /// Wraps a payload without copying it (a received message's memory, or a range of a buffer
+    /// whose owner leaves it unchanged while the frame lives); throws as the array form does.
+    public init(name: String, dtype: WireDType, shape: [Int], offset: Int = 0, payload: WireBytes) throws {
         guard offset >= 0 else { throw WireError.badOffset(frame: name, offset: UInt64(bitPattern: Int64(offset))) }
         let needed = try WireFrame.byteCount(name: name, dtype: dtype, shape: shape)
-        guard needed == bytes.count else {
-            throw WireError.frameSizeMismatch(frame: name, index: 0, expectedBytes: needed, actualBytes: bytes.count)
+        guard needed == payload.count else {
+            throw WireError.frameSizeMismatch(frame: name, index: 0, expectedBytes: needed, actualBytes: payload.count)
         }
-        self.init(unchecked: name, dtype: dtype, shape: shape, offset: offset, bytes: bytes)
+        self.init(unchecked: name, dtype: dtype, shape: shape, offset: offset, payload: payload)
     }
 
     /// Builds a frame whose consistency the caller has already established.
-    init(unchecked name: String, dtype: WireDType, shape: [Int], offset: Int, bytes: [UInt8]) {
+    init(unchecked name: String, dtype: WireDType, shape: [Int], offset: Int, payload: WireBytes) {
         self.name = name
         self.dtype = dtype
         self.shape = shape
         self.offset = offset
-        self.bytes = bytes
+        self.payload = payload
     }
 
     /// product(shape) × width, checked for negative dimensions and overflow.

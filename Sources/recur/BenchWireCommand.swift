@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import RecurMath
+import RecurRoles
 import RecurTransport
 import RecurWire
 
@@ -13,7 +14,8 @@ struct BenchWireCommand: ParsableCommand {
         discussion: """
         Sends --count messages of --floats float32 values from a DEALER to a ROUTER on 127.0.0.1,
         first as one raw frame each, then as a Gradient message (WireFrame from a flat buffer,
-        WireCodec encode, send, receive, decode, copy into a flat buffer). Prints GB/s of both.
+        WireCodec encode, send, receive, decode, copy into a flat buffer: the path the roles take,
+        with one copy, into the destination). Prints GB/s of both.
 
         Example:
           recur bench-wire --floats 4270146 --count 40
@@ -40,29 +42,31 @@ struct BenchWireCommand: ParsableCommand {
         for i in 0..<floats { source[i] = Float(i % 1000) }
         let bytes = Double(floats * 4 * count)
 
-        // Raw: the same payload as one frame, no encoding, no copy out.
+        // Raw: the same payload as one frame, no encoding, read where libzmq received it.
         let raw = [UInt8](UnsafeRawBufferPointer(start: source.pointer, count: floats * 4))
         var t0 = Date()
         let sender = Thread { for _ in 0..<count { try? dealer.send([raw], deadline: .seconds(30)) } }
         sender.start()
-        for _ in 0..<count { guard try router.receive(deadline: .seconds(30)) != nil else { throw ValidationError("raw receive timed out") } }
+        for _ in 0..<count { guard try router.receiveFrames(deadline: .seconds(30)) != nil else { throw ValidationError("raw receive timed out") } }
         let rawRate = bytes / Date().timeIntervalSince(t0) / 1e9
 
-        // The wire path.
+        // The wire path the roles take: a frame over the buffer (not copied), encoded, sent,
+        // received into libzmq's memory, decoded, and copied once into the destination buffer.
         t0 = Date()
         let wireSender = Thread {
             for i in 0..<count {
-                let frame = try! WireFrame(name: "gradient", shape: [floats], floats: UnsafeBufferPointer(start: source.pointer, count: floats))
+                let frame = try! WireFrame(name: "gradient", shape: [floats], borrowing: UnsafeBufferPointer(start: source.pointer, count: floats),
+                                           owner: source)
                 let m = WireMessage(runID: 1, sender: "bench", sequence: UInt64(i),
                                     body: .gradient(WireGradient(leaseID: 1, step: 0, shard: 0, shardCount: 1, weightVersion: 0,
                                                                  tokenCount: 1, lossSum: 0)), frames: [frame])
-                try? dealer.send(WireCodec.encode(m), deadline: .seconds(30))
+                try? dealer.send(m, deadline: .seconds(30))
             }
         }
         wireSender.start()
         for _ in 0..<count {
-            guard let frames = try router.receive(deadline: .seconds(30)) else { throw ValidationError("wire receive timed out") }
-            let m = try WireCodec.decode(Array(frames.dropFirst()), expectedRun: 1)
+            guard let got = try router.receiveMessage(deadline: .seconds(30), routed: true, run: 1, role: "bench", from: ""),
+                  let m = got.message else { throw ValidationError("wire receive timed out or did not decode") }
             try m.frame(named: "gradient").copyFloats(into: UnsafeMutableBufferPointer(start: sink.pointer, count: floats))
         }
         let wireRate = bytes / Date().timeIntervalSince(t0) / 1e9

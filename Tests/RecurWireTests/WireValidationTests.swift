@@ -10,7 +10,7 @@ final class WireValidationTests: XCTestCase {
     }
 
     func testNoFrames() {
-        assertWireError(.noFrames) { _ = try WireCodec.decode([], expectedRun: nil) }
+        assertWireError(.noFrames) { _ = try WireCodec.decode([] as [[UInt8]], expectedRun: nil) }
     }
 
     func testUnparseableEnvelope() {
