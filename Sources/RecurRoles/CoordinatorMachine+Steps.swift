@@ -111,6 +111,20 @@ extension CoordinatorMachine {
             workers[id] = nil
             joinOrder.removeAll { $0 == id }
             return actions + deal(now: now)
+        case .reject(let r) where r.leaseID != 0:
+            // The worker refuses the task it holds (it could not get the weights): deal it again
+            // now. A lease it no longer holds, or a shard already with the server, stays as it is.
+            guard workers[id]?.lease == r.leaseID else { return [] }
+            workers[id]?.lease = nil
+            var actions: [Action] = []
+            for s in shards.indices {
+                if case .leased(r.leaseID, id, _) = shards[s], !awaitingApply.contains(s) {
+                    shards[s] = .open
+                    counters.handedBack += 1
+                    actions.append(.log("coordinator: worker \(id) handed back shard \(s) of step \(step) (\(r.detail))"))
+                }
+            }
+            return actions + deal(now: now)
         case .heartbeat:  // answered, so workers can tell a live coordinator from a dead one
             return [.toWorker(id, message(.heartbeat(WireHeartbeat(nowMs: UInt64(now), state: ready ? "running" : "waiting"))))]
         default:

@@ -86,6 +86,9 @@ public final class WorkerMachine {
     public internal(set) var weights: [WireFrame]?
     /// Pieces received for the version being gathered, by piece index.
     var gathering: (version: UInt64, pieces: [Int: WireFrame])?
+    /// The complete weights the task in hand was started on, kept until it is computed: a newer
+    /// version may replace `weights` before the loop has read them (async mode).
+    var computing: (version: UInt64, frames: [WireFrame])?
     /// The welcoming coordinator's incarnation.
     var incarnation: UInt64 = 0
     /// The newest version asked for and not yet received.
@@ -133,8 +136,13 @@ public final class WorkerMachine {
         case .computed(let o): return computed(o)
         case .abandoned(let why):
             busy = false
+            computing = nil
+            var actions: [Action] = [.log("worker: \(why)")]
+            if let p = pending {  // hand the shard back now rather than when its lease expires
+                actions.append(.toCoordinator(message(.reject(WireReject(code: .unspecified, detail: "shard abandoned: \(why)",
+                                                                         leaseID: p.task.leaseID)))))
+            }
             pending = nil
-            let actions: [Action] = [.log("worker: \(why)")]
             return stopping ? actions + leave() : actions + tryCompute()
         }
     }
@@ -211,6 +219,7 @@ public final class WorkerMachine {
         let async = config?.mode == .async
         if let v = weightsVersion, v == p.task.weightVersion || (async && v > p.task.weightVersion) {
             busy = true
+            computing = weights.map { (v, $0) }
             var task = p.task
             task.weightVersion = v  // async: newer weights than dealt are only less stale
             // Sync: ask for the next version before computing, so the server counts us among the
@@ -235,6 +244,7 @@ public final class WorkerMachine {
     /// The frame holding piece `p` of weights version `version`, if it is here (complete or
     /// being gathered).
     public func weightsPiece(_ p: Int, version: UInt64) -> WireFrame? {
+        if let c = computing, c.version == version, p < c.frames.count { return c.frames[p] }
         if weightsVersion == version, let w = weights, p < w.count { return w[p] }
         if let g = gathering, g.version == version { return g.pieces[p] }
         return nil
@@ -273,6 +283,7 @@ public final class WorkerMachine {
 
     func computed(_ o: ShardOutcome) -> [Action] {
         busy = false
+        computing = nil
         pending = nil
         let t = o.task
         var actions: [Action] = []

@@ -123,8 +123,10 @@ final class WorkerPiecesTests: XCTestCase {
         XCTAssertEqual(weights(w, p[0], version: 1), [], "busy: no second compute")
         XCTAssertFalse(w.mayStillReceive(version: 0), "the rest of version 0 will not come")
         let given = w.handle(.abandoned("piece 1 of version 0 did not come"))
-        XCTAssertEqual(given.count, 1)
+        XCTAssertEqual(given.count, 2)
         guard case .log = given.first else { return XCTFail("\(given)") }
+        guard case .toCoordinator(let m) = given.last, case .reject(let r) = m.body else { return XCTFail("\(given)") }
+        XCTAssertEqual(r.leaseID, 1, "the shard is handed back at once")
         let t1 = task(c, version: 1, lease: 2)
         let next = w.handle(.fromCoordinator(t1.1))
         XCTAssertEqual(next.count, 2)

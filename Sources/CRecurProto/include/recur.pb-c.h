@@ -593,7 +593,8 @@ struct  Recur__Reject
   uint64_t refused_sequence;
   /*
    * The lease the refused message belonged to (0 for none): a parameter server tells the
-   * coordinator which lease's gradient it refused, so the shard is dealt again at once.
+   * coordinator which lease's gradient it refused, and a worker which task it gave up (a piece of
+   * its weights never came), so the shard is dealt again at once.
    */
   uint64_t lease_id;
 };
