@@ -8,7 +8,7 @@ enum FrameMath {
     /// Whether every float of an F32 frame is finite: x − x is 0 for a finite x and NaN for NaN or
     /// ±Inf, and eight independent lanes keep the scan at memory speed.
     static func allFinite(_ f: WireFrame) -> Bool {
-        f.bytes.withUnsafeBytes { raw in
+        f.payload.withUnsafeBytes { raw in
             let n = raw.count / 4
             var i = 0
             #if _endian(little)
@@ -37,7 +37,7 @@ enum FrameMath {
 
     /// out[i] += frame[first + i] for i in 0..<count, in index order.
     static func accumulate(_ f: WireFrame, from first: Int, count: Int, into out: UnsafeMutablePointer<Float>) {
-        f.bytes.withUnsafeBytes { raw in
+        f.payload.withUnsafeBytes { raw in
             precondition((first + count) * 4 <= raw.count, "range outside the frame")
             var i = 0
             #if _endian(little)

@@ -30,8 +30,6 @@ public struct WireFrame: Equatable, Sendable {
     /// The payload: `elementCount × 4` bytes, little-endian elements, wherever they live.
     public let payload: WireBytes
 
-    /// A copy of the payload as an array (for tests and small frames; the roles read `payload`).
-    public var bytes: [UInt8] { payload.array }
 
     /// Number of elements, the product of `shape`.
     public var elementCount: Int { payload.count / dtype.byteWidth }

@@ -37,22 +37,22 @@ final class WorkerGradientBufferTests: XCTestCase {
         for f in first {
             XCTAssertEqual(f.payload.base, firstBuffer + f.offset * 4, "piece at \(f.offset) borrows the gradient buffer")
         }
-        let snapshot = first.map(\.bytes)
+        let snapshot = first.map(\.payload.array)
         // The pieces are still held (as libzmq holds them until written): the next shard computes
         // into the other buffer, and the one after into a third while both are held.
         let second = try run(compute, shard: 1, version: 1)
         XCTAssertNotEqual(UnsafeRawPointer(compute.grads.pointer), firstBuffer)
-        XCTAssertTrue(first.map(\.bytes) == snapshot, "the first shard's pieces are unchanged")
-        let secondSnapshot = second.map(\.bytes)
+        XCTAssertTrue(first.map(\.payload.array) == snapshot, "the first shard's pieces are unchanged")
+        let secondSnapshot = second.map(\.payload.array)
         XCTAssertTrue(secondSnapshot != snapshot, "a different shard has a different gradient")
         _ = try run(compute, shard: 0, version: 2)
-        XCTAssertTrue(first.map(\.bytes) == snapshot)
-        XCTAssertTrue(second.map(\.bytes) == secondSnapshot)
+        XCTAssertTrue(first.map(\.payload.array) == snapshot)
+        XCTAssertTrue(second.map(\.payload.array) == secondSnapshot)
         // Held by nobody, the same shard again gives the same bits, in a buffer reused in place.
         let fresh = try WorkerCompute(config: config)
-        XCTAssertTrue(try run(fresh, shard: 0, version: 0).map(\.bytes) == snapshot)
+        XCTAssertTrue(try run(fresh, shard: 0, version: 0).map(\.payload.array) == snapshot)
         let reused = UnsafeRawPointer(fresh.grads.pointer)
-        XCTAssertTrue(try run(fresh, shard: 0, version: 0).map(\.bytes) == snapshot)
+        XCTAssertTrue(try run(fresh, shard: 0, version: 0).map(\.payload.array) == snapshot)
         XCTAssertEqual(UnsafeRawPointer(fresh.grads.pointer), reused, "a buffer nobody holds is reused")
     }
 }

@@ -9,8 +9,8 @@ final class WireHostileInputTests: XCTestCase {
         do {
             let message = try WireCodec.decode(frames, expectedRun: Samples.run, maxBytes: 1 << 20)
             for (frame, bytes) in zip(message.frames, frames.dropFirst()) {
-                XCTAssertEqual(frame.bytes.count, frame.elementCount * 4, file: file, line: line)
-                XCTAssertEqual(frame.bytes, bytes, file: file, line: line)
+                XCTAssertEqual(frame.payload.count, frame.elementCount * 4, file: file, line: line)
+                XCTAssertEqual(frame.payload.array, bytes, file: file, line: line)
             }
             return message
         } catch let error as WireError {
