@@ -88,6 +88,11 @@ public final class WorkerRunner {
         var compute: WorkerCompute?
         var heartbeatMs = 1_000, lastHeartbeat = RoleSupport.nowMs(), lastHeard = RoleSupport.nowMs()
         var stopSent = false
+        if let silent = ProcessInfo.processInfo.environment["RECUR_TEST_SILENT_WORKER"], silent == name {
+            // Test hook: a worker that never reaches its coordinator (as if still starting up).
+            while !RoleSupport.stopRequested { usleep(20_000) }
+            return
+        }
         var queue = machine.handle(.start)
         while true {
             while !queue.isEmpty {

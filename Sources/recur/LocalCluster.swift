@@ -120,6 +120,9 @@ struct LocalCluster {
         return out + ["--resume", runDirectory]
     }
 
+    /// How long the roles get to exit on their own once the coordinator has finished.
+    static let dismissalGraceMs = 1_000
+
     /// One attempt: every role started, watched until the coordinator finishes.
     func runOnce(arguments: [String], environment: [String: String]) throws -> String {
         let runID = UInt64.random(in: 1...UInt64(Int64.max))
@@ -158,7 +161,14 @@ struct LocalCluster {
             if coordinator.status == 2 { throw RoleError.failed("the coordinator failed (status 2); see its message above") }
             throw RoleDied(role: "coordinator", status: coordinator.status)
         }
-        Child.waitAll(children, timeoutMs: 10_000)
+        // Every role the coordinator dismissed exits within milliseconds. A worker that never joined
+        // (it was still starting when a short run ended) was never told, and would wait out its
+        // own peer timeout: it is stopped, so the run ends now.
+        Child.waitAll(children, timeoutMs: Self.dismissalGraceMs)
+        for c in children where c.isRunning {
+            note("train: \(c.name) was still running \(Self.dismissalGraceMs) ms after the run ended (a worker that never joined is never dismissed); stopping it")
+        }
+        Child.stopAll(children)
         guard let path = CheckpointStore(runDirectory: options.runDirectory).latest() else {
             throw RoleError.failed("the coordinator finished without a checkpoint in \(options.runDirectory)")
         }

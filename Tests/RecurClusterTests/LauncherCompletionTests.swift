@@ -1,4 +1,5 @@
-// LauncherCompletionTests: `recur train --workers N` exits 0 even when the PS exits before the coordinator.
+// LauncherCompletionTests: `recur train --workers N` exits 0 even when the PS exits before the coordinator,
+// and ends with the run even when a worker never joined it.
 import Foundation
 import XCTest
 
@@ -18,5 +19,22 @@ final class LauncherCompletionTests: ClusterTestCase {
         XCTAssertEqual(p.status, 0, "a finished run must exit 0\n\(p.summary)")
         XCTAssertFalse(p.stderrLines(containing: "coordinator: checkpoint").isEmpty, "the coordinator finished the run\n\(p.summary)")
         assertSameRun(try RunRecord.read(dir), reference, "--workers 1 with a long final evaluation")
+    }
+
+    func testAWorkerThatNeverJoinedDoesNotHoldTheRunOpen() throws {
+        // worker-1 never reaches the coordinator (RECUR_TEST_SILENT_WORKER), so nobody dismisses
+        // it; the launcher used to wait 10 s for it after the run had ended.
+        let dir = path("run")
+        let started = Date()
+        let p = try runToEnd(["train", "--workers", "2", "--threads", "1", "--quiet", "--run-dir", dir] + Self.tinyFlags,
+                             name: "train --workers 2", environment: ["RECUR_TEST_SILENT_WORKER": "worker-1"])
+        let seconds = Date().timeIntervalSince(started)
+        XCTAssertEqual(p.status, 0, p.summary)
+        XCTAssertEqual(p.stderrLines(containing: "worker-1 was still running").count, 1,
+                       "the launcher stops the worker that never joined\n\(p.summary)")
+        XCTAssertTrue(p.stderrLines(containing: "worker-0 was still running").isEmpty, "worker-0 was dismissed\n\(p.summary)")
+        // A liveness bound, not a speed figure: the tiny run takes about a second, the old wait 10 s.
+        XCTAssertLessThan(seconds, 8, "the launcher waited for a worker that was never told the run had ended")
+        XCTAssertEqual(try RunRecord.metricsObjects(dir).count, 12, "the run itself completed")
     }
 }
