@@ -51,6 +51,9 @@ public final class WorkerRunner {
     /// than holding the worker away from its coordinator.
     static let pieceTimeoutMs = 5_000
 
+    /// How long a leaving worker's sockets keep trying to deliver what is queued.
+    static let exitLinger: Duration = .seconds(2)
+
     /// Waits until piece `p` of weights version `version` is here, handing the machine every
     /// message the servers send meanwhile; nil when it cannot come (a newer version replaced it,
     /// or the servers were silent for `pieceTimeoutMs`).
@@ -83,16 +86,14 @@ public final class WorkerRunner {
     public func run() throws {
         let context = try ZContext()
         let coordinator = try RoleSupport.socket(context, .dealer, identity: name, security: security.client)
-        try coordinator.connect(coordinatorEndpoint)
+        // Test hook (RECUR_TEST_SILENT_WORKER=name): this worker dials a port where nothing listens,
+        // so its Hello stays queued and it never joins, as if it were still starting up.
+        let silent = ProcessInfo.processInfo.environment["RECUR_TEST_SILENT_WORKER"] == name
+        try coordinator.connect(silent ? "tcp://127.0.0.1:1" : coordinatorEndpoint)
         var ps: [ZSocket] = []
         var compute: WorkerCompute?
         var heartbeatMs = 1_000, lastHeartbeat = RoleSupport.nowMs(), lastHeard = RoleSupport.nowMs()
         var stopSent = false
-        if let silent = ProcessInfo.processInfo.environment["RECUR_TEST_SILENT_WORKER"], silent == name {
-            // Test hook: a worker that never reaches its coordinator (as if still starting up).
-            while !RoleSupport.stopRequested { usleep(20_000) }
-            return
-        }
         var queue = machine.handle(.start)
         while true {
             while !queue.isEmpty {
@@ -142,9 +143,12 @@ public final class WorkerRunner {
                     queue += machine.handle(.computed(outcome))
                 case .log(let line): RoleSupport.log(name, line)
                 case .exit:
-                    // Let what is queued (a last gradient, the Leave) reach its peers before closing.
-                    try? coordinator.setLinger(.seconds(5))
-                    for s in ps { try? s.setLinger(.seconds(5)) }
+                    // Let what is queued (a last gradient, the Leave) reach its peers before closing, for
+                    // at most `exitLinger` (within the launcher's 3 s between SIGTERM and SIGKILL); a
+                    // worker never welcomed has only its Hello queued, to a coordinator that may be gone.
+                    let linger: Duration = machine.config == nil ? .zero : Self.exitLinger
+                    try? coordinator.setLinger(linger)
+                    for s in ps { try? s.setLinger(linger) }
                     return
                 }
             }

@@ -238,7 +238,10 @@ final class Child {
     static func stopAll(_ children: [Child]) {
         for c in children where c.isRunning { kill(c.process.processIdentifier, SIGTERM) }
         waitAll(children, timeoutMs: 3_000)
-        for c in children where c.isRunning { kill(c.process.processIdentifier, SIGKILL) }
+        for c in children where c.isRunning {
+            note("train: \(c.name) did not stop within 3 s of SIGTERM; killed")
+            kill(c.process.processIdentifier, SIGKILL)
+        }
         waitAll(children, timeoutMs: 2_000)
     }
 }

@@ -22,8 +22,9 @@ final class LauncherCompletionTests: ClusterTestCase {
     }
 
     func testAWorkerThatNeverJoinedDoesNotHoldTheRunOpen() throws {
-        // worker-1 never reaches the coordinator (RECUR_TEST_SILENT_WORKER), so nobody dismisses
-        // it; the launcher used to wait 10 s for it after the run had ended.
+        // worker-1 dials a port where nothing listens (RECUR_TEST_SILENT_WORKER): its Hello stays
+        // queued and nobody dismisses it. The launcher used to wait 10 s for it after the run had
+        // ended, and the worker, stopped, used to wait for its queued Hello until it was killed.
         let dir = path("run")
         let started = Date()
         let p = try runToEnd(["train", "--workers", "2", "--threads", "1", "--quiet", "--run-dir", dir] + Self.tinyFlags,
@@ -33,6 +34,7 @@ final class LauncherCompletionTests: ClusterTestCase {
         XCTAssertEqual(p.stderrLines(containing: "worker-1 was still running").count, 1,
                        "the launcher stops the worker that never joined\n\(p.summary)")
         XCTAssertTrue(p.stderrLines(containing: "worker-0 was still running").isEmpty, "worker-0 was dismissed\n\(p.summary)")
+        XCTAssertTrue(p.stderrLines(containing: "killed").isEmpty, "every role stops on SIGTERM\n\(p.summary)")
         // A liveness bound, not a speed figure: the tiny run takes about a second, the old wait 10 s.
         XCTAssertLessThan(seconds, 8, "the launcher waited for a worker that was never told the run had ended")
         XCTAssertEqual(try RunRecord.metricsObjects(dir).count, 12, "the run itself completed")

@@ -109,4 +109,18 @@ final class ShardHandBackTests: XCTestCase {
         XCTAssertTrue(leases(c.handle(.fromWorker(id: "w0", from("w0", .reject(WireReject(code: .unspecified, detail: "late", leaseID: lease))), nowMs: 6))).isEmpty,
                       "the old lease is not handed back twice")
     }
+
+    func testStopBeforeAnyWelcomeExitsWithoutALeave() throws {
+        // The coordinator may already be gone; a queued Leave would hold the exit for the linger.
+        let lone = WorkerMachine(runID: 1, name: "late", pid: 1, hostname: "test", threads: 1)
+        _ = lone.handle(.start)
+        XCTAssertEqual(lone.handle(.stop), [.exit])
+        // A welcomed worker says goodbye, handing back the task it holds.
+        let c = asyncConfig, w = try worker(c)
+        _ = w.handle(.fromCoordinator(try task(c, version: 3, lease: 5)))  // waits for weights: not busy
+        let actions = w.handle(.stop)
+        XCTAssertEqual(actions.last, .exit)
+        guard case .toCoordinator(let m)? = actions.first, case .leave(let l) = m.body else { return XCTFail("\(actions)") }
+        XCTAssertEqual(l.leaseID, 5)
+    }
 }
