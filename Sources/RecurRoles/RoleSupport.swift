@@ -71,9 +71,6 @@ public enum RoleSupport {
 
     /// Decodes untrusted frames, logging (not throwing) what is wrong with them.
     public static func decode(_ frames: [[UInt8]], run: UInt64, role: String, from peer: String) -> WireMessage? {
-        do { return try WireCodec.decode(frames, expectedRun: run == 0 ? nil : run) } catch {
-            log(role, "dropped a message from \(peer): \(error)")
-            return nil
-        }
+        decode(frames.map(WireBytes.init), run: run, role: role, from: peer)
     }
 }
