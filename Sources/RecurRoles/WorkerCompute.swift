@@ -1,6 +1,7 @@
 // WorkerCompute: what a worker's run loop does for a `.compute` action — one shard's summed
 // gradient, loss and final state, with the same code the single-process trainer runs.
 import Foundation
+import Synchronization
 import RecurMath
 import RecurModel
 import RecurTrain
@@ -131,6 +132,9 @@ public final class WorkerCompute {
             swap(&grads, &spare)
             if !isKnownUniquelyReferenced(&grads) { grads = FloatBuffer(count: spare.count) }
         }
+        // libzmq's I/O thread let go of the buffer after reading it; order those reads before
+        // the writes below.
+        if #available(macOS 15.0, *) { atomicMemoryFence(ordering: .acquiring) }
         grads.zero()
     }
 
