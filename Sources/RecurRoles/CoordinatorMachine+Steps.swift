@@ -98,16 +98,9 @@ extension CoordinatorMachine {
             if workers[id]?.lease == r.leaseID { workers[id]?.lease = nil }
             return deal(now: now)
         case .leave(let l):
-            var actions: [Action] = [.log("coordinator: worker \(id) left (\(l.reason))")]
             // Every shard still leased to it goes back: one it reported may never have reached
             // the parameter server. Duplicates are dropped there, so this is always safe.
-            for s in shards.indices {
-                if case .leased(_, id, _) = shards[s], !awaitingApply.contains(s) {
-                    shards[s] = .open
-                    counters.handedBack += 1
-                    actions.append(.log("coordinator: shard \(s) of step \(step) handed back"))
-                }
-            }
+            let actions = [.log("coordinator: worker \(id) left (\(l.reason))")] + handBack(from: id, why: "it left")
             workers[id] = nil
             joinOrder.removeAll { $0 == id }
             return actions + deal(now: now)
@@ -116,20 +109,25 @@ extension CoordinatorMachine {
             // now. A lease it no longer holds, or a shard already with the server, stays as it is.
             guard workers[id]?.lease == r.leaseID else { return [] }
             workers[id]?.lease = nil
-            var actions: [Action] = []
-            for s in shards.indices {
-                if case .leased(r.leaseID, id, _) = shards[s], !awaitingApply.contains(s) {
-                    shards[s] = .open
-                    counters.handedBack += 1
-                    actions.append(.log("coordinator: worker \(id) handed back shard \(s) of step \(step) (\(r.detail))"))
-                }
-            }
-            return actions + deal(now: now)
+            return handBack(from: id, lease: r.leaseID, why: r.detail) + deal(now: now)
         case .heartbeat:  // answered, so workers can tell a live coordinator from a dead one
             return [.toWorker(id, message(.heartbeat(WireHeartbeat(nowMs: UInt64(now), state: ready ? "running" : "waiting"))))]
         default:
             return [.log("coordinator: ignored \(m.body.kind) from \(id)")]
         }
+    }
+
+    /// Opens again every shard leased to worker `id` (under `lease`, when given) that the server
+    /// does not hold yet, counting each as handed back.
+    func handBack(from id: String, lease: UInt64? = nil, why: String) -> [Action] {
+        var actions: [Action] = []
+        for s in shards.indices {
+            guard case .leased(let l, id, _) = shards[s], lease.map({ $0 == l }) ?? true, !awaitingApply.contains(s) else { continue }
+            shards[s] = .open
+            counters.handedBack += 1
+            actions.append(.log("coordinator: shard \(s) of step \(step) handed back by \(id) (\(why))"))
+        }
+        return actions
     }
 
     func expire(now: Int) -> [Action] {

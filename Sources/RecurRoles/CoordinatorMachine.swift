@@ -68,7 +68,7 @@ public final class CoordinatorMachine {
         public var duplicates = 0
         /// Leases that expired and were dealt again.
         public var expired = 0
-        /// Shards handed back by leaving workers.
+        /// Shards handed back by leaving workers, or by workers that gave them up.
         public var handedBack = 0
         /// Registrations refused or ignored: over the worker cap, or a Hello repeated within a second.
         public var refusedRegistrations = 0

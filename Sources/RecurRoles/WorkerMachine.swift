@@ -131,7 +131,7 @@ public final class WorkerMachine {
             if busy { return [] }  // leave after the task in hand is reported
             // Never welcomed: nothing to hand back, and the coordinator may be gone (a queued Leave
             // would hold the exit for the sockets' linger).
-            if config == nil && pending == nil { return [.exit] }
+            if config == nil { return [.exit] }
             return leave()
         case .fromCoordinator(let m): return coordinatorMessage(m)
         case .fromPS(let m): return psMessage(m)

@@ -167,8 +167,7 @@ struct LocalCluster {
         Child.waitAll(children, timeoutMs: Self.dismissalGraceMs)
         for c in children where c.isRunning {
             note("train: \(c.name) was still running \(Self.dismissalGraceMs) ms after the run ended (a worker that never joined is never dismissed); stopping it")
-        }
-        Child.stopAll(children)
+        }  // the deferred stopAll stops them
         guard let path = CheckpointStore(runDirectory: options.runDirectory).latest() else {
             throw RoleError.failed("the coordinator finished without a checkpoint in \(options.runDirectory)")
         }

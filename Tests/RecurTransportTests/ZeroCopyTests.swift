@@ -29,37 +29,30 @@ final class ZeroCopyTests: TransportTestCase {
         return condition()
     }
 
+    /// Sends `count` bytes of memory that only the message holds, after the parts `before`;
+    /// returns the bytes and whether that memory has been let go.
+    func send(_ count: Int, seed: UInt32, on socket: ZSocket, after before: [ZOutFrame] = []) throws -> ([UInt8], () -> Bool) {
+        let owned = Owned(count: count, seed: seed)
+        weak var watched = owned
+        try socket.send(frames: before + [owned.frame], deadline: .seconds(10))
+        return (owned.bytes, { watched == nil })
+    }
+
     func testLargeBorrowedPartIsSentFromItsOwnerAndReleasedAfterwards() throws {
         let (router, endpoint) = try bound(.router)
         let dealer = try connected(.dealer, to: endpoint) { try $0.setIdentity("big") }
-        weak var watched: Owned?
-        var expected: [UInt8] = []
-        func send() throws {
-            let big = Owned(count: ZSocket.zeroCopyBytes + 12_345, seed: 7)
-            watched = big
-            expected = big.bytes
-            try dealer.send(frames: [ZOutFrame([1, 2, 3]), big.frame], deadline: .seconds(10))
-        }
-        try send()
+        let (expected, released) = try send(ZSocket.zeroCopyBytes + 12_345, seed: 7, on: dealer, after: [ZOutFrame([1, 2, 3])])
         let parts = try XCTUnwrap(router.receiveFrames(deadline: .seconds(10)))
         XCTAssertEqual(parts.map(\.array), [Array("big".utf8), [1, 2, 3], expected])
         XCTAssertEqual(parts.map(\.more), [true, true, false])
-        XCTAssertTrue(eventually { watched == nil }, "libzmq lets the owner go once the part is written")
+        XCTAssertTrue(eventually(released), "libzmq lets the owner go once the part is written")
     }
 
     func testSmallBorrowedPartIsCopiedBeforeSendReturns() throws {
         let (router, endpoint) = try bound(.router)
         let dealer = try connected(.dealer, to: endpoint) { try $0.setIdentity("small") }
-        weak var watched: Owned?
-        var expected: [UInt8] = []
-        func send() throws {
-            let small = Owned(count: 4_096, seed: 9)
-            watched = small
-            expected = small.bytes
-            try dealer.send(frames: [small.frame], deadline: .seconds(10))
-        }
-        try send()
-        XCTAssertNil(watched, "a small part is copied: nothing keeps its owner")
+        let (expected, released) = try send(4_096, seed: 9, on: dealer)
+        XCTAssertTrue(released(), "a small part is copied: nothing keeps its owner")
         let parts = try XCTUnwrap(router.receiveFrames(deadline: .seconds(10)))
         XCTAssertEqual(parts.map(\.array), [Array("small".utf8), expected])
     }
