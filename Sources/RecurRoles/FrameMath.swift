@@ -35,21 +35,25 @@ enum FrameMath {
         accumulate(f, from: 0, count: min(sum.count, f.elementCount), into: sum.pointer)
     }
 
-    /// out[i] += frame[first + i] for i in 0..<count, in index order.
-    static func accumulate(_ f: WireFrame, from first: Int, count: Int, into out: UnsafeMutablePointer<Float>) {
+    /// out[i] += frame[first + i] for i in 0..<count, in index order; with `assign`,
+    /// out[i] = 0 + frame[first + i], which has the bits of zeroing `out` first (−0 becomes +0)
+    /// without a pass of its own.
+    static func accumulate(_ f: WireFrame, from first: Int, count: Int, into out: UnsafeMutablePointer<Float>,
+                           assign: Bool = false) {
         f.payload.withUnsafeBytes { raw in
             precondition((first + count) * 4 <= raw.count, "range outside the frame")
             var i = 0
             #if _endian(little)
             while i + 8 <= count {  // element-wise either way: the same bits, eight at a time
                 let g = raw.loadUnaligned(fromByteOffset: (first + i) * 4, as: SIMD8<Float>.self)
-                let s = UnsafeRawPointer(out + i).loadUnaligned(as: SIMD8<Float>.self)
+                let s = assign ? SIMD8<Float>() : UnsafeRawPointer(out + i).loadUnaligned(as: SIMD8<Float>.self)
                 UnsafeMutableRawPointer(out + i).storeBytes(of: s + g, as: SIMD8<Float>.self)
                 i += 8
             }
             #endif
             while i < count {
-                out[i] += Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: (first + i) * 4, as: UInt32.self)))
+                let g = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: (first + i) * 4, as: UInt32.self)))
+                out[i] = (assign ? 0 : out[i]) + g
                 i += 1
             }
         }

@@ -94,7 +94,8 @@ extension ParameterServerMachine {
         guard let sum else { return }
         let r = pieces[p], local = sum.pointer + (r.lowerBound - slice.range.lowerBound)
         while let f = folds[p].waiting.removeValue(forKey: folds[p].next) {
-            FrameMath.accumulate(f, from: r.lowerBound - Int(f.offset), count: r.count, into: local)
+            // The first shard overwrites what the last step left (0 + g: the bits of zeroing first).
+            FrameMath.accumulate(f, from: r.lowerBound - Int(f.offset), count: r.count, into: local, assign: folds[p].next == 0)
             folds[p].next += 1
         }
         guard folds[p].next == shardCount, folds[p].blockSums == nil else { return }

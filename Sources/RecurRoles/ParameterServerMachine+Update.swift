@@ -48,9 +48,10 @@ extension ParameterServerMachine {
         return actions + serveWaiting()
     }
 
-    /// Applies the step to `params[local]`, zeroes `grads[local]` for the next step and returns
-    /// the updated values as a frame at `offset`, a cache-sized chunk at a time: each chunk is
-    /// updated, copied out and cleared while it is in cache (the same bits as the three passes).
+    /// Applies the step to `params[local]` and returns the updated values as a frame at `offset`,
+    /// a cache-sized chunk at a time: each chunk is updated and copied out while it is in cache
+    /// (the same bits as two passes). `grads` is left as it is: the next step's first shard
+    /// overwrites it (`FrameMath.accumulate(assign:)`).
     static func update(_ local: Range<Int>, params: FloatBuffer, grads: FloatBuffer, optimizer: Optimizer,
                        coefficients: Optimizer.StepCoefficients?, scale: Float, name: String, offset: Int) -> WireFrame? {
         let chunk = 1 << 16
@@ -64,14 +65,12 @@ extension ParameterServerMachine {
                 let r = lo ..< min(local.upperBound, lo + chunk)
                 step(r)
                 (out + (lo - local.lowerBound) * 4).copyMemory(from: params.pointer + lo, byteCount: r.count * 4)
-                (grads.pointer + lo).update(repeating: 0, count: r.count)
             }
             count = local.count * 4
         }
         return try? WireFrame(name: name, dtype: .f32, shape: [local.count], offset: offset, bytes: bytes)
         #else
         step(local)
-        (grads.pointer + local.lowerBound).update(repeating: 0, count: local.count)
         return try? WireFrame(name: name, shape: [local.count], offset: offset,
                               floats: UnsafeBufferPointer(start: params.pointer + local.lowerBound, count: local.count))
         #endif

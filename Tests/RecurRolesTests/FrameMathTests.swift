@@ -32,4 +32,20 @@ final class FrameMathTests: XCTestCase {
         FrameMath.accumulate(try WireFrame(name: "g", shape: [count], floats: b), into: sum)
         for i in 0..<count { XCTAssertEqual(sum[i].bitPattern, ((0 as Float) + a[i] + b[i]).bitPattern) }
     }
+
+    /// The first shard of a step overwrites what the last step left, with the bits of zeroing and
+    /// then adding: −0 becomes +0, in the vector body and in the tail alike.
+    func testAssignHasTheBitsOfZeroingFirst() throws {
+        for count in [5, 8, 1_029] {
+            let values = (0..<count).map { i -> Float in i % 3 == 0 ? -0.0 : Float(i) / 7 - 40 }
+            let frame = try WireFrame(name: "g", shape: [count], floats: values)
+            let assigned = FloatBuffer(count: count), zeroed = FloatBuffer(count: count)
+            for i in 0..<count { assigned[i] = .nan }  // what an earlier step left behind
+            FrameMath.accumulate(frame, from: 0, count: count, into: assigned.pointer, assign: true)
+            FrameMath.accumulate(frame, into: zeroed)
+            XCTAssertEqual(assigned.array.map(\.bitPattern), zeroed.array.map(\.bitPattern), "count \(count)")
+            XCTAssertEqual(assigned[0].bitPattern, (0 as Float).bitPattern, "−0 became +0")
+            XCTAssertTrue(assigned.array.allSatisfy { !$0.isNaN })
+        }
+    }
 }
