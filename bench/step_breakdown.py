@@ -11,7 +11,8 @@ weights (a worker starts a shard as soon as the first piece of its weights is in
 the others as its forward pass reaches them; those waits are the trace lines "waited … ms for
 weights piece", taken out of the compute time). It also prints the figure the script gave before
 (the latest start plus the longest wait of any worker, which can add one worker's wait to
-another's start) as "summed". The first two steps are left out as warm-up. The clock is the
+another's start) as "summed", and the straggler wait: per step, how much later its last shard
+finished than its first. The first two steps are left out as warm-up. The clock is the
 system-wide monotonic one, so lines of different processes compare directly.
 """
 import collections
@@ -33,6 +34,7 @@ waits = {}        # worker -> ms waited for weight pieces in the shard in hand
 current = {}      # worker -> step of the shard in hand
 shard_start = {}  # (worker, step) -> start time
 shard_wait = {}   # (worker, step) -> ms waited for weight pieces in that shard
+shard_end = {}    # (worker, step) -> end time
 for t, who, what in events:
     m = re.match(r"compute start step (\d+)", what)
     if m:
@@ -48,7 +50,13 @@ for t, who, what in events:
         w = waits.pop(who, 0.0)
         durations.append(t - open_at.pop(who) - w)
         shard_wait[(who, current[who])] = w
+        shard_end[(who, current[who])] = t
 steps = sorted(starts)[2:]
+# The straggler wait of a step: how much later its last shard finished than its first (one shard
+# per worker, so the time the faster worker waited for the slower).
+step_ends = collections.defaultdict(list)
+for (who, step), t in shard_end.items():
+    step_ends[step].append(t)
 gaps, summed = [], []
 for s in steps:
     before = [t for t in ends if t < min(starts[s])]
@@ -64,3 +72,7 @@ gap, old = statistics.mean(gaps), statistics.mean(summed)
 print(f"{len(gaps)} steps: compute per shard {compute:.1f} ms, between steps {gap:.1f} ms "
       f"({100 * gap / (compute + gap):.1f}% of the step outside compute; summed {old:.1f} ms, "
       f"{100 * old / (compute + old):.1f}%)")
+spreads = [max(step_ends[s]) - min(step_ends[s]) for s in steps if len(step_ends[s]) > 1]
+if spreads:
+    print(f"straggler wait (last shard of a step done after the first): mean {statistics.mean(spreads):.1f} ms, "
+          f"median {statistics.median(spreads):.1f} ms over {len(spreads)} steps")
