@@ -46,8 +46,12 @@ let package = Package(
         .target(name: "RecurIO", dependencies: [], swiftSettings: fast),
         // Swift values to and from protobuf messages and raw float32 frames.
         .target(name: "RecurWire", dependencies: ["CRecurProto"], swiftSettings: fast),
-        // A small, checked wrapper over ZeroMQ sockets with deadlines on every wait.
-        .target(name: "RecurTransport", dependencies: ["CZeroMQ"], swiftSettings: fast),
+        // Thin C target: memfd_create and the file-sealing constants from Linux glibc headers
+        // (Glibc's Swift overlay hides them behind _GNU_SOURCE). Header only, no logic.
+        .systemLibrary(name: "CSharedMemory", path: "Sources/CSharedMemory"),
+        // A small, checked wrapper over ZeroMQ sockets with deadlines on every wait, and same-host
+        // shared-memory segments (sealed memfds).
+        .target(name: "RecurTransport", dependencies: ["CZeroMQ", "CSharedMemory"], swiftSettings: fast),
         // The single-process training loop, evaluation, sampling, scoring and metrics.
         .target(name: "RecurTrain", dependencies: ["RecurMath", "RecurModel", "RecurData", "RecurIO"],
                 swiftSettings: fast),
@@ -64,7 +68,7 @@ let package = Package(
         .testTarget(name: "RecurDataTests", dependencies: ["RecurData"]),
         .testTarget(name: "RecurIOTests", dependencies: ["RecurIO"]),
         .testTarget(name: "RecurWireTests", dependencies: ["RecurWire"]),
-        .testTarget(name: "RecurTransportTests", dependencies: ["RecurTransport"]),
+        .testTarget(name: "RecurTransportTests", dependencies: ["RecurTransport", "CSharedMemory"]),
         .testTarget(name: "RecurRolesTests", dependencies: ["RecurRoles", "RecurWire", "RecurTrain", "RecurModel",
                                                            "RecurMath", "RecurData"]),
         .testTarget(name: "RecurClusterTests", dependencies: ["RecurTransport", "RecurWire", "RecurIO"]),

@@ -52,6 +52,96 @@ void   recur__frame_spec__free_unpacked
   assert(message->base.descriptor == &recur__frame_spec__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   recur__shared_ref__init
+                     (Recur__SharedRef         *message)
+{
+  static const Recur__SharedRef init_value = RECUR__SHARED_REF__INIT;
+  *message = init_value;
+}
+size_t recur__shared_ref__get_packed_size
+                     (const Recur__SharedRef *message)
+{
+  assert(message->base.descriptor == &recur__shared_ref__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recur__shared_ref__pack
+                     (const Recur__SharedRef *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recur__shared_ref__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recur__shared_ref__pack_to_buffer
+                     (const Recur__SharedRef *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recur__shared_ref__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recur__SharedRef *
+       recur__shared_ref__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recur__SharedRef *)
+     protobuf_c_message_unpack (&recur__shared_ref__descriptor,
+                                allocator, len, data);
+}
+void   recur__shared_ref__free_unpacked
+                     (Recur__SharedRef *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recur__shared_ref__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   recur__segment__init
+                     (Recur__Segment         *message)
+{
+  static const Recur__Segment init_value = RECUR__SEGMENT__INIT;
+  *message = init_value;
+}
+size_t recur__segment__get_packed_size
+                     (const Recur__Segment *message)
+{
+  assert(message->base.descriptor == &recur__segment__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recur__segment__pack
+                     (const Recur__Segment *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recur__segment__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recur__segment__pack_to_buffer
+                     (const Recur__Segment *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recur__segment__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recur__Segment *
+       recur__segment__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recur__Segment *)
+     protobuf_c_message_unpack (&recur__segment__descriptor,
+                                allocator, len, data);
+}
+void   recur__segment__free_unpacked
+                     (Recur__Segment *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recur__segment__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   recur__envelope__init
                      (Recur__Envelope         *message)
 {
@@ -682,7 +772,7 @@ void   recur__norm_total__free_unpacked
   assert(message->base.descriptor == &recur__norm_total__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor recur__frame_spec__field_descriptors[4] =
+static const ProtobufCFieldDescriptor recur__frame_spec__field_descriptors[5] =
 {
   {
     "name",
@@ -732,17 +822,30 @@ static const ProtobufCFieldDescriptor recur__frame_spec__field_descriptors[4] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "shared",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Recur__FrameSpec, shared),
+    &recur__shared_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recur__frame_spec__field_indices_by_name[] = {
   1,   /* field[1] = dtype */
   0,   /* field[0] = name */
   3,   /* field[3] = offset */
   2,   /* field[2] = shape */
+  4,   /* field[4] = shared */
 };
 static const ProtobufCIntRange recur__frame_spec__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor recur__frame_spec__descriptor =
 {
@@ -752,11 +855,165 @@ const ProtobufCMessageDescriptor recur__frame_spec__descriptor =
   "Recur__FrameSpec",
   "recur",
   sizeof(Recur__FrameSpec),
-  4,
+  5,
   recur__frame_spec__field_descriptors,
   recur__frame_spec__field_indices_by_name,
   1,  recur__frame_spec__number_ranges,
   (ProtobufCMessageInit) recur__frame_spec__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recur__shared_ref__field_descriptors[4] =
+{
+  {
+    "token",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__SharedRef, token),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "slot",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recur__SharedRef, slot),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "byte_offset",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__SharedRef, byte_offset),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "generation",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__SharedRef, generation),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recur__shared_ref__field_indices_by_name[] = {
+  2,   /* field[2] = byte_offset */
+  3,   /* field[3] = generation */
+  1,   /* field[1] = slot */
+  0,   /* field[0] = token */
+};
+static const ProtobufCIntRange recur__shared_ref__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor recur__shared_ref__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recur.SharedRef",
+  "SharedRef",
+  "Recur__SharedRef",
+  "recur",
+  sizeof(Recur__SharedRef),
+  4,
+  recur__shared_ref__field_descriptors,
+  recur__shared_ref__field_indices_by_name,
+  1,  recur__shared_ref__number_ranges,
+  (ProtobufCMessageInit) recur__shared_ref__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recur__segment__field_descriptors[4] =
+{
+  {
+    "pid",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recur__Segment, pid),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "fd",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Recur__Segment, fd),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "token",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__Segment, token),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "byte_count",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__Segment, byte_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recur__segment__field_indices_by_name[] = {
+  3,   /* field[3] = byte_count */
+  1,   /* field[1] = fd */
+  0,   /* field[0] = pid */
+  2,   /* field[2] = token */
+};
+static const ProtobufCIntRange recur__segment__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor recur__segment__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recur.Segment",
+  "Segment",
+  "Recur__Segment",
+  "recur",
+  sizeof(Recur__Segment),
+  4,
+  recur__segment__field_descriptors,
+  recur__segment__field_indices_by_name,
+  1,  recur__segment__number_ranges,
+  (ProtobufCMessageInit) recur__segment__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor recur__envelope__field_descriptors[18] =
@@ -1728,7 +1985,7 @@ const ProtobufCMessageDescriptor recur__step_applied__descriptor =
   (ProtobufCMessageInit) recur__step_applied__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recur__weights_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor recur__weights_request__field_descriptors[5] =
 {
   {
     "min_version",
@@ -1766,8 +2023,34 @@ static const ProtobufCFieldDescriptor recur__weights_request__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "gradient_segment",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Recur__WeightsRequest, gradient_segment),
+    &recur__segment__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attached_token",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__WeightsRequest, attached_token),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recur__weights_request__field_indices_by_name[] = {
+  4,   /* field[4] = attached_token */
+  3,   /* field[3] = gradient_segment */
   2,   /* field[2] = in_pieces */
   0,   /* field[0] = min_version */
   1,   /* field[1] = with_optimizer */
@@ -1775,7 +2058,7 @@ static const unsigned recur__weights_request__field_indices_by_name[] = {
 static const ProtobufCIntRange recur__weights_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor recur__weights_request__descriptor =
 {
@@ -1785,14 +2068,14 @@ const ProtobufCMessageDescriptor recur__weights_request__descriptor =
   "Recur__WeightsRequest",
   "recur",
   sizeof(Recur__WeightsRequest),
-  3,
+  5,
   recur__weights_request__field_descriptors,
   recur__weights_request__field_indices_by_name,
   1,  recur__weights_request__number_ranges,
   (ProtobufCMessageInit) recur__weights_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recur__weights__field_descriptors[1] =
+static const ProtobufCFieldDescriptor recur__weights__field_descriptors[3] =
 {
   {
     "version",
@@ -1806,14 +2089,40 @@ static const ProtobufCFieldDescriptor recur__weights__field_descriptors[1] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "weights_segment",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Recur__Weights, weights_segment),
+    &recur__segment__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attached_token",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__Weights, attached_token),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recur__weights__field_indices_by_name[] = {
+  2,   /* field[2] = attached_token */
   0,   /* field[0] = version */
+  1,   /* field[1] = weights_segment */
 };
 static const ProtobufCIntRange recur__weights__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor recur__weights__descriptor =
 {
@@ -1823,7 +2132,7 @@ const ProtobufCMessageDescriptor recur__weights__descriptor =
   "Recur__Weights",
   "recur",
   sizeof(Recur__Weights),
-  1,
+  3,
   recur__weights__field_descriptors,
   recur__weights__field_indices_by_name,
   1,  recur__weights__number_ranges,

@@ -25,10 +25,11 @@ public final class CoordinatorRunner {
     /// - Parameters:
     ///   - psEndpoints: one endpoint per parameter slice (`--ps-shards` of them); nil for a slice
     ///     whose server registers itself over `bind` (`recur launch`).
+    ///   - sharedMemory: let workers and servers on one host exchange tensors through shared memory.
     ///   - resume: a checkpoint to continue from (its options must come from
     ///     `ResumeState.options`); sync mode only.
     public init(options o: TrainOptions, bind: String, psEndpoints: [String?], runID: UInt64, leaseTimeoutMs: Int,
-                mode: UpdateMode = .sync, staleness: Int = 0, resume: ResumeState? = nil,
+                mode: UpdateMode = .sync, staleness: Int = 0, sharedMemory: Bool = true, resume: ResumeState? = nil,
                 security: RoleSecurity = .plain, expectedWorkers: Int? = nil) throws {
         try o.validate()
         options = o
@@ -44,6 +45,7 @@ public final class CoordinatorRunner {
         let steps = o.steps ?? max(1, Int((o.epochs * Double(layout.chunksPerEpoch)).rounded()))
         var c = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: steps, mode: mode,
                           staleness: staleness, leaseTimeoutMs: leaseTimeoutMs, psShards: max(1, psEndpoints.count))
+        c.sharedMemory = sharedMemory
         _ = try RunConfig.parse(try c.json())  // the checks every server and worker will make
         var frames: [WireFrame] = [], hidden: [Float]? = nil
         if let r = resume {

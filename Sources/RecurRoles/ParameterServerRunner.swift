@@ -62,6 +62,7 @@ public final class ParameterServerRunner {
         RoleSupport.log(machine.name, "listening on \(endpoint)")
         var lastCoordinatorMs = RoleSupport.nowMs(), lastHelloMs = 0
         var announce: ZSocket?
+        let links = PSSharedLinks()
         if let r = registration {
             let s = try RoleSupport.socket(context, .dealer, identity: machine.name, security: security.client)
             try s.connect(r.coordinator)
@@ -77,7 +78,7 @@ public final class ParameterServerRunner {
                 try? s.send(hello, deadline: .milliseconds(100))
             }
             guard let got = try router.receiveMessage(deadline: .milliseconds(RoleSupport.pollIntervalMs), routed: true,
-                                                      run: runID, role: "ps", from: "") else {
+                                                      run: runID, role: "ps", from: "", shared: links.inbox) else {
                 if RoleSupport.nowMs() - lastCoordinatorMs > peerTimeoutMs, machine.config != nil || registration != nil {
                     throw RoleError.peerTimeout("\(machine.name): no word from the coordinator for \(peerTimeoutMs) ms; giving up")
                 }
@@ -97,13 +98,14 @@ public final class ParameterServerRunner {
                 continue
             }
             RoleSupport.trace(machine.name, "received \(m.body.kind) from \(peer)")
+            for line in links.received(m, from: peer, machine: machine) { RoleSupport.log(machine.name, line) }
             var queue = machine.handle(.message(from: peer, m))
             while !queue.isEmpty {
                 switch queue.removeFirst() {
                 case .proceed: queue += machine.handle(.proceed)  // the actions before it are sent
                 case .send(let to, let message):
                     RoleSupport.trace(machine.name, "sending \(message.body.kind) to \(to)")
-                    do { try router.send(message, routingID: to) } catch {
+                    do { try router.send(links.outgoing(message, to: to), routingID: to) } catch {
                         RoleSupport.log(machine.name, "could not send \(message.body.kind) to \(to): \(error)")
                     }
                 case .log(let line): RoleSupport.log(machine.name, line)

@@ -43,6 +43,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var resumeStep: Int? = nil
     /// Parameter-server shards S: the parameter vector is cut into S slices (`ParameterShards`).
     public var psShards: Int = 1
+    /// Workers and servers on one host exchange tensors through shared memory (sealed memfds)
+    /// instead of TCP when they can; off (`--no-shared-memory`), everything goes over ZeroMQ.
+    public var sharedMemory: Bool = true
 
     /// The slices the parameter servers serve.
     public var parameterShards: ParameterShards {

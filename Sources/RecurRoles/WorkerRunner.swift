@@ -15,6 +15,8 @@ public final class WorkerRunner {
     let threads: Int
     let peerTimeoutMs: Int
     let security: RoleSecurity
+    /// The shared-memory data path with the servers on this host.
+    let links = WorkerSharedLinks()
 
     /// Prepares a worker called `name` that will connect to `coordinator`.
     /// - Throws: `RoleError.badConfig` for plain TCP off loopback without `insecure`.
@@ -35,7 +37,7 @@ public final class WorkerRunner {
     /// Sends `m` to slice `k`'s server; a failure is logged (the lease will be dealt again).
     func send(_ m: WireMessage, toPS k: Int, _ ps: [ZSocket]) {
         guard k < ps.count else { return }
-        do { try ps[k].send(m) } catch {
+        do { try ps[k].send(links.outgoing(m, toPS: k)) } catch {
             RoleSupport.log(name, "could not reach parameter server \(k): \(error)")
         }
         if case .gradient = m.body, let f = m.frames.first {
@@ -72,8 +74,10 @@ public final class WorkerRunner {
             guard machine.mayStillReceive(version: version), RoleSupport.nowMs() < deadline,
                   let ready = try? ZPoller(ps).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs)) else { return nil }
             for i in ready {
-                guard let got = try? ps[i].receiveMessage(deadline: .zero, routed: false, run: runID, role: name, from: "ps"),
+                guard let got = try? ps[i].receiveMessage(deadline: .zero, routed: false, run: runID, role: name, from: "ps",
+                                                          shared: links.inbox),
                       let m = got.message else { continue }
+                if let line = links.received(m, fromPS: i) { RoleSupport.log(name, line) }
                 RoleSupport.trace(name, "received \(m.body.kind) from ps \(i) while computing")
                 deadline = RoleSupport.nowMs() + Self.pieceTimeoutMs  // the servers are alive: keep waiting
                 queue += machine.handle(.fromPS(m))
@@ -106,6 +110,7 @@ public final class WorkerRunner {
                 case .connectPS(let endpoints):
                     ps.forEach { $0.close() }  // a new coordinator may name other servers
                     ps = []
+                    links.reset()
                     for endpoint in endpoints {
                         try security.checkPlainTCP(endpoint)
                         let s = try RoleSupport.socket(context, .dealer, identity: name, security: security.client)
@@ -114,11 +119,15 @@ public final class WorkerRunner {
                     }
                 case .configure(let c):
                     compute = try WorkerCompute(config: c)
+                    if let line = links.configure(c, name: name) { RoleSupport.log(name, line) }
                     heartbeatMs = c.heartbeatIntervalMs
                     RoleSupport.log(name, "welcomed: \(c.model.cell.rawValue) H=\(c.model.hidden), \(c.lanesPerShard) lanes per shard")
                 case .compute(let task, let inputs, let targets, let state):
                     guard let compute else { continue }
                     RoleSupport.trace(name, "compute start step \(task.step) shard \(task.shard)")
+                    // A task for version v is dealt once the server has reached v (sync: it has
+                    // then read every gradient of v - 1).
+                    links.beginShard(version: task.weightVersion, newest: max(task.weightVersion, machine.weightsVersion ?? 0))
                     // The weights' pieces are read as the forward pass reaches them (the rest may
                     // still be on its way), and each piece of the gradient leaves as soon as
                     // backpropagation has finished it.
@@ -161,8 +170,9 @@ public final class WorkerRunner {
             let ready = try ZPoller(sockets).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs))
             for i in ready {
                 guard let got = try sockets[i].receiveMessage(deadline: .zero, routed: false, run: runID, role: name,
-                                                              from: i == 0 ? "coordinator" : "ps"),
+                                                              from: i == 0 ? "coordinator" : "ps", shared: i == 0 ? nil : links.inbox),
                       let m = got.message else { continue }
+                if i > 0, let line = links.received(m, fromPS: i - 1) { RoleSupport.log(name, line) }
                 lastHeard = RoleSupport.nowMs()
                 RoleSupport.trace(name, "received \(m.body.kind) from \(i == 0 ? "coordinator" : "ps \(i - 1)")")
                 queue += machine.handle(i == 0 ? .fromCoordinator(m) : .fromPS(m))

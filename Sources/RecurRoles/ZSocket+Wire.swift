@@ -18,10 +18,11 @@ extension ZSocket {
 
     /// Receives one message within `deadline` (nil when none came); on a ROUTER, the sender's
     /// routing id comes first. Frames that do not decode are logged as `role`'s and dropped (nil
-    /// message with the routing id still returned).
+    /// message with the routing id still returned). `shared` reads payloads that lie in a peer's
+    /// shared memory.
     /// - Throws: `TransportError` from the receive itself.
     public func receiveMessage(deadline: Duration, routed: Bool, run: UInt64, role: String,
-                        from peer: String) throws -> (peer: String, message: WireMessage?)? {
+                               from peer: String, shared: WireSharedResolver? = nil) throws -> (peer: String, message: WireMessage?)? {
         guard let parts = try receiveFrames(deadline: deadline) else { return nil }
         var name = peer
         var payload = parts[...]
@@ -31,14 +32,15 @@ extension ZSocket {
             payload = parts.dropFirst()
         }
         let frames = payload.map { WireBytes(borrowing: $0.bytes.baseAddress, count: $0.bytes.count, owner: $0) }
-        return (name, RoleSupport.decode(frames, run: run, role: role, from: name))
+        return (name, RoleSupport.decode(frames, run: run, role: role, from: name, shared: shared))
     }
 }
 
 extension RoleSupport {
     /// Decodes untrusted frames, logging (not throwing) what is wrong with them.
-    public static func decode(_ frames: [WireBytes], run: UInt64, role: String, from peer: String) -> WireMessage? {
-        do { return try WireCodec.decode(frames, expectedRun: run == 0 ? nil : run) } catch {
+    public static func decode(_ frames: [WireBytes], run: UInt64, role: String, from peer: String,
+                              shared: WireSharedResolver? = nil) -> WireMessage? {
+        do { return try WireCodec.decode(frames, expectedRun: run == 0 ? nil : run, shared: shared) } catch {
             log(role, "dropped a message from \(peer): \(error)")
             return nil
         }

@@ -13,6 +13,8 @@ enum EnvelopeDecoder {
         var shape: [UInt64]
         /// Element offset as received.
         var offset: UInt64
+        /// Where the payload lies in the sender's segment, when it is not in the frame.
+        var shared: WireSharedRef? = nil
     }
 
     /// The frame specs declared by `envelope`, in order.
@@ -21,7 +23,12 @@ enum EnvelopeDecoder {
         return (0..<envelope.n_frames).map { index in
             guard let spec = frames[index]?.pointee else { return Spec(name: "", dtypeRaw: -1, shape: [], offset: 0) }
             let shape = spec.shape.map { Array(UnsafeBufferPointer(start: $0, count: spec.n_shape)) } ?? []
-            return Spec(name: string(spec.name), dtypeRaw: Int64(spec.dtype.rawValue), shape: shape, offset: spec.offset)
+            let shared = spec.shared.map { r in
+                WireSharedRef(token: r.pointee.token, slot: r.pointee.slot, byteOffset: r.pointee.byte_offset,
+                              generation: r.pointee.generation)
+            }
+            return Spec(name: string(spec.name), dtypeRaw: Int64(spec.dtype.rawValue), shape: shape, offset: spec.offset,
+                        shared: shared)
         }
     }
 
@@ -75,10 +82,15 @@ enum EnvelopeDecoder {
         case RECUR__ENVELOPE__BODY_WEIGHTS_REQUEST:
             return envelope.weights_request.map {
                 .weightsRequest(WireWeightsRequest(minVersion: $0.pointee.min_version, withOptimizer: $0.pointee.with_optimizer != 0,
-                                                   inPieces: $0.pointee.in_pieces != 0))
+                                                   inPieces: $0.pointee.in_pieces != 0,
+                                                   gradientSegment: segment($0.pointee.gradient_segment),
+                                                   attachedToken: $0.pointee.attached_token))
             }
         case RECUR__ENVELOPE__BODY_WEIGHTS:
-            return envelope.weights.map { .weights(WireWeights(version: $0.pointee.version)) }
+            return envelope.weights.map {
+                .weights(WireWeights(version: $0.pointee.version, weightsSegment: segment($0.pointee.weights_segment),
+                                     attachedToken: $0.pointee.attached_token))
+            }
         case RECUR__ENVELOPE__BODY_HEARTBEAT:
             return envelope.heartbeat.map { .heartbeat(WireHeartbeat(nowMs: $0.pointee.now_ms, state: string($0.pointee.state))) }
         case RECUR__ENVELOPE__BODY_LEAVE:
@@ -102,6 +114,11 @@ enum EnvelopeDecoder {
         default:
             return nil
         }
+    }
+
+    /// A segment description, or nil when the field is absent.
+    static func segment(_ c: UnsafeMutablePointer<Recur__Segment>?) -> WireSegment? {
+        c.map { WireSegment(pid: $0.pointee.pid, fd: $0.pointee.fd, token: $0.pointee.token, byteCount: $0.pointee.byte_count) }
     }
 
     /// A Swift string from a protobuf-c string field (ill-formed UTF-8 is repaired; NULL is "").

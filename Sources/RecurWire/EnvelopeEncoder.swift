@@ -30,6 +30,26 @@ enum EnvelopeEncoder {
             spec.pointee.n_shape = frame.shape.count
             spec.pointee.shape = arena.copy(frame.shape.map { UInt64($0) })
             spec.pointee.offset = UInt64(frame.offset)
+            if let ref = frame.shared {
+                spec.pointee.shared = arena.make(Recur__SharedRef.self) { r in
+                    recur__shared_ref__init(r)
+                    r.pointee.token = ref.token
+                    r.pointee.slot = ref.slot
+                    r.pointee.byte_offset = ref.byteOffset
+                    r.pointee.generation = ref.generation
+                }
+            }
+        }
+    }
+
+    /// The C Segment describing `s`.
+    private static func segment(_ s: WireSegment, _ arena: CArena) -> UnsafeMutablePointer<Recur__Segment> {
+        arena.make(Recur__Segment.self) { c in
+            recur__segment__init(c)
+            c.pointee.pid = s.pid
+            c.pointee.fd = s.fd
+            c.pointee.token = s.token
+            c.pointee.byte_count = s.byteCount
         }
     }
 
@@ -118,12 +138,16 @@ enum EnvelopeEncoder {
                 c.pointee.min_version = request.minVersion
                 c.pointee.with_optimizer = request.withOptimizer ? 1 : 0
                 c.pointee.in_pieces = request.inPieces ? 1 : 0
+                c.pointee.gradient_segment = request.gradientSegment.map { segment($0, arena) }
+                c.pointee.attached_token = request.attachedToken
             }
         case .weights(let weights):
             envelope.pointee.body_case = RECUR__ENVELOPE__BODY_WEIGHTS
             envelope.pointee.weights = arena.make(Recur__Weights.self) { c in
                 recur__weights__init(c)
                 c.pointee.version = weights.version
+                c.pointee.weights_segment = weights.weightsSegment.map { segment($0, arena) }
+                c.pointee.attached_token = weights.attachedToken
             }
         case .heartbeat(let heartbeat):
             envelope.pointee.body_case = RECUR__ENVELOPE__BODY_HEARTBEAT

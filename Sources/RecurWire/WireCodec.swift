@@ -13,7 +13,7 @@ public enum WireCodec {
         var frames: [WireBytes] = []
         frames.reserveCapacity(message.frames.count + 1)
         frames.append(WireBytes(EnvelopeEncoder.pack(message)))
-        for frame in message.frames { frames.append(frame.payload) }
+        for frame in message.frames { frames.append(frame.shared == nil ? frame.payload : .empty) }
         return frames
     }
 
@@ -24,17 +24,19 @@ public enum WireCodec {
 
     /// Decodes and validates untrusted `frames` held in arrays; see the `WireBytes` form.
     public static func decode(_ frames: [[UInt8]], expectedRun: UInt64?,
-                              maxBytes: Int = defaultMaxBytes) throws -> WireMessage {
-        try decode(frames.map(WireBytes.init), expectedRun: expectedRun, maxBytes: maxBytes)
+                              maxBytes: Int = defaultMaxBytes, shared: WireSharedResolver? = nil) throws -> WireMessage {
+        try decode(frames.map(WireBytes.init), expectedRun: expectedRun, maxBytes: maxBytes, shared: shared)
     }
 
     /// Decodes and validates untrusted `frames`. Never traps on hostile input; throws `WireError`
     /// when there are no frames, they exceed `maxBytes` in total, frame 0 does not parse, the
     /// protocol version is not `WireProtocol.version`, the run id differs from `expectedRun`
     /// (when given), the body is missing, or the payload frames disagree with their specs.
-    /// The payload frames keep the received memory (no copy).
+    /// The payload frames keep the received memory (no copy). A frame whose spec is shared must
+    /// be empty; `shared` supplies its bytes (`WireError.sharedUnavailable` without it). The
+    /// size limit counts shared payloads too.
     public static func decode(_ frames: [WireBytes], expectedRun: UInt64?,
-                              maxBytes: Int = defaultMaxBytes) throws -> WireMessage {
+                              maxBytes: Int = defaultMaxBytes, shared: WireSharedResolver? = nil) throws -> WireMessage {
         guard let first = frames.first else { throw WireError.noFrames }
         var total = 0
         for frame in frames {
@@ -66,7 +68,8 @@ public enum WireCodec {
         var payloads: [WireFrame] = []
         payloads.reserveCapacity(specs.count)
         for (index, spec) in specs.enumerated() {
-            payloads.append(try payload(spec, bytes: frames[index + 1], index: index + 1))
+            payloads.append(try payload(spec, bytes: frames[index + 1], index: index + 1, shared: shared, total: &total,
+                                        maxBytes: maxBytes))
         }
         var message = WireMessage(runID: envelope.run_id, sender: EnvelopeDecoder.string(envelope.sender),
                                   sequence: envelope.sequence, body: body, frames: payloads)
@@ -75,7 +78,8 @@ public enum WireCodec {
     }
 
     /// Checks one payload frame against its declared spec.
-    private static func payload(_ spec: EnvelopeDecoder.Spec, bytes: WireBytes, index: Int) throws -> WireFrame {
+    private static func payload(_ spec: EnvelopeDecoder.Spec, bytes received: WireBytes, index: Int,
+                                shared: WireSharedResolver?, total: inout Int, maxBytes: Int) throws -> WireFrame {
         guard let dtype = WireDType(rawValue: Int(spec.dtypeRaw)) else {
             throw WireError.unknownDType(frame: spec.name, rawValue: spec.dtypeRaw)
         }
@@ -88,11 +92,25 @@ public enum WireCodec {
             shape.append(Int(dimension))
         }
         let expected = try WireFrame.byteCount(name: spec.name, dtype: dtype, shape: shape)
+        var bytes = received
+        if let ref = spec.shared {
+            guard received.count == 0 else {
+                throw WireError.frameSizeMismatch(frame: spec.name, index: index, expectedBytes: 0, actualBytes: received.count)
+            }
+            let (sum, overflow) = total.addingReportingOverflow(expected)
+            total = overflow ? Int.max : sum
+            guard total <= maxBytes else { throw WireError.oversized(totalBytes: total, maxBytes: maxBytes) }
+            guard let shared else {
+                throw WireError.sharedUnavailable(frame: spec.name, detail: "this receiver maps no shared memory")
+            }
+            bytes = try shared.payload(for: ref, byteCount: expected, frame: spec.name)
+        }
         guard expected == bytes.count else {
             throw WireError.frameSizeMismatch(frame: spec.name, index: index, expectedBytes: expected,
                                               actualBytes: bytes.count)
         }
         guard spec.offset <= UInt64(Int.max) else { throw WireError.badOffset(frame: spec.name, offset: spec.offset) }
-        return WireFrame(unchecked: spec.name, dtype: dtype, shape: shape, offset: Int(spec.offset), payload: bytes)
+        return WireFrame(unchecked: spec.name, dtype: dtype, shape: shape, offset: Int(spec.offset), payload: bytes,
+                         shared: spec.shared)
     }
 }

@@ -30,6 +30,8 @@ public enum WireError: Error, CustomStringConvertible, Equatable, Sendable {
     case wrongDType(frame: String, expected: WireDType, actual: WireDType)
     /// A message lacks a frame its kind requires.
     case missingFrame(name: String)
+    /// A frame's payload is in the sender's shared memory and cannot be read here.
+    case sharedUnavailable(frame: String, detail: String)
 
     /// A one-line human-readable message.
     public var description: String {
@@ -63,6 +65,8 @@ public enum WireError: Error, CustomStringConvertible, Equatable, Sendable {
             return "wire: frame \(WireText.quoted(frame)) holds \(actual), read as \(expected)"
         case .missingFrame(let name):
             return "wire: message has no frame named \(WireText.quoted(name))"
+        case .sharedUnavailable(let frame, let detail):
+            return "wire: frame \(WireText.quoted(frame)) is in the sender's shared memory: \(WireText.oneLine(detail))"
         }
     }
 

@@ -29,7 +29,9 @@ public struct WireFrame: Equatable, Sendable {
     public let offset: Int
     /// The payload: `elementCount × 4` bytes, little-endian elements, wherever they live.
     public let payload: WireBytes
-
+    /// Where the payload lies in the sender's shared-memory segment, when it travels that way
+    /// (the wire frame is then empty); nil for a payload that travels in its frame.
+    public let shared: WireSharedRef?
 
     /// Number of elements, the product of `shape`.
     public var elementCount: Int { payload.count / dtype.byteWidth }
@@ -52,12 +54,13 @@ public struct WireFrame: Equatable, Sendable {
     }
 
     /// Builds a frame whose consistency the caller has already established.
-    init(unchecked name: String, dtype: WireDType, shape: [Int], offset: Int, payload: WireBytes) {
+    init(unchecked name: String, dtype: WireDType, shape: [Int], offset: Int, payload: WireBytes, shared: WireSharedRef? = nil) {
         self.name = name
         self.dtype = dtype
         self.shape = shape
         self.offset = offset
         self.payload = payload
+        self.shared = shared
     }
 
     /// product(shape) × width, checked for negative dimensions and overflow.

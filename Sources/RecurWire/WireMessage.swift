@@ -3,8 +3,8 @@
 /// Protocol constants shared by every peer.
 public enum WireProtocol {
     /// The protocol version this build speaks (`Envelope.protocol_version`); 2 added gradient and
-    /// weight pieces.
-    public static let version: UInt32 = 2
+    /// weight pieces, 3 shared-memory payloads.
+    public static let version: UInt32 = 3
 }
 
 /// The body of a message: exactly one of the protocol's message kinds.

@@ -130,12 +130,19 @@ public struct WireWeightsRequest: Equatable, Sendable {
     public var withOptimizer: Bool
     /// Send one Weights message per piece, each as soon as the update has finished it.
     public var inPieces: Bool
+    /// The worker's gradient segment, offered to a server on the same host.
+    public var gradientSegment: WireSegment?
+    /// Token of the server's weights segment the worker has mapped (0: none).
+    public var attachedToken: UInt64
 
     /// Creates a WeightsRequest.
-    public init(minVersion: UInt64, withOptimizer: Bool = false, inPieces: Bool = false) {
+    public init(minVersion: UInt64, withOptimizer: Bool = false, inPieces: Bool = false,
+                gradientSegment: WireSegment? = nil, attachedToken: UInt64 = 0) {
         self.minVersion = minVersion
         self.withOptimizer = withOptimizer
         self.inPieces = inPieces
+        self.gradientSegment = gradientSegment
+        self.attachedToken = attachedToken
     }
 }
 
@@ -144,7 +151,15 @@ public struct WireWeightsRequest: Equatable, Sendable {
 public struct WireWeights: Equatable, Sendable {
     /// Weight version of the payload.
     public var version: UInt64
+    /// The server's weights segment, offered to a worker on the same host.
+    public var weightsSegment: WireSegment?
+    /// Token of the worker's gradient segment the server has mapped (0: none).
+    public var attachedToken: UInt64
 
     /// Creates a Weights body.
-    public init(version: UInt64) { self.version = version }
+    public init(version: UInt64, weightsSegment: WireSegment? = nil, attachedToken: UInt64 = 0) {
+        self.version = version
+        self.weightsSegment = weightsSegment
+        self.attachedToken = attachedToken
+    }
 }

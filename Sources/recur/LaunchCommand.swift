@@ -89,7 +89,8 @@ struct LaunchCommand: ParsableCommand {
             }
             let path = try CoordinatorRunner(options: o, bind: plan.bindEndpoint!, psEndpoints: Array(repeating: nil, count: plan.psShards),
                                              runID: plan.runID, leaseTimeoutMs: Int(distributed.leaseTimeout * 1000),
-                                             mode: distributed.mode, staleness: distributed.staleness, resume: state,
+                                             mode: distributed.mode, staleness: distributed.staleness,
+                                             sharedMemory: distributed.sharedMemory, resume: state,
                                              security: security,
                                              expectedWorkers: try expectedWorkers(plan)).run()
             note("coordinator: checkpoint \(path)")

@@ -20,6 +20,8 @@ struct RunFlags: ParsableArguments {
     var resume: String?
     @Option(help: "Parameter-server shards: the parameters are cut into this many slices, one server each (sync mode).")
     var psShards: Int?
+    @Flag(inversion: .prefixedNo, help: "Workers and servers on one host exchange tensors through shared memory (sealed memfds) instead of TCP.")
+    var sharedMemory = true
 }
 
 /// How a role secures its sockets: shared by every role command and `recur launch`.
@@ -123,7 +125,7 @@ struct CoordinatorCommand: ParsableCommand {
         setThreads(threads)
         let path = try CoordinatorRunner(options: o, bind: bind, psEndpoints: try psEndpoints(), runID: role.runId,
                                          leaseTimeoutMs: Int(distributed.leaseTimeout * 1000), mode: distributed.mode,
-                                         staleness: distributed.staleness,
+                                         staleness: distributed.staleness, sharedMemory: distributed.sharedMemory,
                                          resume: state, security: try secure.security(role: "coordinator")).run()
         note("coordinator: checkpoint \(path)")
     }

@@ -16,6 +16,8 @@ PROTOBUF_C__BEGIN_DECLS
 
 
 typedef struct Recur__FrameSpec Recur__FrameSpec;
+typedef struct Recur__SharedRef Recur__SharedRef;
+typedef struct Recur__Segment Recur__Segment;
 typedef struct Recur__Envelope Recur__Envelope;
 typedef struct Recur__Hello Recur__Hello;
 typedef struct Recur__Welcome Recur__Welcome;
@@ -117,10 +119,74 @@ struct  Recur__FrameSpec
    * parameter server address parameter slices by offset.
    */
   uint64_t offset;
+  /*
+   * Set when the payload is not in the frame but in the sender's shared-memory segment, which
+   * the receiver has mapped (it said so with an `attached_token`). The frame itself is then empty.
+   */
+  Recur__SharedRef *shared;
 };
 #define RECUR__FRAME_SPEC__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recur__frame_spec__descriptor) \
-    , (char *)protobuf_c_empty_string, RECUR__DTYPE__F32, 0,NULL, 0 }
+    , (char *)protobuf_c_empty_string, RECUR__DTYPE__F32, 0,NULL, 0, NULL }
+
+
+/*
+ * Where a payload lies in its sender's shared-memory segment.
+ */
+struct  Recur__SharedRef
+{
+  ProtobufCMessage base;
+  /*
+   * The segment's token (Segment.token).
+   */
+  uint64_t token;
+  /*
+   * Slot index within the segment.
+   */
+  uint32_t slot;
+  /*
+   * Byte offset of the payload within the slot.
+   */
+  uint64_t byte_offset;
+  /*
+   * Generation the slot held when the payload was written. The sender changes it before it
+   * overwrites the slot, so a receiver that sees another value after reading has a torn copy and
+   * discards the message.
+   */
+  uint64_t generation;
+};
+#define RECUR__SHARED_REF__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recur__shared_ref__descriptor) \
+    , 0, 0, 0, 0 }
+
+
+/*
+ * A shared-memory segment (a sealed memfd) its sender writes and a peer on the same host may map
+ * read-only through /proc/<pid>/fd/<fd>. Nothing of it has a name, so nothing outlives the sender.
+ */
+struct  Recur__Segment
+{
+  ProtobufCMessage base;
+  /*
+   * The sender's process id.
+   */
+  uint32_t pid;
+  /*
+   * The memfd's descriptor number in the sender.
+   */
+  int32_t fd;
+  /*
+   * Random nonzero id, also written in the segment's header; checked on mapping.
+   */
+  uint64_t token;
+  /*
+   * The segment's size in bytes.
+   */
+  uint64_t byte_count;
+};
+#define RECUR__SEGMENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recur__segment__descriptor) \
+    , 0, 0, 0, 0 }
 
 
 typedef enum {
@@ -148,7 +214,8 @@ struct  Recur__Envelope
 {
   ProtobufCMessage base;
   /*
-   * Protocol version of the sender; the current version is 2 (2 added gradient and weight pieces).
+   * Protocol version of the sender; the current version is 3 (2 added gradient and weight pieces,
+   * 3 shared-memory payloads).
    * Receivers reject any other value.
    */
   uint32_t protocol_version;
@@ -508,10 +575,20 @@ struct  Recur__WeightsRequest
    * has finished it, in parameter order; ignored with with_optimizer.
    */
   protobuf_c_boolean in_pieces;
+  /*
+   * The worker's gradient segment, offered to a server on the same host: a server that maps it
+   * says so in Weights.attached_token, and from then on gradients may come as SharedRefs.
+   */
+  Recur__Segment *gradient_segment;
+  /*
+   * Token of this server's weights segment that the worker has mapped (0: none); the server then
+   * sends weights as SharedRefs.
+   */
+  uint64_t attached_token;
 };
 #define RECUR__WEIGHTS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recur__weights_request__descriptor) \
-    , 0, 0, 0 }
+    , 0, 0, 0, NULL, 0 }
 
 
 /*
@@ -527,10 +604,18 @@ struct  Recur__Weights
    * Weight version of the payload.
    */
   uint64_t version;
+  /*
+   * The server's weights segment, offered to a worker that has not mapped it yet.
+   */
+  Recur__Segment *weights_segment;
+  /*
+   * Token of the worker's gradient segment that this server has mapped (0: none).
+   */
+  uint64_t attached_token;
 };
 #define RECUR__WEIGHTS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recur__weights__descriptor) \
-    , 0 }
+    , 0, NULL, 0 }
 
 
 /*
@@ -673,6 +758,44 @@ Recur__FrameSpec *
                       const uint8_t       *data);
 void   recur__frame_spec__free_unpacked
                      (Recur__FrameSpec *message,
+                      ProtobufCAllocator *allocator);
+/* Recur__SharedRef methods */
+void   recur__shared_ref__init
+                     (Recur__SharedRef         *message);
+size_t recur__shared_ref__get_packed_size
+                     (const Recur__SharedRef   *message);
+size_t recur__shared_ref__pack
+                     (const Recur__SharedRef   *message,
+                      uint8_t             *out);
+size_t recur__shared_ref__pack_to_buffer
+                     (const Recur__SharedRef   *message,
+                      ProtobufCBuffer     *buffer);
+Recur__SharedRef *
+       recur__shared_ref__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recur__shared_ref__free_unpacked
+                     (Recur__SharedRef *message,
+                      ProtobufCAllocator *allocator);
+/* Recur__Segment methods */
+void   recur__segment__init
+                     (Recur__Segment         *message);
+size_t recur__segment__get_packed_size
+                     (const Recur__Segment   *message);
+size_t recur__segment__pack
+                     (const Recur__Segment   *message,
+                      uint8_t             *out);
+size_t recur__segment__pack_to_buffer
+                     (const Recur__Segment   *message,
+                      ProtobufCBuffer     *buffer);
+Recur__Segment *
+       recur__segment__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recur__segment__free_unpacked
+                     (Recur__Segment *message,
                       ProtobufCAllocator *allocator);
 /* Recur__Envelope methods */
 void   recur__envelope__init
@@ -945,6 +1068,12 @@ void   recur__norm_total__free_unpacked
 typedef void (*Recur__FrameSpec_Closure)
                  (const Recur__FrameSpec *message,
                   void *closure_data);
+typedef void (*Recur__SharedRef_Closure)
+                 (const Recur__SharedRef *message,
+                  void *closure_data);
+typedef void (*Recur__Segment_Closure)
+                 (const Recur__Segment *message,
+                  void *closure_data);
 typedef void (*Recur__Envelope_Closure)
                  (const Recur__Envelope *message,
                   void *closure_data);
@@ -995,6 +1124,8 @@ typedef void (*Recur__NormTotal_Closure)
 
 extern const ProtobufCEnumDescriptor    recur__dtype__descriptor;
 extern const ProtobufCMessageDescriptor recur__frame_spec__descriptor;
+extern const ProtobufCMessageDescriptor recur__shared_ref__descriptor;
+extern const ProtobufCMessageDescriptor recur__segment__descriptor;
 extern const ProtobufCMessageDescriptor recur__envelope__descriptor;
 extern const ProtobufCMessageDescriptor recur__hello__descriptor;
 extern const ProtobufCMessageDescriptor recur__welcome__descriptor;

@@ -1,0 +1,80 @@
+// SharedInbox: the peers' shared-memory segments a role has mapped, and how a received SharedRef
+// becomes bytes: a checked copy for a server (the gradient is a peer's memory), a borrowed view
+// for a worker (the weights it then copies into its model).
+import RecurTransport
+import RecurWire
+
+/// Maps peers' segments on request and resolves the references in their messages.
+///
+/// A server copies each referenced gradient out of the worker's segment and then checks that the
+/// slot's generation is still the one the reference names: a worker that overwrote the slot meanwhile
+/// gets its message dropped (the lease is dealt again), and no value the server checks is read twice.
+/// A worker borrows the server's weights (it copies them into its model as the forward pass reaches
+/// them); a slot the server has already reused is refused at receipt.
+public final class SharedInbox: WireSharedResolver {
+    /// How referenced payloads are handed over.
+    public enum Mode: Sendable {
+        /// A private copy, validated after it is made (the server's gradients).
+        case copy
+        /// A view of the mapping, kept alive by the frame (the worker's weights).
+        case borrow
+    }
+
+    /// How payloads are handed over.
+    public let mode: Mode
+    /// Mapped segments by token.
+    var mappings: [UInt64: SharedMapping] = [:]
+    /// Segments that could not be mapped, by token, with why (not tried again).
+    public private(set) var refusals: [UInt64: String] = [:]
+
+    /// Creates an inbox that maps nothing yet.
+    public init(mode: Mode) { self.mode = mode }
+
+    /// Maps `segment` unless it is mapped already or was refused before.
+    /// - Returns: nil when the segment is mapped, else why it cannot be (another host, another user,
+    ///   not a sealed Recur segment), which the caller logs once.
+    public func attach(_ segment: WireSegment) -> String? {
+        if mappings[segment.token] != nil { return nil }
+        if let why = refusals[segment.token] { return why }
+        do {
+            mappings[segment.token] = try SharedMapping(attaching: SharedSegmentDescriptor(
+                pid: segment.pid, fd: segment.fd, token: segment.token, byteCount: segment.byteCount))
+            return nil
+        } catch {
+            refusals[segment.token] = "\(error)"
+            return "\(error)"
+        }
+    }
+
+    /// Whether the segment with `token` is mapped here.
+    public func isMapped(_ token: UInt64) -> Bool { mappings[token] != nil }
+
+    /// The bytes `ref` names, as `mode` says.
+    /// - Throws: `WireError.sharedUnavailable` for an unknown token, a range outside the slot, or a
+    ///   slot whose generation is not (or no longer) the reference's.
+    public func payload(for ref: WireSharedRef, byteCount: Int, frame: String) throws -> WireBytes {
+        guard let m = mappings[ref.token] else {
+            throw WireError.sharedUnavailable(frame: frame, detail: "segment \(ref.token) is not mapped here")
+        }
+        guard ref.byteOffset <= UInt64(Int.max), let source = m.bytes(slot: Int(ref.slot), offset: Int(ref.byteOffset), count: byteCount) else {
+            throw WireError.sharedUnavailable(frame: frame, detail: "\(byteCount) bytes at \(ref.byteOffset) of slot \(ref.slot) lie outside the segment")
+        }
+        guard m.generation(slot: Int(ref.slot)) == ref.generation else {
+            throw WireError.sharedUnavailable(frame: frame, detail: "slot \(ref.slot) was reused before the message was read")
+        }
+        switch mode {
+        case .borrow:
+            return WireBytes(borrowing: source, count: byteCount, owner: m)
+        case .copy:
+            let copy = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, count in
+                if byteCount > 0 { buffer.baseAddress!.update(from: source.assumingMemoryBound(to: UInt8.self), count: byteCount) }
+                count = byteCount
+            }
+            // `generation(slot:)` fences first: the copy's loads are ordered before this check.
+            guard m.generation(slot: Int(ref.slot)) == ref.generation else {
+                throw WireError.sharedUnavailable(frame: frame, detail: "slot \(ref.slot) was overwritten while it was read")
+            }
+            return WireBytes(copy)
+        }
+    }
+}

@@ -1,0 +1,164 @@
+// SharedLinks: the shared-memory data path between a parameter server and the workers on its host,
+// negotiated inside WeightsRequest and Weights, and applied by the run loops to what they send.
+//
+// 1. A worker offers its gradient segment in every WeightsRequest, with the token of the server's
+//    weights segment it has mapped (0 at first).
+// 2. The server maps the worker's segment (only possible on the same host, for the same user) and
+//    answers every Weights with its own segment's offer and the token of the worker's it mapped.
+// 3. From then on the worker sends gradient pieces the server has mapped as references, and the
+//    server sends weights as references to a worker that said it mapped them. Anything that fails
+//    leaves that direction on TCP; nothing else changes.
+import RecurTransport
+import RecurWire
+
+/// The server's side: the workers' gradient segments it maps, and its weights segment.
+public final class PSSharedLinks {
+    /// Resolves gradient references (copies, checked after the copy).
+    public let inbox = SharedInbox(mode: .copy)
+    /// The weights segment, once configured with shared memory on.
+    public private(set) var outbox: SharedOutbox?
+    var shape: [Int] = []
+    /// Peers whose last request named our weights segment as mapped.
+    var mapsOurs: Set<String> = []
+    /// Peers that offered a gradient segment, with its token if we mapped it.
+    var theirs: [String: UInt64] = [:]
+
+    /// Creates links with no peer.
+    public init() {}
+
+    /// Notes what `m` says about shared memory before the machine sees it; returns lines to log.
+    public func received(_ m: WireMessage, from peer: String, machine: ParameterServerMachine) -> [String] {
+        guard case .weightsRequest(let r) = m.body, let c = machine.config, c.sharedMemory, let params = machine.params else { return [] }
+        var lines: [String] = []
+        let slots = c.mode == .async ? c.staleness + 2 : 2
+        let wanted = [params.count, slots, machine.slice.range.lowerBound]
+        if shape != wanted {
+            shape = wanted
+            mapsOurs = []
+            do {
+                outbox = try SharedOutbox(name: "\(machine.name)-weights", slots: slots, floats: params.count,
+                                          firstElement: machine.slice.range.lowerBound)
+            } catch {
+                outbox = nil
+                lines.append("no shared memory for the weights (\(error)); workers get them over TCP")
+            }
+        }
+        if let o = outbox, r.attachedToken == o.token { mapsOurs.insert(peer) } else { mapsOurs.remove(peer) }
+        if let offer = r.gradientSegment {
+            if let why = inbox.attach(offer) {
+                if theirs[peer] != 0 { lines.append("\(peer)'s gradients come over TCP: \(why)") }
+                theirs[peer] = 0
+            } else {
+                if theirs[peer] != offer.token { lines.append("\(peer)'s gradients come through shared memory") }
+                theirs[peer] = offer.token
+            }
+        }
+        return lines
+    }
+
+    /// `m` as it goes to `peer`: Weights carry our offer and what we mapped of theirs, and their
+    /// params by reference when the peer has mapped our segment.
+    public func outgoing(_ m: WireMessage, to peer: String) -> WireMessage {
+        guard case .weights(var w) = m.body, let mapped = theirs[peer] else { return m }
+        var out = m
+        w.attachedToken = mapped
+        if let o = outbox {
+            if mapsOurs.contains(peer), m.frames.allSatisfy({ $0.name == "params" }) {
+                out.frames = m.frames.map { o.shareWeights($0, version: w.version) ?? $0 }
+            } else {
+                w.weightsSegment = o.offer
+            }
+        }
+        out.body = .weights(w)
+        return out
+    }
+}
+
+/// The worker's side: the servers' weights segments it maps, and its gradient segment.
+public final class WorkerSharedLinks {
+    /// Resolves weights references (borrowed views).
+    public let inbox = SharedInbox(mode: .borrow)
+    /// The gradient segment, once configured with shared memory on.
+    public private(set) var outbox: SharedOutbox?
+    /// Slice k's weights segment token, once mapped.
+    var mapped: [Int: UInt64] = [:]
+    /// Slices whose server has mapped our gradient segment.
+    var accepting: Set<Int> = []
+    /// Tokens of segments already tried (each is tried once).
+    var tried: Set<UInt64> = []
+
+    /// Creates links with no peer.
+    public init() {}
+
+    /// Makes the gradient segment for `config` (none when shared memory is off or unavailable);
+    /// returns a line to log.
+    public func configure(_ config: RunConfig, name: String) -> String? {
+        reset()
+        outbox = nil
+        guard config.sharedMemory, let floats = try? config.parameterShards.count else { return nil }
+        staleness = config.mode == .async ? config.staleness : 0
+        do {
+            // A worker may compute every shard of a step before the server reads the first.
+            outbox = try SharedOutbox(name: "\(name)-gradients", slots: min(max(2, config.shardCount), Self.maxSlots),
+                                      floats: floats, firstElement: 0)
+            return nil
+        } catch {
+            return "no shared memory for gradients (\(error)); they go over TCP"
+        }
+    }
+
+    /// Forgets the servers (new endpoints).
+    public func reset() {
+        mapped = [:]
+        accepting = []
+    }
+
+    /// A shard's gradient is about to be computed on weights `version`, while the worker holds
+    /// weights up to `newest`.
+    public func beginShard(version: UInt64, newest: UInt64) {
+        outbox?.beginShard(version: version, newest: newest, staleness: staleness)
+    }
+
+    /// The most gradient slots a worker keeps (each holds a whole gradient); a worker that has
+    /// more shards of one step in flight sends the rest over TCP.
+    public static let maxSlots = 8
+    /// Async: how far behind the server still applies a gradient (0 in sync mode).
+    var staleness = 0
+
+    /// Notes what Weights from slice `k`'s server say; returns a line to log.
+    public func received(_ m: WireMessage, fromPS k: Int) -> String? {
+        guard case .weights(let w) = m.body else { return nil }
+        var line: String?
+        let accepts = outbox.map { w.attachedToken != 0 && w.attachedToken == $0.token } ?? false
+        if accepts != accepting.contains(k) {
+            line = accepts ? "gradients to ps \(k) go through shared memory" : "gradients to ps \(k) go over TCP"
+        }
+        if accepts { accepting.insert(k) } else { accepting.remove(k) }
+        if let offer = w.weightsSegment, mapped[k] != offer.token, tried.insert(offer.token).inserted {
+            if let why = inbox.attach(offer) {
+                line = "weights from ps \(k) come over TCP: \(why)"
+            } else {
+                mapped[k] = offer.token
+                line = "weights from ps \(k) come through shared memory"
+            }
+        }
+        return line
+    }
+
+    /// `m` as it goes to slice `k`'s server: requests carry our offer and what we mapped of
+    /// theirs; gradient pieces go by reference to a server that mapped our segment.
+    public func outgoing(_ m: WireMessage, toPS k: Int) -> WireMessage {
+        guard let o = outbox else { return m }
+        var out = m
+        switch m.body {
+        case .weightsRequest(var r) where !r.withOptimizer:
+            r.gradientSegment = o.offer
+            r.attachedToken = mapped[k] ?? 0
+            out.body = .weightsRequest(r)
+        case .gradient where accepting.contains(k):
+            out.frames = m.frames.map { $0.name == "gradient" ? (o.shareGradient($0) ?? $0) : $0 }
+        default: break
+        }
+        return out
+    }
+}

@@ -1,0 +1,104 @@
+// SharedOutbox: a role's own shared-memory segment and the frames it sends as references into it:
+// the server's weights (a slot per version) and the worker's gradient (a slot per computed shard).
+import RecurTransport
+import RecurWire
+
+/// Frames written into this process's segment and sent as `WireSharedRef`s.
+///
+/// Slot `s` holds one use at a time: the writer marks a new use's generation before it overwrites
+/// the slot, so a reader holding an older reference sees that its copy may be torn.
+/// - Weights (`forVersions`): version v goes to slot v mod R with generation v + 1, R = 2 in sync
+///   mode and staleness + 2 in async mode. A worker still computing on version v when v + R is
+///   written would send a gradient the server refuses anyway (sync: not the current version;
+///   async: more than `staleness` behind).
+/// - Gradients: each computed shard takes a free slot. A slot whose shard was computed on weights
+///   w is free once the worker holds weights newer than w + staleness (0 in sync mode): the server
+///   had then read every gradient of w it will ever apply (sync: it finished step w; async: it
+///   refuses anything that stale). With no free slot, that shard's gradient travels over TCP.
+public final class SharedOutbox {
+    /// The segment written.
+    public let segment: SharedSegment
+    /// Element offset of the segment's first float within the full parameter vector (the served
+    /// slice's start for a server, 0 for a worker).
+    public let firstElement: Int
+    /// Floats per slot.
+    public let slotFloats: Int
+    /// The use each slot holds (its generation) and which frame ranges are written for it.
+    var uses: [(generation: UInt64, written: Set<Range<Int>>)]
+    /// Gradients: the weights version each slot's shard was computed on (nil: free).
+    var shardVersions: [UInt64?]
+    /// The current shard's slot and generation (gradients).
+    var current: (slot: Int, generation: UInt64)?
+    var counter: UInt64 = 0
+
+    /// Creates a segment of `slots` slots of `floats` floats each, for parameters from `firstElement`.
+    /// - Throws: `SharedMemoryError` when the system cannot make one (the role then uses TCP only).
+    public init(name: String, slots: Int, floats: Int, firstElement: Int) throws {
+        segment = try SharedSegment(name: name, slots: slots, slotBytes: floats * 4)
+        self.firstElement = firstElement
+        slotFloats = floats
+        uses = Array(repeating: (0, []), count: slots)
+        shardVersions = Array(repeating: nil, count: slots)
+    }
+
+    /// The segment as offered on the wire.
+    public var offer: WireSegment {
+        let d = segment.descriptor
+        return WireSegment(pid: d.pid, fd: d.fd, token: d.token, byteCount: d.byteCount)
+    }
+
+    /// The token of the segment.
+    public var token: UInt64 { segment.descriptor.token }
+
+    /// Starts a shard's gradient, computed on weights `version`, in a free slot under a new
+    /// generation; with no slot free (see the type's notes), the shard's gradient goes over TCP.
+    /// - Parameters:
+    ///   - newest: the newest weights version this worker holds.
+    ///   - staleness: how far behind the server still applies a gradient (0 in sync mode).
+    /// - Returns: whether the shard has a slot.
+    @discardableResult
+    public func beginShard(version: UInt64, newest: UInt64, staleness: Int) -> Bool {
+        let free = shardVersions.indices.first { k in shardVersions[k].map { $0 &+ UInt64(staleness) < newest } ?? true }
+        guard let slot = free else {
+            current = nil
+            return false
+        }
+        counter += 1
+        segment.beginUse(slot: slot, generation: counter)
+        uses[slot] = (counter, [])
+        shardVersions[slot] = version
+        current = (slot, counter)
+        return true
+    }
+
+    /// `frame` (a gradient piece of the current shard) copied into its slot and sent by reference;
+    /// nil when no shard is begun or the frame does not fit (it then travels inline).
+    public func shareGradient(_ frame: WireFrame) -> WireFrame? {
+        guard let c = current else { return nil }
+        return share(frame, slot: c.slot, generation: c.generation)
+    }
+
+    /// `frame` (weights of `version`) sent by reference, copied into the version's slot unless it
+    /// is there already; nil when it does not fit (it then travels inline).
+    public func shareWeights(_ frame: WireFrame, version: UInt64) -> WireFrame? {
+        let slot = Int(version % UInt64(segment.slots)), generation = version &+ 1
+        if uses[slot].generation != generation {
+            segment.beginUse(slot: slot, generation: generation)
+            uses[slot] = (generation, [])
+        }
+        return share(frame, slot: slot, generation: generation)
+    }
+
+    func share(_ frame: WireFrame, slot: Int, generation: UInt64) -> WireFrame? {
+        let start = frame.offset - firstElement, count = frame.elementCount
+        guard frame.dtype == .f32, frame.shared == nil, start >= 0, count > 0, start + count <= slotFloats else { return nil }
+        let target = segment.slot(slot) + start * 4
+        let range = frame.offset ..< frame.offset + count
+        if !uses[slot].written.contains(range) {
+            frame.payload.withUnsafeBytes { target.copyMemory(from: $0.baseAddress!, byteCount: count * 4) }
+            uses[slot].written.insert(range)
+        }
+        let ref = WireSharedRef(token: token, slot: UInt32(slot), byteOffset: UInt64(start * 4), generation: generation)
+        return try? frame.sharing(ref, payload: WireBytes(borrowing: UnsafeRawPointer(target), count: count * 4, owner: segment))
+    }
+}

@@ -1,0 +1,198 @@
+// SharedLinksTests: the shared-memory data path between a server and a worker in this process
+// (mapped through /proc/<pid>/fd as a peer would): the handshake inside WeightsRequest and Weights,
+// weights and gradients by reference with the same bits as over TCP, torn or unknown references
+// refused, slots freed only when the server is done with them, and TCP whenever anything is missing.
+import Foundation
+import XCTest
+@testable import RecurRoles
+import RecurModel
+import RecurTrain
+import RecurWire
+
+final class SharedLinksTests: XCTestCase {
+    /// LSTM H = 24, 1 layer, 4 shards of 2 lanes.
+    func config(shared: Bool = true) -> RunConfig {
+        var c = RunConfig(model: ModelConfig(cell: .lstm, hidden: 24, layers: 1, vocab: 30), batch: 8, bptt: 4,
+                          lanesPerShard: 2, totalSteps: 10, seed: 5, optimizer: OptimizerConfig(kind: .sgd, learningRate: 0.1), clip: 5)
+        c.sharedMemory = shared
+        return c
+    }
+
+    func server(_ c: RunConfig) throws -> ParameterServerMachine {
+        let ps = ParameterServerMachine(runID: 1, name: "ps")
+        let w = WireWelcome(configJSON: try c.json(), psEndpoints: ["inproc://ps"], heartbeatIntervalMs: 1_000,
+                            leaseTimeoutMs: 30_000, currentVersion: 0, psShard: 0)
+        _ = ps.handle(.message(from: "coordinator", WireMessage(runID: 1, sender: "coordinator", sequence: 1, body: .welcome(w))))
+        XCTAssertNotNil(ps.params)
+        return ps
+    }
+
+    /// `m` through real bytes: encoded, then decoded with `resolver`.
+    func wire(_ m: WireMessage, _ resolver: WireSharedResolver?) throws -> WireMessage {
+        try WireCodec.decode(WireCodec.encode(m), expectedRun: 1, shared: resolver)
+    }
+
+    func request(_ v: UInt64) -> WireMessage {
+        WireMessage(runID: 1, sender: "w0", sequence: 1, body: .weightsRequest(WireWeightsRequest(minVersion: v, inPieces: true)))
+    }
+
+    /// The weights messages the server sends the worker for a request, through the links, as received.
+    func weights(_ ps: ParameterServerMachine, _ links: PSSharedLinks, _ worker: WorkerSharedLinks, version: UInt64) throws -> [WireMessage] {
+        let sent = try wire(worker.outgoing(request(version), toPS: 0), nil)
+        _ = links.received(sent, from: "w0", machine: ps)
+        return try ps.handle(.message(from: "w0", sent)).compactMap { action -> WireMessage? in
+            guard case .send("w0", let m) = action else { return nil }
+            return try wire(links.outgoing(m, to: "w0"), worker.inbox)
+        }
+    }
+
+    func gradient(_ c: RunConfig, values: [Float], offset: Int = 0) throws -> WireMessage {
+        let g = WireGradient(leaseID: 1, step: 0, shard: 0, shardCount: 4, weightVersion: 0, tokenCount: 8, lossSum: 1)
+        return WireMessage(runID: 1, sender: "w0", sequence: 2, body: .gradient(g),
+                           frames: [try WireFrame(name: "gradient", shape: [values.count], offset: offset, floats: values)])
+    }
+
+    func testHandshakeThenWeightsAndGradientsByReferenceWithTheSameBits() throws {
+        let c = config(), ps = try server(c), links = PSSharedLinks(), worker = WorkerSharedLinks()
+        XCTAssertNil(worker.configure(c, name: "w0"))
+        let gradientToken = try XCTUnwrap(worker.outbox?.token)
+
+        // First round: the worker offers its segment; the server maps it and offers its own, inline.
+        let first = try weights(ps, links, worker, version: 0)
+        XCTAssertFalse(first.isEmpty)
+        for m in first {
+            guard case .weights(let w) = m.body else { return XCTFail("\(m.body.kind)") }
+            XCTAssertEqual(w.attachedToken, gradientToken, "the server says it mapped the worker's segment")
+            XCTAssertNotNil(w.weightsSegment)
+            XCTAssertTrue(m.frames.allSatisfy { $0.shared == nil }, "the worker has not mapped the server's segment yet")
+            _ = worker.received(m, fromPS: 0)
+        }
+        XCTAssertEqual(worker.accepting, [0])
+        let weightsToken = try XCTUnwrap(links.outbox?.token)
+        XCTAssertEqual(worker.mapped[0], weightsToken)
+
+        // Second round: weights by reference, read through the worker's mapping, bit for bit.
+        let second = try weights(ps, links, worker, version: 0)
+        XCTAssertEqual(second.count, first.count)
+        for (a, b) in zip(first, second) {
+            let f = try XCTUnwrap(b.frames.first)
+            XCTAssertEqual(f.shared?.token, weightsToken)
+            XCTAssertEqual(f.shared?.generation, 1, "version 0 lives under generation 1")
+            XCTAssertEqual(try f.floats().map(\.bitPattern), try a.frames[0].floats().map(\.bitPattern))
+            XCTAssertEqual(WireCodec.encode(try links.outgoing(b, to: "w0"))[1], [], "no payload on the wire")
+        }
+
+        // A gradient piece by reference: the server reads a private copy with the same bits.
+        let values = (0..<500).map { Float($0) * 0.37 - 50 }
+        worker.beginShard(version: 0, newest: 0)
+        let out = worker.outgoing(try gradient(c, values: values, offset: 64), toPS: 0)
+        XCTAssertEqual(out.frames[0].shared?.token, gradientToken)
+        XCTAssertEqual(out.frames[0].shared?.byteOffset, 64 * 4)
+        let got = try wire(out, links.inbox)
+        XCTAssertEqual(try got.frames[0].floats().map(\.bitPattern), values.map(\.bitPattern))
+        let mapping = try XCTUnwrap(links.inbox.mappings[gradientToken])
+        let inSegment = mapping.bytes(slot: 0, offset: 0, count: mapping.slotBytes).map { UInt(bitPattern: $0) } ?? 0
+        let base = UInt(bitPattern: try XCTUnwrap(got.frames[0].payload.base))
+        XCTAssertFalse(base >= inSegment && base < inSegment + UInt(mapping.slots * mapping.slotBytes), "a copy, not a view")
+    }
+
+    func testATornOrUnknownReferenceIsRefused() throws {
+        let c = config(), ps = try server(c), links = PSSharedLinks(), worker = WorkerSharedLinks()
+        _ = worker.configure(c, name: "w0")
+        for m in try weights(ps, links, worker, version: 0) { _ = worker.received(m, fromPS: 0) }
+        let values = [Float](repeating: 1.5, count: 300)
+        XCTAssertTrue(try XCTUnwrap(worker.outbox).beginShard(version: 0, newest: 0, staleness: 0))
+        let old = worker.outgoing(try gradient(c, values: values), toPS: 0)
+        let encoded = WireCodec.encode(old)
+        // The worker reuses that slot (every slot is free once it holds weights version 1).
+        let slots = try XCTUnwrap(worker.outbox).segment.slots
+        for _ in 0..<slots { XCTAssertTrue(try XCTUnwrap(worker.outbox).beginShard(version: 1, newest: 1, staleness: 0)) }
+        XCTAssertThrowsError(try WireCodec.decode(encoded, expectedRun: 1, shared: links.inbox)) { error in
+            guard case WireError.sharedUnavailable(_, let why) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(why.contains("reused"), why)
+        }
+        // A token nobody mapped, and a range outside the slot.
+        var forged = old
+        forged.frames = [try old.frames[0].sharing(WireSharedRef(token: 12345, slot: 0, byteOffset: 0, generation: 1),
+                                                   payload: old.frames[0].payload)]
+        XCTAssertThrowsError(try wire(forged, links.inbox))
+        let slotBytes = try XCTUnwrap(worker.outbox).segment.slotBytes
+        forged.frames = [try old.frames[0].sharing(WireSharedRef(token: worker.outbox!.token, slot: 0, byteOffset: UInt64(slotBytes - 16),
+                                                                 generation: 1), payload: old.frames[0].payload)]
+        XCTAssertThrowsError(try wire(forged, links.inbox)) { error in
+            guard case WireError.sharedUnavailable(_, let why) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(why.contains("outside"), why)
+        }
+    }
+
+    func testGradientSlotsAreFreedOnlyWhenTheServerIsDoneWithThem() throws {
+        let c = config(), worker = WorkerSharedLinks()
+        _ = worker.configure(c, name: "w0")
+        let outbox = try XCTUnwrap(worker.outbox)
+        XCTAssertEqual(outbox.segment.slots, 4, "one slot per shard of a step")
+        for _ in 0..<4 { XCTAssertTrue(outbox.beginShard(version: 3, newest: 3, staleness: 0)) }
+        XCTAssertFalse(outbox.beginShard(version: 3, newest: 3, staleness: 0), "a fifth shard of step 3 goes over TCP")
+        XCTAssertNil(outbox.shareGradient(try gradient(c, values: [1, 2]).frames[0]))
+        XCTAssertTrue(outbox.beginShard(version: 4, newest: 4, staleness: 0), "weights 4 free the slots of step 3")
+        // Async with staleness 2: a shard on weights 4 holds its slot until weights 7.
+        let async = SharedOutbox.self
+        let o = try async.init(name: "t", slots: 1, floats: 8, firstElement: 0)
+        XCTAssertTrue(o.beginShard(version: 4, newest: 4, staleness: 2))
+        XCTAssertFalse(o.beginShard(version: 6, newest: 6, staleness: 2))
+        XCTAssertTrue(o.beginShard(version: 7, newest: 7, staleness: 2))
+    }
+
+    func testWeightsSlotsFollowVersionsAndAnOverwrittenOneIsRefused() throws {
+        let o = try SharedOutbox(name: "w", slots: 2, floats: 16, firstElement: 100)
+        let inbox = SharedInbox(mode: .borrow)
+        XCTAssertNil(inbox.attach(o.offer))
+        func frame(_ v: Float) throws -> WireFrame { try WireFrame(name: "params", shape: [16], offset: 100, floats: (0..<16).map { v + Float($0) }) }
+        let v0 = try XCTUnwrap(o.shareWeights(try frame(0), version: 0))
+        XCTAssertEqual(v0.shared?.slot, 0)
+        let v1 = try XCTUnwrap(o.shareWeights(try frame(10), version: 1))
+        XCTAssertEqual(v1.shared?.slot, 1)
+        func read(_ f: WireFrame) throws -> [Float] {
+            let m = WireMessage(runID: 1, sender: "ps", sequence: 1, body: .weights(WireWeights(version: 0)), frames: [f])
+            return try WireCodec.decode(WireCodec.encode(m), expectedRun: 1, shared: inbox).frames[0].floats()
+        }
+        XCTAssertEqual(try read(v0), try frame(0).floats())
+        XCTAssertEqual(try read(v1), try frame(10).floats())
+        _ = o.shareWeights(try frame(20), version: 2)  // slot 0 again
+        XCTAssertThrowsError(try read(v0), "version 0's slot now holds version 2")
+        XCTAssertNil(o.shareWeights(try WireFrame(name: "params", shape: [4], offset: 99, floats: [1, 2, 3, 4]), version: 2),
+                     "a frame outside the slice travels inline")
+    }
+
+    func testWithoutSharedMemoryOrAMappableSegmentEverythingStaysOnTCP() throws {
+        let off = config(shared: false), ps = try server(off), links = PSSharedLinks(), worker = WorkerSharedLinks()
+        XCTAssertNil(worker.configure(off, name: "w0"))
+        XCTAssertNil(worker.outbox)
+        for m in try weights(ps, links, worker, version: 0) {
+            guard case .weights(let w) = m.body else { return XCTFail() }
+            XCTAssertNil(w.weightsSegment)
+            XCTAssertEqual(w.attachedToken, 0)
+        }
+        XCTAssertNil(links.outbox)
+        // A worker whose offer cannot be mapped (a forged token) gets no acceptance, so its
+        // gradients stay inline.
+        let c = config(), ps2 = try server(c), links2 = PSSharedLinks(), w2 = WorkerSharedLinks()
+        _ = w2.configure(c, name: "w0")
+        var r = try XCTUnwrap(w2.outgoing(request(0), toPS: 0).body.weightsRequestBody)
+        r.gradientSegment?.token ^= 1
+        let lines = links2.received(WireMessage(runID: 1, sender: "w0", sequence: 1, body: .weightsRequest(r)), from: "w0", machine: ps2)
+        XCTAssertTrue(lines.contains { $0.contains("over TCP") }, "\(lines)")
+        for case .send("w0", let m) in ps2.handle(.message(from: "w0", WireMessage(runID: 1, sender: "w0", sequence: 1, body: .weightsRequest(r)))) {
+            _ = w2.received(links2.outgoing(m, to: "w0"), fromPS: 0)
+        }
+        XCTAssertTrue(w2.accepting.isEmpty)
+        w2.beginShard(version: 0, newest: 0)
+        XCTAssertNil(w2.outgoing(try gradient(c, values: [1, 2, 3]), toPS: 0).frames[0].shared)
+    }
+}
+
+private extension WireBody {
+    var weightsRequestBody: WireWeightsRequest? {
+        if case .weightsRequest(let r) = self { return r }
+        return nil
+    }
+}
