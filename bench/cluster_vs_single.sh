@@ -11,13 +11,15 @@
 #
 # With --repeat N it runs N pairs instead of one, alternating which of the two goes first, and
 # prints every pair's ratio with their median and mean: on a noisy machine one pair says little
-# (the single process alone can move by 15% from one run to the next).
+# (the single process alone can move by 15% from one run to the next). With --compare-tcp each
+# round also runs the cluster with --no-shared-memory (everything over loopback TCP), in rotating
+# order, and prints both clusters' ratios to the single process.
 #
 #   bench/cluster_vs_single.sh [--hidden 512] [--steps 12] [--workers 2] [--lanes-per-shard 16] [--ps-shards 1]
-#                              [--ceiling] [--repeat N] [--skip-build]
+#                              [--ceiling] [--repeat N [--compare-tcp]] [--skip-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-hidden=512 steps=12 workers=2 lanes=16 build=1 psshards=1 ceiling=0 repeat=0
+hidden=512 steps=12 workers=2 lanes=16 build=1 psshards=1 ceiling=0 repeat=0 tcp=0
 corpus=../shared/data/tinyshakespeare/input.txt
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,6 +32,7 @@ while [ $# -gt 0 ]; do
     --skip-build) build=0; shift ;;
     --ceiling) ceiling=1; shift ;;
     --repeat) repeat=$2; shift 2 ;;
+    --compare-tcp) tcp=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -42,25 +45,40 @@ flags=(--corpus "$corpus" --hidden "$hidden" --layers 2 --batch 32 --bptt 100 --
 # Steady-state tokens/s: mean of the per-step figures after the first three steps.
 rate() { python3 -c 'import json,sys; r=[json.loads(l)["tokens_per_second"] for l in open(sys.argv[1])][3:]; print(round(sum(r)/len(r)))' "$1"; }
 if [ "$repeat" -gt 0 ]; then
-  ratios=()
+  ratios=() tcpratios=()
+  summary() { python3 -c 'import statistics,sys; n=sys.argv[1]; r=[float(x) for x in sys.argv[2:]]; print(f"{n}: {len(r)} rounds, ratio median {statistics.median(r):.3f}, mean {statistics.mean(r):.3f}, min {min(r):.3f}, max {max(r):.3f}, above 1.0 in {sum(x >= 1 for x in r)}")' "$@"; }
   for i in $(seq 1 "$repeat"); do
-    order=(single cluster)
-    [ $((i % 2)) = 0 ] && order=(cluster single)
+    if [ "$tcp" = 1 ]; then
+      case $((i % 3)) in 1) order=(single cluster tcp) ;; 2) order=(cluster tcp single) ;; *) order=(tcp single cluster) ;; esac
+    else
+      order=(single cluster)
+      [ $((i % 2)) = 0 ] && order=(cluster single)
+    fi
     for which in "${order[@]}"; do
-      rm -rf "$work/$which"
-      if [ "$which" = single ]; then
-        "$bin" train --single-process --threads 2 "${flags[@]}" --run-dir "$work/single" >/dev/null 2>&1
-      else
-        "$bin" train --workers "$workers" --ps-shards "$psshards" --threads 1 "${flags[@]}" --run-dir "$work/cluster" >/dev/null 2>&1
-      fi
+      rm -rf "${work:?}/$which"
+      case "$which" in
+        single) "$bin" train --single-process --threads 2 "${flags[@]}" --run-dir "$work/single" >/dev/null 2>&1 ;;
+        cluster) "$bin" train --workers "$workers" --ps-shards "$psshards" --threads 1 "${flags[@]}" --run-dir "$work/cluster" >/dev/null 2>&1 ;;
+        tcp) "$bin" train --workers "$workers" --ps-shards "$psshards" --threads 1 --no-shared-memory "${flags[@]}" \
+               --run-dir "$work/tcp" >/dev/null 2>&1 ;;
+      esac
     done
     single=$(rate "$work/single/metrics.jsonl"); cluster=$(rate "$work/cluster/metrics.jsonl")
     same=$(cmp -s "$work/single/checkpoints/latest/model.safetensors" "$work/cluster/checkpoints/latest/model.safetensors" && echo yes || echo NO)
     ratio=$(python3 -c "print(round($cluster/$single, 3))")
     ratios+=("$ratio")
-    echo "pair $i (${order[0]} first): single $single, cluster $cluster tokens/s, ratio $ratio, weights identical: $same"
+    line="round $i (${order[*]}): single $single, cluster $cluster tokens/s (ratio $ratio)"
+    if [ "$tcp" = 1 ]; then
+      overtcp=$(rate "$work/tcp/metrics.jsonl")
+      tcpratio=$(python3 -c "print(round($overtcp/$single, 3))")
+      tcpratios+=("$tcpratio")
+      cmp -s "$work/single/checkpoints/latest/model.safetensors" "$work/tcp/checkpoints/latest/model.safetensors" || same="$same, TCP NO"
+      line="$line, cluster over TCP $overtcp (ratio $tcpratio)"
+    fi
+    echo "$line, weights identical: $same"
   done
-  python3 -c 'import statistics,sys; r=[float(x) for x in sys.argv[1:]]; print(f"{len(r)} pairs: ratio median {statistics.median(r):.3f}, mean {statistics.mean(r):.3f}, min {min(r):.3f}, max {max(r):.3f}, above 1.0 in {sum(x >= 1 for x in r)}")' "${ratios[@]}"
+  summary "cluster / single" "${ratios[@]}"
+  [ "$tcp" = 1 ] && summary "cluster over TCP / single" "${tcpratios[@]}"
   exit 0
 fi
 "$bin" train --single-process --threads 2 "${flags[@]}" --run-dir "$work/single" >/dev/null 2>&1
