@@ -125,24 +125,24 @@ public final class WorkerSharedLinks {
     /// Async: how far behind the server still applies a gradient (0 in sync mode).
     var staleness = 0
 
-    /// Notes what Weights from slice `k`'s server say; returns a line to log.
-    public func received(_ m: WireMessage, fromPS k: Int) -> String? {
-        guard case .weights(let w) = m.body else { return nil }
-        var line: String?
+    /// Notes what Weights from slice `k`'s server say; returns lines to log.
+    public func received(_ m: WireMessage, fromPS k: Int) -> [String] {
+        guard case .weights(let w) = m.body else { return [] }
+        var lines: [String] = []
         let accepts = outbox.map { w.attachedToken != 0 && w.attachedToken == $0.token } ?? false
         if accepts != accepting.contains(k) {
-            line = accepts ? "gradients to ps \(k) go through shared memory" : "gradients to ps \(k) go over TCP"
+            lines.append(accepts ? "gradients to ps \(k) go through shared memory" : "gradients to ps \(k) go over TCP")
         }
         if accepts { accepting.insert(k) } else { accepting.remove(k) }
         if let offer = w.weightsSegment, mapped[k] != offer.token, tried.insert(offer.token).inserted {
             if let why = inbox.attach(offer) {
-                line = "weights from ps \(k) come over TCP: \(why)"
+                lines.append("weights from ps \(k) come over TCP: \(why)")
             } else {
                 mapped[k] = offer.token
-                line = "weights from ps \(k) come through shared memory"
+                lines.append("weights from ps \(k) come through shared memory")
             }
         }
-        return line
+        return lines
     }
 
     /// `m` as it goes to slice `k`'s server: requests carry our offer and what we mapped of

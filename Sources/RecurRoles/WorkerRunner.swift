@@ -77,7 +77,7 @@ public final class WorkerRunner {
                 guard let got = try? ps[i].receiveMessage(deadline: .zero, routed: false, run: runID, role: name, from: "ps",
                                                           shared: links.inbox),
                       let m = got.message else { continue }
-                if let line = links.received(m, fromPS: i) { RoleSupport.log(name, line) }
+                for line in links.received(m, fromPS: i) { RoleSupport.log(name, line) }
                 RoleSupport.trace(name, "received \(m.body.kind) from ps \(i) while computing")
                 deadline = RoleSupport.nowMs() + Self.pieceTimeoutMs  // the servers are alive: keep waiting
                 queue += machine.handle(.fromPS(m))
@@ -172,7 +172,7 @@ public final class WorkerRunner {
                 guard let got = try sockets[i].receiveMessage(deadline: .zero, routed: false, run: runID, role: name,
                                                               from: i == 0 ? "coordinator" : "ps", shared: i == 0 ? nil : links.inbox),
                       let m = got.message else { continue }
-                if i > 0, let line = links.received(m, fromPS: i - 1) { RoleSupport.log(name, line) }
+                if i > 0 { for line in links.received(m, fromPS: i - 1) { RoleSupport.log(name, line) } }
                 lastHeard = RoleSupport.nowMs()
                 RoleSupport.trace(name, "received \(m.body.kind) from \(i == 0 ? "coordinator" : "ps \(i - 1)")")
                 queue += machine.handle(i == 0 ? .fromCoordinator(m) : .fromPS(m))
