@@ -95,7 +95,8 @@ echo "LSTM H=$hidden L=2 B=32 T=100, $shards shards of $lanes lanes, $params par
 echo "single-process --threads 2:  $single tokens/s"
 echo "--workers $workers --ps-shards $psshards --threads 1: $cluster tokens/s   ratio $(python3 -c "print(round($cluster/$single, 2))")"
 echo "weights identical: $same"
-echo "bytes on the wire per step: $wire ($(python3 -c "print(round($wire/1e6, 1))") MB: $shards gradients + $workers weight copies)"
+echo "tensor bytes moved per step: $wire ($(python3 -c "print(round($wire/1e6, 1))") MB: $shards gradients + $workers weight copies;" \
+     "through shared memory here, over TCP with --no-shared-memory or across hosts)"
 if [ "$ceiling" = 1 ]; then
   pids=()
   for w in $(seq 1 "$workers"); do

@@ -32,7 +32,8 @@ extension ParameterServerMachine {
         let r = pieces[f.next], local = (r.lowerBound - slice.range.lowerBound) ..< (r.upperBound - slice.range.lowerBound)
         var actions: [Action] = []
         if let frame = Self.update(local, params: params, grads: sum, optimizer: optimizer, coefficients: f.coefficients,
-                                   scale: f.scale, name: "params", offset: r.lowerBound) {
+                                   scale: f.scale, name: "params", offset: r.lowerBound,
+                                   into: weightsDestination?(version + 1, r.lowerBound, local.count)) {
             f.frames.append(frame)
             let m = message(.weights(WireWeights(version: version + 1)), frames: [frame])
             actions += f.receivers.map { .send(to: $0, m) }
@@ -50,22 +51,31 @@ extension ParameterServerMachine {
 
     /// Applies the step to `params[local]` and returns the updated values as a frame at `offset`,
     /// a cache-sized chunk at a time: each chunk is updated and copied out while it is in cache
-    /// (the same bits as two passes). `grads` is left as it is: the next step's first shard
-    /// overwrites it (`FrameMath.accumulate(assign:)`).
+    /// (the same bits as two passes), into `destination` when given (`weightsDestination`), else
+    /// into a new array. `grads` is left as it is: the next step's first shard overwrites it
+    /// (`FrameMath.accumulate(assign:)`).
     static func update(_ local: Range<Int>, params: FloatBuffer, grads: FloatBuffer, optimizer: Optimizer,
-                       coefficients: Optimizer.StepCoefficients?, scale: Float, name: String, offset: Int) -> WireFrame? {
+                       coefficients: Optimizer.StepCoefficients?, scale: Float, name: String, offset: Int,
+                       into destination: (UnsafeMutableRawPointer, AnyObject)? = nil) -> WireFrame? {
         let chunk = 1 << 16
         func step(_ r: Range<Int>) {
             if let co = coefficients { optimizer.apply(co, params: params, grads: grads, range: r, scale: scale) }
         }
         #if _endian(little)
-        let bytes = [UInt8](unsafeUninitializedCapacity: local.count * 4) { buffer, count in
-            let out = UnsafeMutableRawPointer(buffer.baseAddress!)
+        func stepAndCopy(to out: UnsafeMutableRawPointer) {
             for lo in stride(from: local.lowerBound, to: local.upperBound, by: chunk) {
                 let r = lo ..< min(local.upperBound, lo + chunk)
                 step(r)
                 (out + (lo - local.lowerBound) * 4).copyMemory(from: params.pointer + lo, byteCount: r.count * 4)
             }
+        }
+        if let (out, owner) = destination {
+            stepAndCopy(to: out)
+            return try? WireFrame(name: name, dtype: .f32, shape: [local.count], offset: offset,
+                                  payload: WireBytes(borrowing: out, count: local.count * 4, owner: owner))
+        }
+        let bytes = [UInt8](unsafeUninitializedCapacity: local.count * 4) { buffer, count in
+            stepAndCopy(to: UnsafeMutableRawPointer(buffer.baseAddress!))
             count = local.count * 4
         }
         return try? WireFrame(name: name, dtype: .f32, shape: [local.count], offset: offset, bytes: bytes)

@@ -98,6 +98,10 @@ public final class ParameterServerMachine {
     var awaitingNorm: UInt64?
     /// Sync: the update being applied piece by piece.
     var finishing: Finishing?
+    /// Where the run loop wants an updated piece's weights written (the shared-memory segment the
+    /// workers map), given the version, the piece's element offset and its count: memory that
+    /// stays valid while its owner lives. Nil, or a nil answer, and the piece gets a private copy.
+    public var weightsDestination: ((_ version: UInt64, _ offset: Int, _ count: Int) -> (UnsafeMutableRawPointer, AnyObject)?)?
     var sequence: UInt64 = 0
 
     /// A peer waiting for a weights version.

@@ -31,15 +31,23 @@ public final class PSSharedLinks {
         guard case .weightsRequest(let r) = m.body, let c = machine.config, c.sharedMemory, let params = machine.params else { return [] }
         var lines: [String] = []
         let slots = c.mode == .async ? c.staleness + 2 : 2
-        let wanted = [params.count, slots, machine.slice.range.lowerBound]
+        // A new configuration (a restarted coordinator resumes, and versions repeat) gets a new
+        // segment, so no slot can pass for a version it held before.
+        let wanted = [params.count, slots, machine.slice.range.lowerBound, Int(truncatingIfNeeded: machine.incarnation)]
         if shape != wanted {
             shape = wanted
             mapsOurs = []
             do {
-                outbox = try SharedOutbox(name: "\(machine.name)-weights", slots: slots, floats: params.count,
-                                          firstElement: machine.slice.range.lowerBound)
+                let o = try SharedOutbox(name: "\(machine.name)-weights", slots: slots, floats: params.count,
+                                         firstElement: machine.slice.range.lowerBound)
+                outbox = o
+                // The update writes each piece straight into its slot (a worker over TCP is sent
+                // it from there too: a slot is rewritten R versions later, when a gradient on that
+                // version is refused anyway).
+                machine.weightsDestination = { version, offset, count in o.weightsDestination(version: version, offset: offset, count: count) }
             } catch {
                 outbox = nil
+                machine.weightsDestination = nil
                 lines.append("no shared memory for the weights (\(error)); workers get them over TCP")
             }
         }

@@ -81,12 +81,29 @@ public final class SharedOutbox {
     /// `frame` (weights of `version`) sent by reference, copied into the version's slot unless it
     /// is there already; nil when it does not fit (it then travels inline).
     public func shareWeights(_ frame: WireFrame, version: UInt64) -> WireFrame? {
+        share(frame, slot: weightsSlot(version), generation: version &+ 1)
+    }
+
+    /// Where the server's update writes `count` weights of `version` from element `offset`
+    /// directly (`ParameterServerMachine.weightsDestination`), so `shareWeights` need not copy
+    /// them; nil when they do not fit the slot.
+    public func weightsDestination(version: UInt64, offset: Int, count: Int) -> (UnsafeMutableRawPointer, AnyObject)? {
+        let start = offset - firstElement
+        guard start >= 0, count > 0, start + count <= slotFloats else { return nil }
+        let slot = weightsSlot(version)
+        uses[slot].written.insert(offset ..< offset + count)
+        return (segment.slot(slot) + start * 4, segment)
+    }
+
+    /// The slot of weights `version`, marked with its generation (version + 1) before anything
+    /// of that version is written.
+    func weightsSlot(_ version: UInt64) -> Int {
         let slot = Int(version % UInt64(segment.slots)), generation = version &+ 1
         if uses[slot].generation != generation {
             segment.beginUse(slot: slot, generation: generation)
             uses[slot] = (generation, [])
         }
-        return share(frame, slot: slot, generation: generation)
+        return slot
     }
 
     func share(_ frame: WireFrame, slot: Int, generation: UInt64) -> WireFrame? {

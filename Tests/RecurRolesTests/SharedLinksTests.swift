@@ -96,6 +96,55 @@ final class SharedLinksTests: XCTestCase {
         XCTAssertFalse(base >= inSegment && base < inSegment + UInt(mapping.slots * mapping.slotBytes), "a copy, not a view")
     }
 
+    func testTheUpdateWritesStraightIntoTheSegmentAndANewCoordinatorGetsANewOne() throws {
+        let c = config(), ps = try server(c), links = PSSharedLinks(), worker = WorkerSharedLinks()
+        _ = worker.configure(c, name: "w0")
+        for m in try weights(ps, links, worker, version: 0) { _ = worker.received(m, fromPS: 0) }
+        let segment = try XCTUnwrap(links.outbox?.segment)
+        // The worker waits for version 1; every shard's gradient comes in (as whole slices).
+        let waiting = try wire(worker.outgoing(request(1), toPS: 0), nil)
+        _ = links.received(waiting, from: "w0", machine: ps)
+        XCTAssertTrue(ps.handle(.message(from: "w0", waiting)).isEmpty)
+        let count = try XCTUnwrap(ps.params).count
+        var queue: [ParameterServerMachine.Action] = []
+        for shard in 0..<c.shardCount {
+            let g = WireGradient(leaseID: UInt64(shard + 1), step: 0, shard: UInt32(shard), shardCount: UInt32(c.shardCount),
+                                 weightVersion: 0, tokenCount: 8, lossSum: 1)
+            let values = (0..<count).map { Float(($0 * 7 + shard * 3) % 19) * 0.01 - 0.09 }
+            var frames = [try WireFrame(name: "gradient", shape: [count], offset: 0, floats: values)]
+            frames.append(try WireFrame(name: "state", shape: [c.lanesPerShard, c.model.stateFloatsPerLane],
+                                        floats: [Float](repeating: 0, count: c.lanesPerShard * c.model.stateFloatsPerLane)))
+            queue += ps.handle(.message(from: "w\(shard)", WireMessage(runID: 1, sender: "w", sequence: 1, body: .gradient(g), frames: frames)))
+        }
+        var sent: [WireMessage] = [], raw: [WireMessage] = []
+        while !queue.isEmpty {
+            switch queue.removeFirst() {
+            case .proceed: queue += ps.handle(.proceed)
+            case .send("w0", let m): raw.append(m); sent.append(links.outgoing(m, to: "w0"))
+            default: break
+            }
+        }
+        XCTAssertEqual(ps.version, 1)
+        XCTAssertEqual(sent.count, ps.pieces.count, "each updated piece goes to the waiting worker")
+        let slot = segment.slot(1)  // version 1 lives in slot 1
+        for (m, r) in zip(sent, raw) {
+            let f = try XCTUnwrap(m.frames.first)
+            XCTAssertEqual(f.shared?.slot, 1)
+            XCTAssertEqual(f.shared?.generation, 2)
+            XCTAssertEqual(r.frames.first?.payload.base, UnsafeRawPointer(slot + (f.offset * 4)), "written there by the update itself")
+            let read = try wire(m, worker.inbox).frames[0].floats()
+            let params = try XCTUnwrap(ps.params)
+            XCTAssertEqual(read.map(\.bitPattern), (f.offset ..< f.offset + f.elementCount).map { params[$0].bitPattern })
+        }
+        // A new coordinator (a resume: versions repeat) gets a new segment.
+        let token = try XCTUnwrap(links.outbox?.token)
+        let w = WireWelcome(configJSON: try c.json(), psEndpoints: ["inproc://ps"], heartbeatIntervalMs: 1_000,
+                            leaseTimeoutMs: 30_000, currentVersion: 0, psShard: 0, incarnation: 9)
+        _ = ps.handle(.message(from: "coordinator", WireMessage(runID: 1, sender: "coordinator", sequence: 2, body: .welcome(w))))
+        _ = links.received(waiting, from: "w0", machine: ps)
+        XCTAssertNotEqual(links.outbox?.token, token)
+    }
+
     func testATornOrUnknownReferenceIsRefused() throws {
         let c = config(), ps = try server(c), links = PSSharedLinks(), worker = WorkerSharedLinks()
         _ = worker.configure(c, name: "w0")
