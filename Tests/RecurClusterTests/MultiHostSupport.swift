@@ -56,7 +56,9 @@ final class MultiHostRun {
     @discardableResult
     func launch(_ label: String, in host: String, rank: Int?, keys: String?, extra: [String: String] = [:],
                 peerTimeout: Int = peerTimeout) throws -> ClusterProcess {
-        let arguments = [binary, "launch", "--quiet", "--run-dir", runDir, "--threads", "1",
+        // The namespaces share one kernel, so the roles could map each other's memory: keep the
+        // tensors on the simulated network.
+        let arguments = [binary, "launch", "--quiet", "--no-shared-memory", "--run-dir", runDir, "--threads", "1",
                          "--lease-timeout", String(Self.leaseTimeout), "--peer-timeout", String(peerTimeout)] + flags
         let p = try lab.run(in: host, arguments, environment: environment(rank: rank, keys: keys).merging(extra) { $1 })
         started.append((label, p))
