@@ -105,6 +105,7 @@ public final class WorkerSharedLinks {
         outbox = nil
         guard config.sharedMemory, let floats = try? config.parameterShards.count else { return nil }
         staleness = config.mode == .async ? config.staleness : 0
+        slices = config.psShards
         do {
             // A worker may compute every shard of a step before the server reads the first.
             outbox = try SharedOutbox(name: "\(name)-gradients", slots: min(max(2, config.shardCount), Self.maxSlots),
@@ -126,6 +127,17 @@ public final class WorkerSharedLinks {
     public func beginShard(version: UInt64, newest: UInt64) {
         outbox?.beginShard(version: version, newest: newest, staleness: staleness)
     }
+
+    /// Where the shard just begun may compute its gradient [P] in place: the slot, when every
+    /// slice's server reads this segment (a server on TCP would be sent it from the slot too, which
+    /// is safe, but the private buffer keeps that case as it always was).
+    public func gradientDestination() -> (UnsafeMutablePointer<Float>, AnyObject)? {
+        guard let o = outbox, slices > 0, accepting.count == slices else { return nil }
+        return o.gradientDestination(count: o.slotFloats)
+    }
+
+    /// The number of parameter slices (servers), once configured.
+    var slices = 0
 
     /// The most gradient slots a worker keeps (each holds a whole gradient); a worker that has
     /// more shards of one step in flight sends the rest over TCP.

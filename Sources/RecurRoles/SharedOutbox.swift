@@ -106,12 +106,19 @@ public final class SharedOutbox {
         return slot
     }
 
+    /// Where the current shard's gradient [P] may be computed directly (`WorkerCompute.run(into:)`),
+    /// so that `shareGradient` need not copy it; nil with no shard begun or a slot too small.
+    public func gradientDestination(count: Int) -> (UnsafeMutablePointer<Float>, AnyObject)? {
+        guard let c = current, firstElement == 0, count <= slotFloats else { return nil }
+        return (segment.slot(c.slot).bindMemory(to: Float.self, capacity: count), segment)
+    }
+
     func share(_ frame: WireFrame, slot: Int, generation: UInt64) -> WireFrame? {
         let start = frame.offset - firstElement, count = frame.elementCount
         guard frame.dtype == .f32, frame.shared == nil, start >= 0, count > 0, start + count <= slotFloats else { return nil }
         let target = segment.slot(slot) + start * 4
         let range = frame.offset ..< frame.offset + count
-        if !uses[slot].written.contains(range) {
+        if !uses[slot].written.contains(range), frame.payload.base != UnsafeRawPointer(target) {
             frame.payload.withUnsafeBytes { target.copyMemory(from: $0.baseAddress!, byteCount: count * 4) }
             uses[slot].written.insert(range)
         }

@@ -40,14 +40,17 @@ public final class WorkerCompute {
 
     /// Computes `task` with `weights` (of version `version`; one frame per piece, as
     /// `WorkerMachine.weights` holds them).
-    /// - Parameter send: as in `run(task:inputs:targets:state:version:piece:send:)`.
+    /// - Parameters:
+    ///   - send: as in `run(task:inputs:targets:state:version:piece:send:into:)`.
+    ///   - destination: as there.
     /// - Throws: `RoleError` when the weight frames do not hold the run's pieces.
     public func run(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float], weights: [WireFrame],
                     version: UInt64,
-                    send: ((_ piece: WireFrame, _ loss: ChunkLoss, _ state: [Float]?) -> Void)? = nil) throws -> WorkerMachine.ShardOutcome {
+                    send: ((_ piece: WireFrame, _ loss: ChunkLoss, _ state: [Float]?) -> Void)? = nil,
+                    into destination: (UnsafeMutablePointer<Float>, AnyObject)? = nil) throws -> WorkerMachine.ShardOutcome {
         guard weights.count == pieces.ranges.count else { throw RoleError.failed("\(weights.count) weight pieces for \(pieces.ranges.count)") }
         return try run(task: task, inputs: inputs, targets: targets, state: state, version: version,
-                       piece: { weights[$0] }, send: send)
+                       piece: { weights[$0] }, send: send, into: destination)
     }
 
     /// Computes `task` with the weights of version `version`, reading each piece of them only when
@@ -59,11 +62,14 @@ public final class WorkerCompute {
     ///     finished it (the head and the last layer first), with the loss and, for the piece at offset 0, the final
     ///     state; the outcome then holds no gradient. Without it, the outcome holds one frame per
     ///     slice.
+    ///   - destination: where to compute the gradient [P] (zeroed first) instead of the worker's own
+    ///     buffer, with the object that keeps it valid: a shared-memory slot the server reads.
     /// - Throws: `Abandoned` when a piece of the weights did not come, `RoleError` when a frame
     ///   does not hold its piece.
     public func run(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float], version: UInt64,
                     piece: @escaping (Int) -> WireFrame?,
-                    send: ((_ piece: WireFrame, _ loss: ChunkLoss, _ state: [Float]?) -> Void)? = nil) throws -> WorkerMachine.ShardOutcome {
+                    send: ((_ piece: WireFrame, _ loss: ChunkLoss, _ state: [Float]?) -> Void)? = nil,
+                    into destination: (UnsafeMutablePointer<Float>, AnyObject)? = nil) throws -> WorkerMachine.ShardOutcome {
         let start = Date()
         if loadedVersion != version {
             loadedVersion = version
@@ -84,7 +90,16 @@ public final class WorkerCompute {
                 loaded.insert(p)
             }
         }
-        freshGradient()
+        // The gradient [P] goes to `destination` when given (the slot of the shared-memory segment
+        // the server reads, so its pieces need no copy), else to `grads`.
+        let target: UnsafeMutablePointer<Float>, owner: AnyObject
+        if let (p, o) = destination {
+            p.update(repeating: 0, count: params.count)
+            (target, owner) = (p, o)
+        } else {
+            freshGradient()
+            (target, owner) = (grads.pointer, grads)
+        }
         var s = state
         let key = DropoutKey(seed: config.seed, step: task.step, firstLane: Int(task.firstLane))
         var sent = Set<Int>(), final: [Range<Int>] = []
@@ -92,18 +107,18 @@ public final class WorkerCompute {
             targets.withUnsafeBufferPointer { y in
                 s.withUnsafeMutableBufferPointer { st in
                     let finalState = UnsafeBufferPointer(st)  // final once the forward pass is done
-                    return computer.compute(params: params.pointer, grads: grads.pointer, inputs: i.baseAddress!,
+                    return computer.compute(params: params.pointer, grads: target, inputs: i.baseAddress!,
                                             targets: y.baseAddress!, state: st.baseAddress!, dropout: key,
                                             needs: { load(upTo: $0) }) { range, loss in
                         guard let send, failure == nil else { return }
-                        if range.contains(0), task.step == self.nanAtStep { self.grads[0] = .nan }
+                        if range.contains(0), task.step == self.nanAtStep { target[0] = .nan }
                         final.append(range)
                         for p in self.pieces.covered(by: final).reversed() where !sent.contains(p) {
                             sent.insert(p)
                             let r = self.pieces.ranges[p]
                             guard let f = try? WireFrame(name: "gradient", shape: [r.count], offset: r.lowerBound,
-                                                         borrowing: UnsafeBufferPointer(start: self.grads.pointer + r.lowerBound, count: r.count),
-                                                         owner: self.grads)
+                                                         borrowing: UnsafeBufferPointer(start: target + r.lowerBound, count: r.count),
+                                                         owner: owner)
                             else { continue }
                             send(f, loss, r.lowerBound == 0 ? Array(finalState) : nil)
                         }
@@ -114,10 +129,10 @@ public final class WorkerCompute {
         if let failure { throw failure }
         var frames: [WireFrame] = []
         if send == nil {
-            if task.step == nanAtStep { grads[0] = .nan }
+            if task.step == nanAtStep { target[0] = .nan }
             frames = try shards.ranges.map { r in
                 try WireFrame(name: "gradient", shape: [r.count], offset: r.lowerBound,
-                              borrowing: UnsafeBufferPointer(start: grads.pointer + r.lowerBound, count: r.count), owner: grads)
+                              borrowing: UnsafeBufferPointer(start: target + r.lowerBound, count: r.count), owner: owner)
             }
         }
         return WorkerMachine.ShardOutcome(task: task, gradients: frames, state: s, lossSum: loss.sum,

@@ -143,7 +143,8 @@ public final class WorkerRunner {
                     let outcome: WorkerMachine.ShardOutcome
                     do {
                         outcome = try compute.run(task: task, inputs: inputs, targets: targets, state: state,
-                                                  version: task.weightVersion, piece: piece, send: sendPiece)
+                                                  version: task.weightVersion, piece: piece, send: sendPiece,
+                                                  into: links.gradientDestination())
                     } catch let e as WorkerCompute.Abandoned {
                         queue += machine.handle(.abandoned("step \(task.step) shard \(task.shard): \(e)"))
                         continue

@@ -85,6 +85,9 @@ final class SharedLinksTests: XCTestCase {
         // A gradient piece by reference: the server reads a private copy with the same bits.
         let values = (0..<500).map { Float($0) * 0.37 - 50 }
         worker.beginShard(version: 0, newest: 0)
+        let slot = try XCTUnwrap(worker.outbox?.current?.slot)
+        XCTAssertEqual(worker.gradientDestination().map { UnsafeRawPointer($0.0) }, UnsafeRawPointer(try XCTUnwrap(worker.outbox).segment.slot(slot)),
+                       "the shard computes its gradient in its slot")
         let out = worker.outgoing(try gradient(c, values: values, offset: 64), toPS: 0)
         XCTAssertEqual(out.frames[0].shared?.token, gradientToken)
         XCTAssertEqual(out.frames[0].shared?.byteOffset, 64 * 4)
@@ -235,6 +238,7 @@ final class SharedLinksTests: XCTestCase {
         }
         XCTAssertTrue(w2.accepting.isEmpty)
         w2.beginShard(version: 0, newest: 0)
+        XCTAssertNil(w2.gradientDestination(), "no server reads the slot: the worker's own buffer")
         XCTAssertNil(w2.outgoing(try gradient(c, values: [1, 2, 3]), toPS: 0).frames[0].shared)
     }
 }

@@ -2,6 +2,7 @@
 // not compute into a buffer that frames still borrow.
 import XCTest
 @testable import RecurRoles
+import RecurMath
 import RecurModel
 import RecurWire
 
@@ -11,7 +12,8 @@ final class WorkerGradientBufferTests: XCTestCase {
                            optimizer: OptimizerConfig(kind: .sgd, learningRate: 0.1), clip: 0)
 
     /// Runs shard `shard` on weights that depend on `version`, returning the streamed pieces.
-    func run(_ compute: WorkerCompute, shard: Int, version: UInt64) throws -> [WireFrame] {
+    func run(_ compute: WorkerCompute, shard: Int, version: UInt64,
+             into destination: (UnsafeMutablePointer<Float>, AnyObject)? = nil) throws -> [WireFrame] {
         let n = config.lanesPerShard, t = config.bptt, per = config.model.stateFloatsPerLane
         let task = WireTask(step: version, shard: UInt32(shard), shardCount: UInt32(config.shardCount),
                             firstLane: UInt32(shard * n), laneCount: UInt32(n), steps: UInt32(t),
@@ -25,7 +27,7 @@ final class WorkerGradientBufferTests: XCTestCase {
         _ = try compute.run(task: task, inputs: (0..<(t * n)).map { Int32(($0 + shard) % 30) },
                             targets: (0..<(t * n)).map { Int32(($0 * 3 + shard) % 30) },
                             state: [Float](repeating: 0.1, count: n * per), weights: weights, version: version,
-                            send: { piece, _, _ in sent.append(piece) })
+                            send: { piece, _, _ in sent.append(piece) }, into: destination)
         XCTAssertEqual(Set(sent.map(\.offset)), Set(pieces.map(\.lowerBound)), "every piece is sent once")
         return sent
     }
@@ -54,5 +56,17 @@ final class WorkerGradientBufferTests: XCTestCase {
         let reused = UnsafeRawPointer(fresh.grads.pointer)
         XCTAssertTrue(try run(fresh, shard: 0, version: 0).map(\.payload.array) == snapshot)
         XCTAssertEqual(UnsafeRawPointer(fresh.grads.pointer), reused, "a buffer nobody holds is reused")
+    }
+
+    func testAGradientComputedInPlaceHasTheSameBitsThere() throws {
+        let reference = try run(try WorkerCompute(config: config), shard: 1, version: 3).map(\.payload.array)
+        let compute = try WorkerCompute(config: config)
+        let count = ParameterLayout(config.model).count
+        let slot = FloatBuffer([Float](repeating: .nan, count: count))  // stale contents: zeroed first
+        let pieces = try run(compute, shard: 1, version: 3, into: (slot.pointer, slot))
+        XCTAssertTrue(pieces.map(\.payload.array) == reference)
+        for f in pieces {
+            XCTAssertEqual(f.payload.base, UnsafeRawPointer(slot.pointer + f.offset), "piece at \(f.offset) lies in the destination")
+        }
     }
 }
