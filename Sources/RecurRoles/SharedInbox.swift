@@ -46,6 +46,10 @@ public final class SharedInbox: WireSharedResolver {
         }
     }
 
+    /// Unmaps the segment with `token` once no frame still reads it (a peer that restarted or
+    /// reconfigured offers a new one).
+    public func forget(_ token: UInt64) { mappings[token] = nil }
+
     /// Whether the segment with `token` is mapped here.
     public func isMapped(_ token: UInt64) -> Bool { mappings[token] != nil }
 

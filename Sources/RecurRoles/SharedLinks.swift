@@ -57,7 +57,10 @@ public final class PSSharedLinks {
                 if theirs[peer] != 0 { lines.append("\(peer)'s gradients come over TCP: \(why)") }
                 theirs[peer] = 0
             } else {
-                if theirs[peer] != offer.token { lines.append("\(peer)'s gradients come through shared memory") }
+                if theirs[peer] != offer.token {
+                    lines.append("\(peer)'s gradients come through shared memory")
+                    if let old = theirs[peer], old != 0 { inbox.forget(old) }  // the peer restarted
+                }
                 theirs[peer] = offer.token
             }
         }
@@ -118,6 +121,7 @@ public final class WorkerSharedLinks {
 
     /// Forgets the servers (new endpoints).
     public func reset() {
+        for token in mapped.values { inbox.forget(token) }
         mapped = [:]
         accepting = []
     }
@@ -158,6 +162,7 @@ public final class WorkerSharedLinks {
             if let why = inbox.attach(offer) {
                 lines.append("weights from ps \(k) come over TCP: \(why)")
             } else {
+                if let old = mapped[k] { inbox.forget(old) }  // the server restarted or was reconfigured
                 mapped[k] = offer.token
                 lines.append("weights from ps \(k) come through shared memory")
             }

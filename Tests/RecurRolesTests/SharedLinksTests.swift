@@ -146,6 +146,14 @@ final class SharedLinksTests: XCTestCase {
         _ = ps.handle(.message(from: "coordinator", WireMessage(runID: 1, sender: "coordinator", sequence: 2, body: .welcome(w))))
         _ = links.received(waiting, from: "w0", machine: ps)
         XCTAssertNotEqual(links.outbox?.token, token)
+        // The worker maps the new segment and lets the old one go.
+        let again = try wire(worker.outgoing(request(0), toPS: 0), nil)
+        _ = links.received(again, from: "w0", machine: ps)
+        for case .send("w0", let m) in ps.handle(.message(from: "w0", again)) {
+            _ = worker.received(try wire(links.outgoing(m, to: "w0"), worker.inbox), fromPS: 0)
+        }
+        XCTAssertTrue(worker.inbox.isMapped(try XCTUnwrap(links.outbox?.token)))
+        XCTAssertFalse(worker.inbox.isMapped(token))
     }
 
     func testATornOrUnknownReferenceIsRefused() throws {
