@@ -63,6 +63,7 @@ public final class ParameterServerRunner {
         var lastCoordinatorMs = RoleSupport.nowMs(), lastHelloMs = 0
         var announce: ZSocket?
         let links = PSSharedLinks()
+        var tornSeen = 0
         if let r = registration {
             let s = try RoleSupport.socket(context, .dealer, identity: machine.name, security: security.client)
             try s.connect(r.coordinator)
@@ -98,6 +99,10 @@ public final class ParameterServerRunner {
                 continue
             }
             RoleSupport.trace(machine.name, "received \(m.body.kind) from \(peer)")
+            if links.inbox.torn != tornSeen {
+                tornSeen = links.inbox.torn
+                RoleSupport.log(machine.name, "a gradient piece from \(peer) was overwritten in its shared memory before it was read; refused as unusable")
+            }
             for line in links.received(m, from: peer, machine: machine) { RoleSupport.log(machine.name, line) }
             var queue = machine.handle(.message(from: peer, m))
             while !queue.isEmpty {

@@ -7,8 +7,11 @@ import RecurWire
 /// Maps peers' segments on request and resolves the references in their messages.
 ///
 /// A server copies each referenced gradient out of the worker's segment and then checks that the
-/// slot's generation is still the one the reference names: a worker that overwrote the slot meanwhile
-/// gets its message dropped (the lease is dealt again), and no value the server checks is read twice.
+/// slot's generation is still the one the reference names, so no value it checks is read twice. A
+/// copy the worker overwrote (before or while it was read) is unusable: it is handed on as NaN, so
+/// the piece takes the path of every unusable gradient after the checks that drop stale and
+/// duplicate pieces: refused, counted, and its shard dealt again at once (the coordinator hears of
+/// it with the lease), where a dropped message would hold the shard until its lease expired.
 /// A worker borrows the server's weights (it copies them into its model as the forward pass reaches
 /// them); a slot the server has already reused is refused at receipt.
 public final class SharedInbox: WireSharedResolver {
@@ -26,6 +29,8 @@ public final class SharedInbox: WireSharedResolver {
     var mappings: [UInt64: SharedMapping] = [:]
     /// Segments that could not be mapped, by token, with why (not tried again).
     public private(set) var refusals: [UInt64: String] = [:]
+    /// Copies found torn (`copy` mode) and handed on as NaN.
+    public private(set) var torn = 0
 
     /// Creates an inbox that maps nothing yet.
     public init(mode: Mode) { self.mode = mode }
@@ -54,8 +59,8 @@ public final class SharedInbox: WireSharedResolver {
     public func isMapped(_ token: UInt64) -> Bool { mappings[token] != nil }
 
     /// The bytes `ref` names, as `mode` says.
-    /// - Throws: `WireError.sharedUnavailable` for an unknown token, a range outside the slot, or a
-    ///   slot whose generation is not (or no longer) the reference's.
+    /// - Throws: `WireError.sharedUnavailable` for an unknown token, a range outside the slot, or
+    ///   (`borrow` mode) a slot whose generation is no longer the reference's.
     public func payload(for ref: WireSharedRef, byteCount: Int, frame: String) throws -> WireBytes {
         guard let m = mappings[ref.token] else {
             throw WireError.sharedUnavailable(frame: frame, detail: "segment \(ref.token) is not mapped here")
@@ -63,11 +68,12 @@ public final class SharedInbox: WireSharedResolver {
         guard ref.byteOffset <= UInt64(Int.max), let source = m.bytes(slot: Int(ref.slot), offset: Int(ref.byteOffset), count: byteCount) else {
             throw WireError.sharedUnavailable(frame: frame, detail: "\(byteCount) bytes at \(ref.byteOffset) of slot \(ref.slot) lie outside the segment")
         }
-        guard m.generation(slot: Int(ref.slot)) == ref.generation else {
-            throw WireError.sharedUnavailable(frame: frame, detail: "slot \(ref.slot) was reused before the message was read")
-        }
+        let current = m.generation(slot: Int(ref.slot)) == ref.generation
         switch mode {
         case .borrow:
+            guard current else {
+                throw WireError.sharedUnavailable(frame: frame, detail: "slot \(ref.slot) was reused before the message was read")
+            }
             return WireBytes(borrowing: source, count: byteCount, owner: m)
         case .copy:
             let copy = [UInt8](unsafeUninitializedCapacity: byteCount) { buffer, count in
@@ -75,8 +81,10 @@ public final class SharedInbox: WireSharedResolver {
                 count = byteCount
             }
             // `generation(slot:)` fences first: the copy's loads are ordered before this check.
-            guard m.generation(slot: Int(ref.slot)) == ref.generation else {
-                throw WireError.sharedUnavailable(frame: frame, detail: "slot \(ref.slot) was overwritten while it was read")
+            guard current, m.generation(slot: Int(ref.slot)) == ref.generation else {
+                torn += 1
+                let nan = Float.nan.bitPattern
+                return WireBytes((0..<byteCount).map { UInt8(truncatingIfNeeded: nan >> (8 * UInt32($0 % 4))) })
             }
             return WireBytes(copy)
         }

@@ -124,6 +124,7 @@ public final class WorkerSharedLinks {
         for token in mapped.values { inbox.forget(token) }
         mapped = [:]
         accepting = []
+        tried = []
     }
 
     /// A shard's gradient is about to be computed on weights `version`, while the worker holds

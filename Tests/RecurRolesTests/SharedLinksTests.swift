@@ -156,21 +156,30 @@ final class SharedLinksTests: XCTestCase {
         XCTAssertFalse(worker.inbox.isMapped(token))
     }
 
-    func testATornOrUnknownReferenceIsRefused() throws {
+    func testATornGradientIsRefusedAndItsShardDealtAgainAtOnce() throws {
         let c = config(), ps = try server(c), links = PSSharedLinks(), worker = WorkerSharedLinks()
         _ = worker.configure(c, name: "w0")
         for m in try weights(ps, links, worker, version: 0) { _ = worker.received(m, fromPS: 0) }
-        let values = [Float](repeating: 1.5, count: 300)
+        let count = try XCTUnwrap(ps.params).count
+        let values = [Float](repeating: 1.5, count: count)
         XCTAssertTrue(try XCTUnwrap(worker.outbox).beginShard(version: 0, newest: 0, staleness: 0))
-        let old = worker.outgoing(try gradient(c, values: values), toPS: 0)
+        var old = worker.outgoing(try gradient(c, values: values), toPS: 0)
+        old.frames.append(try WireFrame(name: "state", shape: [c.lanesPerShard, c.model.stateFloatsPerLane],
+                                        floats: [Float](repeating: 0, count: c.lanesPerShard * c.model.stateFloatsPerLane)))
         let encoded = WireCodec.encode(old)
         // The worker reuses that slot (every slot is free once it holds weights version 1).
         let slots = try XCTUnwrap(worker.outbox).segment.slots
         for _ in 0..<slots { XCTAssertTrue(try XCTUnwrap(worker.outbox).beginShard(version: 1, newest: 1, staleness: 0)) }
-        XCTAssertThrowsError(try WireCodec.decode(encoded, expectedRun: 1, shared: links.inbox)) { error in
-            guard case WireError.sharedUnavailable(_, let why) = error else { return XCTFail("\(error)") }
-            XCTAssertTrue(why.contains("reused"), why)
-        }
+        let got = try WireCodec.decode(encoded, expectedRun: 1, shared: links.inbox)
+        XCTAssertEqual(links.inbox.torn, 1)
+        XCTAssertTrue(try got.frame(named: "gradient").floats().allSatisfy(\.isNaN), "a torn copy is handed on as unusable")
+        // The server refuses it and tells the coordinator, with the lease, so the shard is dealt again now.
+        let actions = ps.handle(.message(from: "w0", got))
+        XCTAssertTrue(actions.contains { action in
+            guard case .send("coordinator", let m) = action, case .reject(let r) = m.body else { return false }
+            return r.leaseID == 1 && r.code == .notFinite
+        }, "\(actions)")
+        XCTAssertEqual(ps.counters.notFinite, 1)
         // A token nobody mapped, and a range outside the slot.
         var forged = old
         forged.frames = [try old.frames[0].sharing(WireSharedRef(token: 12345, slot: 0, byteOffset: 0, generation: 1),
