@@ -31,6 +31,9 @@ public final class SharedInbox: WireSharedResolver {
     public private(set) var refusals: [UInt64: String] = [:]
     /// Copies found torn (`copy` mode) and handed on as NaN.
     public private(set) var torn = 0
+    /// Messages refused because their slot was reused before they were read (`borrow` mode): a
+    /// worker read weights the server had already replaced.
+    public private(set) var reused = 0
 
     /// Creates an inbox that maps nothing yet.
     public init(mode: Mode) { self.mode = mode }
@@ -72,6 +75,7 @@ public final class SharedInbox: WireSharedResolver {
         switch mode {
         case .borrow:
             guard current else {
+                reused += 1
                 throw WireError.sharedUnavailable(frame: frame, detail: "slot \(ref.slot) was reused before the message was read")
             }
             return WireBytes(borrowing: source, count: byteCount, owner: m)

@@ -24,6 +24,9 @@ public final class WorkerMachine {
         /// The loop gave up the task in hand before sending anything of it (a piece of its
         /// weights never came).
         case abandoned(String)
+        /// A weights message from a server could not be read (its shared-memory slot already held
+        /// a newer version): what was asked for is asked again.
+        case weightsLost(String)
         /// A polite stop was asked for (SIGTERM).
         case stop
     }
@@ -133,6 +136,10 @@ public final class WorkerMachine {
             // would hold the exit for the sockets' linger).
             if config == nil { return [.exit] }
             return leave()
+        case .weightsLost(let why):
+            weightsAsked = nil  // the answer to it is gone: the next need asks again
+            let line = Action.log("worker: \(why); asking for the weights again")
+            return busy ? [line] : [line] + tryCompute()
         case .fromCoordinator(let m): return coordinatorMessage(m)
         case .fromPS(let m): return psMessage(m)
         case .gradientPiece(let t, let f, let loss, let tokens, let state): return gradientPiece(t, f, loss, tokens, state)

@@ -74,9 +74,13 @@ public final class WorkerRunner {
             guard machine.mayStillReceive(version: version), RoleSupport.nowMs() < deadline,
                   let ready = try? ZPoller(ps).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs)) else { return nil }
             for i in ready {
+                let lost = links.inbox.reused
                 guard let got = try? ps[i].receiveMessage(deadline: .zero, routed: false, run: runID, role: name, from: "ps",
                                                           shared: links.inbox),
-                      let m = got.message else { continue }
+                      let m = got.message else {
+                    if links.inbox.reused != lost { queue += machine.handle(.weightsLost("weights from ps \(i) were replaced before they were read")) }
+                    continue
+                }
                 for line in links.received(m, fromPS: i) { RoleSupport.log(name, line) }
                 RoleSupport.trace(name, "received \(m.body.kind) from ps \(i) while computing")
                 deadline = RoleSupport.nowMs() + Self.pieceTimeoutMs  // the servers are alive: keep waiting
@@ -170,9 +174,13 @@ public final class WorkerRunner {
             let sockets = [coordinator] + ps
             let ready = try ZPoller(sockets).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs))
             for i in ready {
+                let lost = links.inbox.reused
                 guard let got = try sockets[i].receiveMessage(deadline: .zero, routed: false, run: runID, role: name,
                                                               from: i == 0 ? "coordinator" : "ps", shared: i == 0 ? nil : links.inbox),
-                      let m = got.message else { continue }
+                      let m = got.message else {
+                    if links.inbox.reused != lost { queue += machine.handle(.weightsLost("weights from ps \(i - 1) were replaced before they were read")) }
+                    continue
+                }
                 if i > 0 { for line in links.received(m, fromPS: i - 1) { RoleSupport.log(name, line) } }
                 lastHeard = RoleSupport.nowMs()
                 RoleSupport.trace(name, "received \(m.body.kind) from \(i == 0 ? "coordinator" : "ps \(i - 1)")")

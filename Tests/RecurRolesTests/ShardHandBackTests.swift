@@ -58,6 +58,28 @@ final class ShardHandBackTests: XCTestCase {
         XCTAssertNil(w.weightsPiece(0, version: 1), "and let go once it is computed")
     }
 
+    /// A weights answer that could not be read (its shared-memory slot already held a newer
+    /// version) is asked for again; without that, the request counts as still waiting and the
+    /// task waits until its lease expires.
+    func testWeightsLostBeforeTheyWereReadAreAskedForAgain() throws {
+        let c = asyncConfig, w = try worker(c)
+        let first = w.handle(.fromCoordinator(try task(c, version: 3, lease: 9)))
+        XCTAssertEqual(requests(first), [3], "the task asks for its weights")
+        XCTAssertEqual(requests(w.handle(.fromCoordinator(try task(c, version: 3, lease: 9)))), [], "asked once while waiting")
+        let again = w.handle(.weightsLost("weights from ps 0 were replaced before they were read"))
+        XCTAssertEqual(requests(again), [3], "the lost answer is asked for again")
+        XCTAssertTrue(again.contains { if case .log(let l) = $0 { return l.contains("asking for the weights again") }; return false })
+        // Once they come, the task computes.
+        XCTAssertTrue(w.handle(.fromPS(try weights(c, version: 5))).contains { if case .compute = $0 { return true }; return false })
+    }
+
+    func requests(_ actions: [WorkerMachine.Action]) -> [UInt64] {
+        actions.compactMap { a in
+            guard case .toPS(_, let m) = a, case .weightsRequest(let r) = m.body else { return nil }
+            return r.minVersion
+        }
+    }
+
     func testAnAbandonedShardIsHandedBackToTheCoordinator() throws {
         let c = asyncConfig, w = try worker(c)
         _ = w.handle(.fromPS(try weights(c, version: 1)))

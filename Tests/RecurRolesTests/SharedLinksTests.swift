@@ -228,6 +228,7 @@ final class SharedLinksTests: XCTestCase {
         XCTAssertEqual(try read(v1), try frame(10).floats())
         _ = o.shareWeights(try frame(20), version: 2)  // slot 0 again
         XCTAssertThrowsError(try read(v0), "version 0's slot now holds version 2")
+        XCTAssertEqual(inbox.reused, 1, "counted, so the worker asks again")
         XCTAssertNil(o.shareWeights(try WireFrame(name: "params", shape: [4], offset: 99, floats: [1, 2, 3, 4]), version: 2),
                      "a frame outside the slice travels inline")
     }
