@@ -14,11 +14,14 @@ final class SharedMemoryPathTests: ClusterTestCase {
             XCTAssertEqual(p.status, 0, p.summary)
             guard p.status == 0 else { continue }
             assertSameRun(try RunRecord.read(dir), reference, shared ? "shared memory" : "TCP")
+            // Each direction's switch is logged by the side that makes it (a worker still starting
+            // when a short run ends on a loaded machine may never join, so any worker will do).
             let log = p.stderrText
-            for line in ["worker-0's gradients come through shared memory", "worker-1's gradients come through shared memory",
-                         "[worker-0] weights from ps 0 come through shared memory", "[worker-1] gradients to ps 0 go through shared memory"] {
+            for line in ["'s gradients come through shared memory", "] gradients to ps 0 go through shared memory",
+                         "] weights from ps 0 come through shared memory"] {
                 XCTAssertEqual(log.contains(line), shared, "\(shared ? "missing" : "unexpected"): \(line)\n\(p.summary)")
             }
+            XCTAssertEqual(log.contains("through shared memory"), shared, p.summary)
             XCTAssertFalse(log.contains("dropped a message"), p.summary)
         }
     }
