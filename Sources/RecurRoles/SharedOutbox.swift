@@ -7,11 +7,11 @@ import RecurWire
 ///
 /// Slot `s` holds one use at a time: the writer marks a new use's generation before it overwrites
 /// the slot, so a reader holding an older reference sees that its copy may be torn.
-/// - Weights (`forVersions`): version v goes to slot v mod R with generation v + 1, R = 2 in sync
+/// - Weights (`shareWeights`, `weightsDestination`): version v goes to slot v mod R with generation v + 1, R = 2 in sync
 ///   mode and staleness + 2 in async mode. A worker still computing on version v when v + R is
 ///   written would send a gradient the server refuses anyway (sync: not the current version;
 ///   async: more than `staleness` behind).
-/// - Gradients: each computed shard takes a free slot. A slot whose shard was computed on weights
+/// - Gradients (`beginShard`, `shareGradient`, `gradientDestination`): each computed shard takes a free slot. A slot whose shard was computed on weights
 ///   w is free once the worker holds weights newer than w + staleness (0 in sync mode): the server
 ///   had then read every gradient of w it will ever apply (sync: it finished step w; async: it
 ///   refuses anything that stale). With no free slot, that shard's gradient travels over TCP.

@@ -74,19 +74,29 @@ public final class WorkerRunner {
             guard machine.mayStillReceive(version: version), RoleSupport.nowMs() < deadline,
                   let ready = try? ZPoller(ps).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs)) else { return nil }
             for i in ready {
-                let lost = links.inbox.reused
-                guard let got = try? ps[i].receiveMessage(deadline: .zero, routed: false, run: runID, role: name, from: "ps",
-                                                          shared: links.inbox),
-                      let m = got.message else {
-                    if links.inbox.reused != lost { queue += machine.handle(.weightsLost("weights from ps \(i) were replaced before they were read")) }
-                    continue
-                }
-                for line in links.received(m, fromPS: i) { RoleSupport.log(name, line) }
+                guard let m = try? receive(fromPS: i, ps[i], queue: &queue) else { continue }
                 RoleSupport.trace(name, "received \(m.body.kind) from ps \(i) while computing")
                 deadline = RoleSupport.nowMs() + Self.pieceTimeoutMs  // the servers are alive: keep waiting
                 queue += machine.handle(.fromPS(m))
             }
         }
+    }
+
+    /// One waiting message from slice `k`'s server, read through the shared-memory links (nil when
+    /// it did not decode): each direction's switch is logged, and weights the server replaced
+    /// before they were read are asked for again.
+    /// - Throws: `TransportError` from the receive itself.
+    func receive(fromPS k: Int, _ socket: ZSocket, queue: inout [WorkerMachine.Action]) throws -> WireMessage? {
+        let lost = links.inbox.reused
+        guard let m = try socket.receiveMessage(deadline: .zero, routed: false, run: runID, role: name, from: "ps",
+                                                shared: links.inbox)?.message else {
+            if links.inbox.reused != lost {
+                queue += machine.handle(.weightsLost("weights from ps \(k) were replaced before they were read"))
+            }
+            return nil
+        }
+        for line in links.received(m, fromPS: k) { RoleSupport.log(name, line) }
+        return m
     }
 
     /// Connects and works.
@@ -174,14 +184,10 @@ public final class WorkerRunner {
             let sockets = [coordinator] + ps
             let ready = try ZPoller(sockets).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs))
             for i in ready {
-                let lost = links.inbox.reused
-                guard let got = try sockets[i].receiveMessage(deadline: .zero, routed: false, run: runID, role: name,
-                                                              from: i == 0 ? "coordinator" : "ps", shared: i == 0 ? nil : links.inbox),
-                      let m = got.message else {
-                    if links.inbox.reused != lost { queue += machine.handle(.weightsLost("weights from ps \(i - 1) were replaced before they were read")) }
-                    continue
-                }
-                if i > 0 { for line in links.received(m, fromPS: i - 1) { RoleSupport.log(name, line) } }
+                let message = i == 0
+                    ? try coordinator.receiveMessage(deadline: .zero, routed: false, run: runID, role: name, from: "coordinator")?.message
+                    : try receive(fromPS: i - 1, sockets[i], queue: &queue)
+                guard let m = message else { continue }
                 lastHeard = RoleSupport.nowMs()
                 RoleSupport.trace(name, "received \(m.body.kind) from \(i == 0 ? "coordinator" : "ps \(i - 1)")")
                 queue += machine.handle(i == 0 ? .fromCoordinator(m) : .fromPS(m))
