@@ -72,8 +72,9 @@ extension CoordinatorMachine {
                 return [.stepDone(report), .finished]
             }
             beginStep()
-            // The next shards first: the workers compute while the loop logs, evaluates or
-            // writes a checkpoint (none of which can see the next step's results before it ends).
+            // The next shards first, so the workers compute while the loop logs; but not before
+            // the loop has read the weights of this step (`readsWeightsAfter`).
+            if readsWeightsAfter?(step) == true { return [.stepDone(report)] + deal(now: now) }
             return deal(now: now) + [.stepDone(report)]
         case .normPartial(let p):
             return normPartial(k, p)

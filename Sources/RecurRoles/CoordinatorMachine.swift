@@ -107,6 +107,11 @@ public final class CoordinatorMachine {
     /// Workers to wait for before the first shard is dealt (a launch that knows its world size);
     /// nil once dealing has begun. The wait ends after one lease timeout whatever came.
     public var expectedWorkers: Int?
+    /// Sync: whether the loop reads the servers' weights at the end of `step` (a checkpoint or an
+    /// evaluation, given the step just applied). The next step is then dealt only after that
+    /// report: a server that applied the next step first would answer with the wrong version, since
+    /// a request is answered with any version at least as new.
+    public var readsWeightsAfter: ((_ step: Int) -> Bool)?
     var rendezvousDeadlineMs: Int?
     /// Routing ids of parameter servers that registered over the worker socket.
     var psRegistrants = Set<String>()

@@ -85,6 +85,16 @@ public final class CoordinatorRunner {
         var fromPS: [(Int, WireMessage)] = []  // parameter-server messages that arrived while fetching weights
         let progress = Progress()
         var lastCheckpoint = Date()
+        var timedCheckpoint: Int?  // the step a checkpoint is due at by time, decided when it was applied
+        machine.readsWeightsAfter = { [options, config] s in
+            guard s < config.totalSteps else { return false }  // the last step's weights are read at the end anyway
+            let evaluates = options.evalEvery > 0 && s % options.logEvery == 0 && s % options.evalEvery == 0
+            let bySteps = options.checkpointEvery > 0 && s % options.checkpointEvery == 0
+            if options.checkpointEverySeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= options.checkpointEverySeconds {
+                timedCheckpoint = s
+            }
+            return evaluates || bySteps || timedCheckpoint == s
+        }
         var queue = machine.handle(.start(nowMs: RoleSupport.nowMs()))
         RoleSupport.log("coordinator", "listening on \(endpoint); \(config.totalSteps) steps of \(config.shardCount) shards")
         while true {
@@ -125,8 +135,8 @@ public final class CoordinatorRunner {
                         windowSteps = 0
                     }
                     let bySteps = options.checkpointEvery > 0 && r.step % options.checkpointEvery == 0
-                    let byTime = options.checkpointEverySeconds > 0
-                        && Date().timeIntervalSince(lastCheckpoint) >= options.checkpointEverySeconds
+                    let byTime = config.mode == .sync ? timedCheckpoint == r.step
+                        : options.checkpointEverySeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= options.checkpointEverySeconds
                     if (bySteps || byTime) && !isLast {
                         _ = try writeCheckpoint(step: r.step, ps: ps, aside: &fromPS)
                         lastCheckpoint = Date()

@@ -23,6 +23,8 @@ final class ClusterSimulation {
     var queue: [Envelope] = []
     var silenced = Set<String>()
     var reports: [CoordinatorMachine.StepReport] = []
+    /// For each reported step, whether the next step's shards were dealt before its report.
+    var dealtBeforeReport: [Int: Bool] = [:]
     var finished = false
     var aborted: String?
     /// How many gradients to replace with NaN on their way to the parameter server.
@@ -58,12 +60,17 @@ final class ClusterSimulation {
     func start() { perform(coordinator: coordinator.handle(.start(nowMs: nowMs))) }
 
     func perform(coordinator actions: [CoordinatorMachine.Action]) {
+        var dealt = false
         for a in actions {
             switch a {
-            case .toWorker(let id, let m): queue.append(.toWorker(id, m))
+            case .toWorker(let id, let m):
+                if case .task = m.body { dealt = true }
+                queue.append(.toWorker(id, m))
             case .toPS(let k, let m): queue.append(.toPS(k, "coordinator", m))
             case .connectPS: break
-            case .stepDone(let r): reports.append(r)
+            case .stepDone(let r):
+                reports.append(r)
+                dealtBeforeReport[r.step] = dealt
             case .finished: finished = true
             case .abort(let reason), .fail(let reason): aborted = reason; finished = true
             case .log: break

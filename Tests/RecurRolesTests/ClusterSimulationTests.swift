@@ -42,7 +42,8 @@ final class ClusterSimulationTests: XCTestCase {
     }
 
     func simulate(_ o: TrainOptions, workers: Int, shuffle: Bool, silence: String? = nil,
-                  leaseTimeoutMs: Int = 5_000, psShards: Int = 1, streaming: Bool = false) throws -> (params: [Float], sim: ClusterSimulation) {
+                  leaseTimeoutMs: Int = 5_000, psShards: Int = 1, streaming: Bool = false,
+                  readsWeightsAfter: ((Int) -> Bool)? = nil) throws -> (params: [Float], sim: ClusterSimulation) {
         let data = try Dataset.load(o)
         let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
         let config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: o.steps!,
@@ -50,6 +51,7 @@ final class ClusterSimulationTests: XCTestCase {
         let sim = ClusterSimulation(config: config, tokens: data.train, layout: layout)
         sim.shuffle = shuffle
         sim.streaming = streaming
+        sim.coordinator.readsWeightsAfter = readsWeightsAfter
         sim.start()
         for i in 0..<workers { sim.addWorker("worker-\(i)") }
         if let s = silence {
@@ -120,6 +122,19 @@ final class ClusterSimulationTests: XCTestCase {
         let r = try simulate(o, workers: 1, shuffle: false)
         XCTAssertTrue(r.sim.finished)
         XCTAssertEqual(r.sim.reports.count, 5)
+        assertBitIdentical(r.params, reference)
+    }
+
+    /// A step whose weights the loop reads (a checkpoint, an evaluation) is reported before the next
+    /// step is dealt, so no server can have moved past it when asked; other steps deal first.
+    func testTheNextStepWaitsForAStepWhoseWeightsAreRead() throws {
+        let o = options()
+        let reference = try singleProcess(o)
+        let r = try simulate(o, workers: 2, shuffle: true, readsWeightsAfter: { $0 % 2 == 0 })
+        XCTAssertTrue(r.sim.finished)
+        for step in 1..<o.steps! {
+            XCTAssertEqual(r.sim.dealtBeforeReport[step], step % 2 == 1, "step \(step)")
+        }
         assertBitIdentical(r.params, reference)
     }
 
