@@ -86,28 +86,72 @@ final class OptionsTests: CLITestCase {
         }
     }
 
+    /// The README's table of train flags: each row's flags (from its first cell's code spans) and
+    /// the comma-separated values of its default cell.
+    private func readmeRows() throws -> [(flags: [String], defaults: [String])] {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let lines = try String(contentsOf: readme, encoding: .utf8).components(separatedBy: "\n")
+        let start = try XCTUnwrap(lines.firstIndex(of: "| flag | default | meaning |"), "README has no flag table")
+        return lines[(start + 2)...].prefix { $0.hasPrefix("|") }.map { row in
+            // Cells are split at the `|` that Markdown does not see escaped as `\|`.
+            let cells = row.replacingOccurrences(of: "\\|", with: "¦").split(separator: "|").map(String.init)
+            var flags: [String] = []
+            for code in cells[0].split(separator: "`").enumerated() where code.offset % 2 == 1 {
+                for flag in code.element.split(separator: " ") where flag.hasPrefix("--") {
+                    flags += flag.split(separator: "/").map(String.init)
+                }
+            }
+            let defaults = cells.count > 1 ? cells[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : []
+            return (flags, defaults)
+        }
+    }
+
     /// Every flag of `recur train --help` is in the README's table of train flags, and every flag
     /// of the table is a flag of `recur train`.
     func testReadmeFlagTableListsExactlyTheFlagsOfTrain() throws {
-        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("README.md")
-        let text = try String(contentsOf: readme, encoding: .utf8)
-        let lines = text.components(separatedBy: "\n")
-        let start = try XCTUnwrap(lines.firstIndex(of: "| flag | default | meaning |"), "README has no flag table")
-        let rows = lines[(start + 2)...].prefix { $0.hasPrefix("|") }
-        var table = Set<String>()
-        for row in rows {
-            // The first cell: up to the first `|` that Markdown does not see escaped as `\|`.
-            let cell = row.replacingOccurrences(of: "\\|", with: "¦").split(separator: "|").first ?? ""
-            for code in cell.split(separator: "`").enumerated() where code.offset % 2 == 1 {
-                for flag in code.element.split(separator: " ") where flag.hasPrefix("--") {
-                    table.formUnion(flag.split(separator: "/").map(String.init))
-                }
-            }
-        }
+        let table = Set(try readmeRows().flatMap(\.flags))
         let help = try helpFlags("train").subtracting(["--help"])
         XCTAssertEqual(help.subtracting(table).sorted(), [], "flags of recur train missing from the README table")
         XCTAssertEqual(table.subtracting(help).sorted(), [], "README table rows that are not flags of recur train")
+    }
+
+    /// Where a README row gives one default per flag, a number equals the `(default: X)` of
+    /// `recur train --help` (which comes from `TrainOptions()`), and so does a one-word value
+    /// (`lstm`, `adam`, …) where the help shows one word. Named defaults (`H`, `all`, `off`) are
+    /// not compared.
+    func testReadmeDefaultsAreTheDefaultsOfTrain() throws {
+        let text = try recurOK(["train", "--help"]).stdout
+        var blocks: [String: String] = [:], current: [String] = []
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("  --") {
+                current = (line.dropFirst(2).split(separator: " ").first ?? "").split(separator: "/").map(String.init)
+            } else if !line.hasPrefix("      ") {
+                current = []
+            }
+            for flag in current { blocks[flag, default: ""] += " " + line.trimmingCharacters(in: .whitespaces) }
+        }
+        let pattern = try NSRegularExpression(pattern: #"default: ([^;)]+)\)"#)
+        func helpDefault(_ flag: String) -> String? {
+            guard let block = blocks[flag],
+                  let m = pattern.firstMatch(in: block, range: NSRange(block.startIndex..., in: block)),
+                  let r = Range(m.range(at: 1), in: block) else { return nil }
+            return String(block[r])
+        }
+        var compared = 0
+        for row in try readmeRows() where row.flags.count == row.defaults.count {
+            for (flag, readme) in zip(row.flags, row.defaults) {
+                let value = String(readme.split(separator: " ").first ?? "")
+                guard let help = helpDefault(flag), !help.contains(" "), !help.hasPrefix("--") else { continue }
+                if let a = Double(value), let b = Double(help) {
+                    XCTAssertEqual(a, b, "README says \(flag) defaults to \(value); recur train --help says \(help)")
+                } else if Double(value) == nil && Double(help) == nil {
+                    XCTAssertEqual(value, help, "README says \(flag) defaults to \(value); recur train --help says \(help)")
+                } else { continue }
+                compared += 1
+            }
+        }
+        XCTAssertGreaterThan(compared, 20, "the README's defaults were not read")
     }
 
     /// `--activation` belongs to the vanilla RNN as `--peephole` belongs to the LSTM: either with
