@@ -168,6 +168,21 @@ final class OptionsTests: CLITestCase {
                     + ["--cell", "rnn", "--activation", "relu", "--steps", "2"])
     }
 
+    /// `--print-options` after `--resume` shows what the checkpoint's `trainer.json` decides: its
+    /// model, rate and length, with the cadence given on the command line.
+    func testPrintOptionsShowsWhatAResumeResolvesTo() throws {
+        let run = try trainTiny("run", ["--cell", "gru", "--lr", "0.004", "--steps", "6", "--log-every", "3"])
+        let o = try parsed(["--resume", run.path, "--log-every", "2"])
+        XCTAssertEqual(o.cell.rawValue, "gru")
+        XCTAssertEqual(o.hidden, 16)
+        XCTAssertEqual(o.learningRate, 0.004)
+        XCTAssertEqual(o.steps, 6, "the run's length comes from the checkpoint")
+        XCTAssertEqual(o.logEvery, 2, "a cadence given again wins")
+        XCTAssertEqual(o.runDirectory, run.path)
+        let refused = try recur(["train", "--print-options", "--resume", run.path, "--hidden", "32"])
+        assertOneLineError(refused, mentions: ["--hidden", "32", "16"])
+    }
+
     /// A `trainer.json` written by the `[String: Any]` writer this type replaced.
     static let earlierTrainerJSON = """
         {"activation":"tanh","batch":4,"bptt":8,"cell":"lstm","checkpoint_every":0,"checkpoint_every_seconds":0,\
