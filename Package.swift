@@ -60,7 +60,7 @@ let package = Package(
                                                    "RecurWire", "RecurTransport"], swiftSettings: fast),
         // The one executable.
         .executableTarget(name: "recur", dependencies: [
-            "RecurTrain", "RecurModel", "RecurData", "RecurIO", "RecurRoles", "RecurTransport",
+            "RecurTrain", "RecurModel", "RecurData", "RecurIO", "RecurRoles", "RecurTransport", "RecurWire",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         .testTarget(name: "RecurModelTests", dependencies: ["RecurModel", "RecurMath"],

@@ -1,4 +1,8 @@
 // Compact, key-order-preserving one-line JSON objects for metrics logs.
+//
+// Written by hand rather than through JSONEncoder (the project's JSON approach, see JSONParser.swift)
+// because JSONEncoder does not keep an Encodable's keys in the order they were encoded: a metrics
+// line would no longer start with "step". Reading the lines back goes through JSONDecoder.
 
 /// A scalar JSON value for a metrics field.
 public enum JSONValue: Sendable, Equatable {

@@ -1,4 +1,18 @@
 // A small strict JSON parser (RFC 8259) for reading safetensors headers and checkpoint manifests.
+//
+// Recur's one JSON approach is Codable with Foundation's JSONEncoder and JSONDecoder: trainer.json
+// (`TrainerState`), the model's `recur.config`, the run configuration of Welcome, the commands'
+// `--json` output and the metrics lines read back all go through it. This parser is the one
+// exception, kept for the two formats read from files that may be hostile or damaged, where a
+// Decodable cannot give what is needed:
+// - a nesting limit (`maxDepth`) checked before recursing, so a crafted header cannot exhaust the
+//   stack (the header's size is capped before parsing, by `SafeTensors.maxHeaderLength`);
+// - members in document order with duplicates kept, so a repeated tensor name or file entry is an
+//   error instead of one value silently winning;
+// - numbers as their literal text, so a data offset or byte count that is not an exact integer is
+//   refused rather than rounded through a Double.
+// Its writing side (`JSONText`) produces those two formats byte for byte, and the metrics lines
+// (`JSONLine`, keys in the caller's order).
 
 /// A parsed JSON value. Objects keep their members in document order, duplicates included,
 /// so callers can detect duplicate keys; numbers keep their literal text.

@@ -46,6 +46,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// Workers and servers on one host exchange tensors through shared memory (sealed memfds)
     /// instead of TCP when they can; off (`--no-shared-memory`), everything goes over ZeroMQ.
     public var sharedMemory: Bool = true
+    /// Fault injection for the test suite (`--fault-nan-at-step`, a hidden flag of the
+    /// coordinator): the step whose gradients the workers poison with NaN. Travels here so a
+    /// worker needs no flag or environment of its own; absent from the JSON when nil.
+    public var faultNaNAtStep: Int? = nil
 
     /// The slices the parameter servers serve.
     public var parameterShards: ParameterShards {
@@ -151,5 +155,6 @@ extension RunConfig {
                                              decayEvery: o.lrDecayEvery),
                   clip: o.clip, mode: mode, staleness: staleness, leaseTimeoutMs: leaseTimeoutMs)
         self.psShards = psShards
+        self.faultNaNAtStep = o.faultNaNAtStep
     }
 }

@@ -23,8 +23,8 @@ public final class WorkerCompute {
     var loadedVersion: UInt64?
     /// The pieces of `loadedVersion` already in `params`.
     var loaded = Set<Int>()
-    /// Test hook: the step whose gradients this worker poisons with NaN (RECUR_TEST_NAN_AT_STEP).
-    let nanAtStep = ProcessInfo.processInfo.environment["RECUR_TEST_NAN_AT_STEP"].flatMap(UInt64.init)
+    /// Fault injection: the step whose gradients this worker poisons with NaN (`RunConfig.faultNaNAtStep`).
+    var nanAtStep: UInt64? { config.faultNaNAtStep.map { UInt64($0) } }
 
     /// Builds the model and buffers for `config`.
     public init(config: RunConfig) throws {

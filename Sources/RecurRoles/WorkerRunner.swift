@@ -104,10 +104,7 @@ public final class WorkerRunner {
     public func run() throws {
         let context = try ZContext()
         let coordinator = try RoleSupport.socket(context, .dealer, identity: name, security: security.client)
-        // Test hook (RECUR_TEST_SILENT_WORKER=name): this worker dials a port where nothing listens,
-        // so its Hello stays queued and it never joins, as if it were still starting up.
-        let silent = ProcessInfo.processInfo.environment["RECUR_TEST_SILENT_WORKER"] == name
-        try coordinator.connect(silent ? "tcp://127.0.0.1:1" : coordinatorEndpoint)
+        try coordinator.connect(coordinatorEndpoint)
         var ps: [ZSocket] = []
         var compute: WorkerCompute?
         var heartbeatMs = 1_000, lastHeartbeat = RoleSupport.nowMs(), lastHeard = RoleSupport.nowMs()

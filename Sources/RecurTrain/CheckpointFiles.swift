@@ -11,7 +11,7 @@ import RecurIO
 /// - `model.safetensors`: weights (see `ModelFile`).
 /// - `optimizer.safetensors`: `m` and/or `v` [P] moments; metadata `kind`, `step`, `learning_rate`.
 /// - `state.safetensors`: `hidden` [B, L, S, H], every lane's carried state.
-/// - `trainer.json`: step, total steps, and the flags a resume keeps (`ResumeState.fixedFields`).
+/// - `trainer.json`: step, total steps, and the flags a resume keeps (`TrainerState`).
 public struct CheckpointContents {
     /// The computation.
     public var model: LanguageModel
@@ -79,11 +79,9 @@ public struct CheckpointContents {
     }
 
     func trainerJSON() throws -> [UInt8] {
-        var info = ResumeState.fixedFields(options, vocab: model.config.vocab)
-        info["step"] = step
-        info["total_steps"] = totalSteps
-        info["lr"] = optimizer.learningRate  // halved by any rollback
-        return [UInt8](try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys]))
+        // The rate in force, halved by any rollback.
+        try TrainerState(options: options, vocab: model.config.vocab, step: step, totalSteps: totalSteps,
+                         lr: optimizer.learningRate).encoded()
     }
 }
 

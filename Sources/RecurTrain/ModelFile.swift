@@ -24,15 +24,29 @@ public enum ModelFile {
     /// The metadata key of the configuration.
     public static let configKey = "recur.config"
 
+    /// `recur.config`: the model's architecture and the tokenizer's vocabulary. `activation`,
+    /// `peephole` and `dropout` are optional when read (files written before they existed).
+    struct StoredConfig: Codable {
+        var cell: CellKind
+        var activation: Activation?
+        var hidden: Int
+        var layers: Int
+        var embed: Int
+        var tokenizer: TokenizerKind
+        /// Token strings in id order.
+        var vocab: [String]
+        var peephole: Bool?
+        var dropout: Double?
+    }
+
     /// The configuration JSON stored in the metadata.
     public static func configJSON(_ c: ModelConfig, tokenizer: Tokenizer) throws -> String {
-        let obj: [String: Any] = [
-            "cell": c.cell.rawValue, "activation": c.activation.rawValue, "hidden": c.hidden, "layers": c.layers,
-            "embed": c.embed, "tokenizer": tokenizer.kind.rawValue, "vocab": tokenizer.vocabulary.tokens,
-            "peephole": c.peephole, "dropout": Double(c.dropout),
-        ]
-        let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+        let stored = StoredConfig(cell: c.cell, activation: c.activation, hidden: c.hidden, layers: c.layers, embed: c.embed,
+                                  tokenizer: tokenizer.kind, vocab: tokenizer.vocabulary.tokens, peephole: c.peephole,
+                                  dropout: Double(c.dropout))
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try e.encode(stored), as: UTF8.self)
     }
 
     /// The bytes of `model.safetensors` for `params`.
@@ -50,20 +64,15 @@ public enum ModelFile {
         func fail(_ m: String) -> TrainError { .checkpoint("\(origin): \(m)") }
         let file: (tensors: [TensorRecord], metadata: [String: String])
         do { file = try SafeTensors.decode(bytes) } catch { throw fail("\(error)") }
-        guard let json = file.metadata[configKey],
-              let obj = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
-            throw fail("missing or malformed __metadata__[\"\(configKey)\"]")
+        guard let json = file.metadata[configKey] else { throw fail("missing __metadata__[\"\(configKey)\"]") }
+        let stored: StoredConfig
+        do { stored = try JSONDecoder().decode(StoredConfig.self, from: Data(json.utf8)) } catch {
+            throw fail("malformed recur.config (it needs cell, hidden, layers, embed, tokenizer and vocab): \(error)")
         }
-        guard let cellName = obj["cell"] as? String, let cell = CellKind(rawValue: cellName),
-              let hidden = obj["hidden"] as? Int, let layers = obj["layers"] as? Int, let embed = obj["embed"] as? Int,
-              let tokName = obj["tokenizer"] as? String, let kind = TokenizerKind(rawValue: tokName),
-              let vocab = obj["vocab"] as? [String] else {
-            throw fail("recur.config lacks cell, hidden, layers, embed, tokenizer or vocab")
-        }
-        let act = Activation(rawValue: obj["activation"] as? String ?? "tanh") ?? .tanh
-        let config = ModelConfig(cell: cell, activation: act, hidden: hidden, layers: layers, embed: embed,
-                                 vocab: vocab.count, peephole: obj["peephole"] as? Bool ?? false,
-                                 dropout: Float(obj["dropout"] as? Double ?? 0))
+        let vocab = stored.vocab, kind = stored.tokenizer
+        let config = ModelConfig(cell: stored.cell, activation: stored.activation ?? .tanh, hidden: stored.hidden,
+                                 layers: stored.layers, embed: stored.embed, vocab: vocab.count,
+                                 peephole: stored.peephole ?? false, dropout: Float(stored.dropout ?? 0))
         let model: LanguageModel
         do { model = try LanguageModel(config) } catch { throw fail("\(error)") }
         let tokenizer: Tokenizer

@@ -13,41 +13,11 @@ public struct ResumeState {
     /// Steps done when it was written.
     public let step: Int
     /// `trainer.json`: step, total steps and the flags a resume may not change.
-    public let info: [String: Any]
+    public let trainer: TrainerState
     /// Verified file contents by name.
     let files: [String: [UInt8]]
     /// Newer checkpoints that failed verification, with why.
     public let skipped: [(path: String, error: String)]
-
-    /// The flags that fix the model and the data, as `trainer.json` records them.
-    public static func fixedFields(_ o: TrainOptions, vocab: Int) -> [String: Any] {
-        [
-            "corpus": o.corpus ?? "", "synthetic_sentences": o.syntheticSentences, "tokenizer": o.tokenizer.rawValue,
-            "vocab_size": o.maxVocabulary ?? 0, "cell": o.cell.rawValue, "activation": o.activation.rawValue,
-            "hidden": o.hidden, "layers": o.layers, "embed": o.embed ?? o.hidden, "peephole": o.peephole,
-            "dropout": Double(o.dropout), "batch": o.batch, "bptt": o.bptt, "lanes_per_shard": o.resolvedLanesPerShard,
-            "seed": String(o.seed), "val_fraction": o.valFraction, "vocab": vocab,
-            "optimizer": o.optimizer.rawValue, "lr": o.resolvedLearningRate, "lr_decay": o.lrDecay,
-            "lr_decay_every": o.lrDecayEvery, "clip": o.clip,
-            "log_every": o.logEvery, "eval_every": o.evalEvery, "checkpoint_every": o.checkpointEvery, "keep": o.keep,
-            "checkpoint_every_seconds": o.checkpointEverySeconds,
-        ]
-    }
-
-    /// Fields a resume takes from the checkpoint unless the flag is given (it may change them).
-    static let cadenceFlagOf: [String: String] = [
-        "log_every": "--log-every", "eval_every": "--eval-every", "checkpoint_every": "--checkpoint-every", "keep": "--keep",
-    ]
-
-    /// Flag name of each fixed field.
-    static let flagOf: [String: String] = [
-        "corpus": "--corpus", "synthetic_sentences": "--synthetic-sentences", "tokenizer": "--tokenizer",
-        "vocab_size": "--vocab-size", "cell": "--cell", "activation": "--activation", "hidden": "--hidden",
-        "layers": "--layers", "embed": "--embed", "peephole": "--peephole", "dropout": "--dropout", "batch": "--batch",
-        "bptt": "--bptt", "lanes_per_shard": "--lanes-per-shard", "seed": "--seed", "val_fraction": "--val-fraction",
-        "optimizer": "--optimizer", "lr": "--lr", "lr_decay": "--lr-decay", "lr_decay_every": "--lr-decay-every",
-        "clip": "--clip",
-    ]
 
     /// Reads the checkpoint to resume from: a run folder's newest valid checkpoint (falling back
     /// past corrupt ones), or a checkpoint folder itself.
@@ -74,60 +44,57 @@ public struct ResumeState {
     }
 
     init(path: String, files: [String: [UInt8]], skipped: [(path: String, error: String)]) throws {
-        guard let json = files["trainer.json"],
-              let info = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any],
-              let step = info["step"] as? Int else {
-            throw TrainError.checkpoint("\(path)/trainer.json: missing or malformed")
+        guard let json = files["trainer.json"] else { throw TrainError.checkpoint("\(path)/trainer.json: missing") }
+        do { trainer = try TrainerState.decode(json) } catch {
+            throw TrainError.checkpoint("\(path)/trainer.json: malformed (\(error))")
         }
         self.path = path
         self.files = files
         self.skipped = skipped
-        self.info = info
-        self.step = step
+        self.step = trainer.step
     }
 
     /// The options of the resumed run: the checkpoint's model and data flags, the given values of
     /// everything else. A fixed flag given explicitly with another value is refused.
     /// - Parameter explicit: the flags that appeared on the command line.
     public func options(_ given: TrainOptions, explicit: Set<String>) throws -> TrainOptions {
-        let mine = ResumeState.fixedFields(given, vocab: info["vocab"] as? Int ?? 0)
+        let t = trainer
+        let mine = TrainerState(options: given, vocab: t.vocab)
         let overrideLR = explicit.contains("--override-lr")
-        for (key, flag) in ResumeState.flagOf where explicit.contains(flag) && !(flag == "--lr" && overrideLR) {
-            let a = "\(info[key] ?? "")", b = "\(mine[key] ?? "")"
+        for (flag, value) in TrainerState.fixed where explicit.contains(flag) && !(flag == "--lr" && overrideLR) {
+            let a = value(t), b = value(mine)
             if a != b {
                 throw TrainError.badOption("\(flag) \(b) does not match the checkpoint's \(a) (\(path)); a resumed run keeps its model and data")
             }
         }
         var o = given
-        o.corpus = (info["corpus"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-        o.syntheticSentences = info["synthetic_sentences"] as? Int ?? o.syntheticSentences
-        o.tokenizer = (info["tokenizer"] as? String).flatMap(TokenizerKind.init(rawValue:)) ?? o.tokenizer
-        o.maxVocabulary = (info["vocab_size"] as? Int).flatMap { $0 == 0 ? nil : $0 }
-        o.cell = (info["cell"] as? String).flatMap(CellKind.init(rawValue:)) ?? o.cell
-        o.activation = (info["activation"] as? String).flatMap(Activation.init(rawValue:)) ?? o.activation
-        o.hidden = info["hidden"] as? Int ?? o.hidden
-        o.layers = info["layers"] as? Int ?? o.layers
-        o.embed = info["embed"] as? Int
-        o.peephole = info["peephole"] as? Bool ?? o.peephole
-        o.dropout = Float(info["dropout"] as? Double ?? Double(o.dropout))
-        o.batch = info["batch"] as? Int ?? o.batch
-        o.bptt = info["bptt"] as? Int ?? o.bptt
-        o.lanesPerShard = info["lanes_per_shard"] as? Int
-        o.seed = (info["seed"] as? String).flatMap(UInt64.init) ?? o.seed
-        o.valFraction = info["val_fraction"] as? Double ?? o.valFraction
-        o.optimizer = (info["optimizer"] as? String).flatMap(OptimizerKind.init(rawValue:)) ?? o.optimizer
-        if !overrideLR { o.learningRate = info["lr"] as? Double ?? o.learningRate }
-        o.lrDecay = info["lr_decay"] as? Double ?? o.lrDecay
-        o.lrDecayEvery = info["lr_decay_every"] as? Int ?? o.lrDecayEvery
-        o.clip = info["clip"] as? Double ?? o.clip
-        if !explicit.contains("--log-every") { o.logEvery = info["log_every"] as? Int ?? o.logEvery }
-        if !explicit.contains("--eval-every") { o.evalEvery = info["eval_every"] as? Int ?? o.evalEvery }
-        if !explicit.contains("--checkpoint-every") { o.checkpointEvery = info["checkpoint_every"] as? Int ?? o.checkpointEvery }
-        if !explicit.contains("--keep") { o.keep = info["keep"] as? Int ?? o.keep }
-        if !explicit.contains("--checkpoint-every-seconds") {
-            o.checkpointEverySeconds = info["checkpoint_every_seconds"] as? Double ?? o.checkpointEverySeconds
-        }
-        if !explicit.contains("--steps") && !explicit.contains("--epochs") { o.steps = info["total_steps"] as? Int }
+        o.corpus = t.corpus.isEmpty ? nil : t.corpus
+        o.syntheticSentences = t.syntheticSentences
+        o.tokenizer = t.tokenizer
+        o.maxVocabulary = t.vocabSize == 0 ? nil : t.vocabSize
+        o.cell = t.cell
+        o.activation = t.activation
+        o.hidden = t.hidden
+        o.layers = t.layers
+        o.embed = t.embed
+        o.peephole = t.peephole
+        o.dropout = Float(t.dropout)
+        o.batch = t.batch
+        o.bptt = t.bptt
+        o.lanesPerShard = t.lanesPerShard
+        o.seed = UInt64(t.seed) ?? o.seed
+        o.valFraction = t.valFraction
+        o.optimizer = t.optimizer
+        if !overrideLR { o.learningRate = t.lr }
+        o.lrDecay = t.lrDecay
+        o.lrDecayEvery = t.lrDecayEvery
+        o.clip = t.clip
+        if !explicit.contains("--log-every") { o.logEvery = t.logEvery }
+        if !explicit.contains("--eval-every") { o.evalEvery = t.evalEvery }
+        if !explicit.contains("--checkpoint-every") { o.checkpointEvery = t.checkpointEvery }
+        if !explicit.contains("--keep") { o.keep = t.keep }
+        if !explicit.contains("--checkpoint-every-seconds") { o.checkpointEverySeconds = t.checkpointEverySeconds }
+        if !explicit.contains("--steps") && !explicit.contains("--epochs") { o.steps = t.totalSteps }
         return o
     }
 
@@ -174,4 +141,10 @@ public struct ResumeState {
         }
         hidden.values.withUnsafeBufferPointer { t.engine.state.pointer.update(from: $0.baseAddress!, count: hidden.values.count) }
     }
+}
+
+/// The `step` of a `metrics.jsonl` line, all a resume needs to drop the lines past its checkpoint.
+struct MetricsLineStep: Decodable {
+    /// The step the line reports.
+    var step: Int
 }

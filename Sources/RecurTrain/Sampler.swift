@@ -45,9 +45,12 @@ public final class Sampler {
         return Int32(vocab.id("\n") ?? 0)
     }
 
-    /// Generates `length` tokens after `prime`, drawing from softmax(logits / temperature).
+    /// Generates up to `length` tokens after `prime`, drawing from softmax(logits / temperature).
+    /// - Parameter stopAtEOS: in word mode, end the text at the first `<EOS>` drawn (a sentence is
+    ///   what a word model produces; past it, the next sentence is unrelated). Character mode has
+    ///   no `<EOS>` and always runs to `length`.
     /// - Returns: the prime followed by the generated text.
-    public func generate(prime: String, length: Int, temperature: Double, seed: UInt64) -> String {
+    public func generate(prime: String, length: Int, temperature: Double, seed: UInt64, stopAtEOS: Bool) -> String {
         var rng = SplitMix64(seed: mix64(seed ^ 0x5A3B1E))
         reset()
         let tok = saved.tokenizer
@@ -58,9 +61,11 @@ public final class Sampler {
         var logp = feed(startToken)
         for id in primeIDs { logp = feed(id) }
         var out: [Int32] = []
+        let stop = stopAtEOS && tok.kind == .word ? tok.vocabulary.eosID.map(Int32.init) : nil
         for _ in 0..<max(0, length) {
             let next = Sampler.draw(logp, temperature: temperature, rng: &rng)
             out.append(next)
+            if next == stop { break }
             logp = feed(next)
         }
         let text = tok.decode(out)

@@ -4,8 +4,10 @@ import RecurModel
 import RecurData
 
 /// The settings of a training run. Defaults live here, one comment per field; the CLI only
-/// parses into this type.
-public struct TrainOptions: Sendable {
+/// parses into this type (its flags take their defaults from `TrainOptions()`), and a launcher
+/// writes a child's command line back from it (`arguments`). Codable so `recur train
+/// --print-options` can show what a run would use.
+public struct TrainOptions: Sendable, Equatable, Codable {
     /// Corpus file; nil trains on the built-in synthetic language.
     public var corpus: String? = nil
     /// Sentences of the built-in corpus when `corpus` is nil.
@@ -71,14 +73,20 @@ public struct TrainOptions: Sendable {
     public var onDivergence: DivergencePolicy = .rollback
     /// Print progress lines to standard error.
     public var verbose: Bool = true
+    /// Fault injection for the test suite (a hidden flag, never set by a user): the step whose
+    /// gradient is poisoned with NaN once, to exercise the divergence rollback. A launcher passes
+    /// it to the first attempt only.
+    public var faultNaNAtStep: Int? = nil
 
     /// Creates options with every default.
     public init() {}
 
     /// The learning rate in force: the explicit one or the rule's default.
-    public var resolvedLearningRate: Double {
-        if let lr = learningRate { return lr }
-        switch optimizer {
+    public var resolvedLearningRate: Double { learningRate ?? TrainOptions.defaultLearningRate(optimizer) }
+
+    /// The usual learning rate of an update rule, used when none is given.
+    public static func defaultLearningRate(_ kind: OptimizerKind) -> Double {
+        switch kind {
         case .adam, .rmsprop: return 2e-3
         case .sgd: return 0.1
         case .momentum: return 0.05
@@ -106,6 +114,9 @@ public struct TrainOptions: Sendable {
         if !(valFraction >= 0 && valFraction < 1) { throw bad("val-fraction", "must be in [0, 1), got \(valFraction)") }
         if !(dropout >= 0 && dropout < 1) { throw bad("dropout", "must be in [0, 1), got \(dropout)") }
         if peephole && cell != .lstm { throw bad("peephole", "needs --cell lstm, got \(cell.rawValue)") }
+        // Like --peephole, --activation belongs to one cell: a value the cell ignores is refused
+        // rather than written into the checkpoint.
+        if activation != .tanh && cell != .rnn { throw bad("activation", "\(activation.rawValue) needs --cell rnn, got \(cell.rawValue)") }
         if threads < 1 { throw bad("threads", "must be at least 1, got \(threads)") }
         if let v = maxVocabulary, v < 3 { throw bad("vocab-size", "must be at least 3, got \(v)") }
         if !(lrDecay > 0 && lrDecay <= 1) { throw bad("lr-decay", "must be in (0, 1], got \(lrDecay)") }
@@ -113,7 +124,7 @@ public struct TrainOptions: Sendable {
 }
 
 /// What a run does when its loss or gradient stops being finite.
-public enum DivergencePolicy: String, Sendable, CaseIterable {
+public enum DivergencePolicy: String, Sendable, CaseIterable, Codable {
     /// Reload the newest valid checkpoint, halve the learning rate, go on (at most 5 times).
     case rollback
     /// Stop with an error.

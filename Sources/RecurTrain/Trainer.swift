@@ -42,8 +42,8 @@ public final class Trainer {
     public private(set) var step = 0
     let store: CheckpointStore
     var metrics: MetricsWriter
-    /// Test hook: the step whose gradient is replaced by NaN once (RECUR_TEST_NAN_AT_STEP).
-    var nanAtStep: Int? = ProcessInfo.processInfo.environment["RECUR_TEST_NAN_AT_STEP"].flatMap(Int.init)
+    /// Fault injection: the step whose gradient is replaced by NaN once (`TrainOptions.faultNaNAtStep`).
+    lazy var nanAtStep: Int? = options.faultNaNAtStep
     var rollbacks = 0
 
     /// Prepares a run: loads the data, initialises the model and creates the run folder.
@@ -94,8 +94,7 @@ public final class Trainer {
     public static func truncateMetrics(_ path: String, after step: Int) throws {
         guard let data = FileManager.default.contents(atPath: path) else { return }
         let kept = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { line in
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let s = obj["step"] as? Int else { return false }
+            guard let s = try? JSONDecoder().decode(MetricsLineStep.self, from: Data(line.utf8)).step else { return false }
             return s <= step
         }
         let text = kept.isEmpty ? "" : kept.joined(separator: "\n") + "\n"

@@ -45,7 +45,10 @@ struct BenchWireCommand: ParsableCommand {
         // Raw: the same payload as one frame, no encoding, read where libzmq received it.
         let raw = [UInt8](UnsafeRawBufferPointer(start: source.pointer, count: floats * 4))
         var t0 = Date()
-        let sender = Thread { for _ in 0..<count { try? dealer.send([raw], deadline: .seconds(30)) } }
+        // From here on only the sender threads use the dealer, one after the other (a ZeroMQ socket
+        // must not be used by two threads at once, but may change hands).
+        nonisolated(unsafe) let sending = dealer
+        let sender = Thread { for _ in 0..<count { try? sending.send([raw], deadline: .seconds(30)) } }
         sender.start()
         for _ in 0..<count { guard try router.receiveFrames(deadline: .seconds(30)) != nil else { throw ValidationError("raw receive timed out") } }
         let rawRate = bytes / Date().timeIntervalSince(t0) / 1e9
@@ -60,7 +63,7 @@ struct BenchWireCommand: ParsableCommand {
                 let m = WireMessage(runID: 1, sender: "bench", sequence: UInt64(i),
                                     body: .gradient(WireGradient(leaseID: 1, step: 0, shard: 0, shardCount: 1, weightVersion: 0,
                                                                  tokenCount: 1, lossSum: 0)), frames: [frame])
-                try? dealer.send(m, deadline: .seconds(30))
+                try? sending.send(m, deadline: .seconds(30))
             }
         }
         wireSender.start()

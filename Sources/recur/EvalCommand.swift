@@ -36,7 +36,7 @@ struct EvalCommand: ParsableCommand {
         let l = Evaluator.evaluate(model: saved.model, params: saved.params, tokens: ids, lanes: 1, chunk: 256)
         let loss = l.sum / Double(l.count)
         if json {
-            try printJSON(["loss": loss, "perplexity": Foundation.exp(loss), "tokens": l.count])
+            try printJSON(EvalReport(loss: loss, perplexity: Foundation.exp(loss), tokens: l.count))
         } else {
             print(String(format: "loss %.4f nats/token, perplexity %.3f, %d tokens", loss, Foundation.exp(loss), l.count))
         }
@@ -62,6 +62,8 @@ struct SampleCommand: ParsableCommand {
     var temperature: Double = 1
     @Option(help: "Random seed.")
     var seed: UInt64 = 1
+    @Flag(help: "Word mode: go on past <EOS> to --length tokens (by default the text ends at the first <EOS>).")
+    var noStop = false
 
     func validate() throws {
         if length < 0 { throw ValidationError("--length must be non-negative, got \(length)") }
@@ -71,7 +73,7 @@ struct SampleCommand: ParsableCommand {
     func run() throws {
         setThreads(1)
         let sampler = Sampler(try ModelFile.load(checkpoint: checkpoint))
-        print(sampler.generate(prime: prime, length: length, temperature: temperature, seed: seed))
+        print(sampler.generate(prime: prime, length: length, temperature: temperature, seed: seed, stopAtEOS: !noStop))
     }
 }
 
@@ -103,11 +105,40 @@ struct ScoreCommand: ParsableCommand {
         let r = sampler.score(sentence)
         guard !r.tokens.isEmpty else { throw ValidationError("the sentence has no tokens") }
         if json {
-            try printJSON(["log_prob": r.logProb, "prob": Foundation.exp(r.logProb), "tokens": r.tokens.count,
-                           "per_token": r.tokens.map { ["token": $0.0, "log_prob": $0.1] as [String: Any] }])
+            try printJSON(ScoreReport(logProb: r.logProb, prob: Foundation.exp(r.logProb), tokens: r.tokens.count,
+                                      perToken: r.tokens.map { .init(token: $0.0, logProb: $0.1) }))
         } else {
             for (t, lp) in r.tokens { print(String(format: "%@\t%.4f", t == "\n" ? "\\n" : t, lp)) }
             print(String(format: "log P = %.4f, P = %.6g", r.logProb, Foundation.exp(r.logProb)))
         }
     }
+}
+
+/// `recur eval --json`: one object, so scripts read the figures without parsing prose.
+struct EvalReport: Encodable {
+    /// Mean negative log-likelihood, nats per token.
+    let loss: Double
+    /// exp(loss).
+    let perplexity: Double
+    /// Tokens scored.
+    let tokens: Int
+}
+
+/// `recur score --json`: the sentence's total and each token's term.
+struct ScoreReport: Encodable {
+    /// One token's log-probability given everything before it.
+    struct Term: Encodable {
+        let token: String
+        let logProb: Double
+        enum CodingKeys: String, CodingKey { case token, logProb = "log_prob" }
+    }
+    /// Σ of the terms, natural log.
+    let logProb: Double
+    /// exp(logProb).
+    let prob: Double
+    /// Tokens scored (`perToken.count`).
+    let tokens: Int
+    /// The terms in sentence order.
+    let perToken: [Term]
+    enum CodingKeys: String, CodingKey { case logProb = "log_prob", prob, tokens, perToken = "per_token" }
 }

@@ -10,40 +10,40 @@ import Glibc
 #endif
 
 /// A coordinator, a parameter server and N workers as child processes.
+///
+/// Each child's command line is built from the parsed options (`TrainOptions.arguments`,
+/// `RunFlags.arguments`) plus what the launcher decides per attempt (`--resume`, the halved
+/// learning rate of a rollback); nothing is copied from the launcher's own argv, so a
+/// launcher-only flag cannot reach a child.
 struct LocalCluster {
-    /// The `recur train` arguments, forwarded to the coordinator (launcher-only flags removed).
-    let arguments: [String]
-    let options: TrainOptions
+    /// The run's options; a rollback halves the learning rate in here.
+    var options: TrainOptions
+    /// How the distributed run goes (mode, staleness, lease timeout, shards, shared memory).
+    let distributed: RunFlags
     let workers: Int
-    let threads: Int
-    let leaseTimeoutMs: Int
-    /// Parameter-server processes, one per parameter slice.
-    var psShards = 1
+    /// The first attempt's `--resume` (a later attempt resumes from the run folder).
+    var resume: String?
+    /// `--override-lr` for the coordinator: the options' rate wins over the checkpoint's.
+    var overrideLearningRate = false
     /// Restarts from the newest checkpoint allowed when the PS or the coordinator dies.
     var restarts = 3
+    /// Fault injection for the test suite: the index of a worker that dials a dead port, so it
+    /// never joins.
+    var silentWorker: Int?
 
-    /// Flags that only the launcher understands, with whether they take a value.
-    static let launcherFlags: [String: Bool] = ["--workers": true, "--threads": true, "--lease-timeout": true,
-                                                "--single-process": false, "--restarts": true]
-
-    init(arguments: [String], options: TrainOptions, workers: Int, threads: Int, leaseTimeoutMs: Int) {
-        var kept: [String] = []
-        var i = 0
-        while i < arguments.count {
-            let a = arguments[i]
-            let name = a.split(separator: "=", maxSplits: 1).first.map(String.init) ?? a
-            if let takesValue = LocalCluster.launcherFlags[name] {
-                i += (takesValue && !a.contains("=")) ? 2 : 1
-                continue
-            }
-            kept.append(a)
-            i += 1
-        }
-        self.arguments = kept
+    init(options: TrainOptions, distributed: RunFlags, workers: Int) {
         self.options = options
+        self.distributed = distributed
         self.workers = workers
-        self.threads = threads
-        self.leaseTimeoutMs = leaseTimeoutMs
+    }
+
+    /// Parameter-server processes, one per parameter slice.
+    var psShards: Int { distributed.psShards ?? 1 }
+
+    /// The coordinator's arguments for one attempt, before the endpoints and the role flags.
+    func coordinatorArguments() -> [String] {
+        options.arguments + distributed.arguments + (resume.map { ["--resume=\($0)"] } ?? [])
+            + (overrideLearningRate ? ["--override-lr"] : [])
     }
 
     /// This executable's path.
@@ -62,22 +62,22 @@ struct LocalCluster {
     func run() throws -> String {
         RoleSupport.installStopHandlers()
         var attempt = 0, rollbacks = 0
-        var args = arguments
-        var environment = ProcessInfo.processInfo.environment
+        var cluster = self
         while true {
-            do { return try runOnce(arguments: args, environment: environment) } catch let died as RoleDied {
-                // Test hooks act on the first attempt only.
-                environment["RECUR_TEST_NAN_AT_STEP"] = nil
+            do { return try cluster.runOnce() } catch let died as RoleDied {
+                // Fault injection acts on the first attempt only.
+                cluster.options.faultNaNAtStep = nil
+                cluster.resume = options.runDirectory
                 if died.status == LocalCluster.divergedStatus {
                     guard options.onDivergence == .rollback, rollbacks < 5, !RoleSupport.stopRequested,
                           let r = try ResumeState.load(options.runDirectory) else {
                         throw RoleError.failed("the run diverged (non-finite gradients) and cannot roll back; stopping")
                     }
                     rollbacks += 1
-                    let lr = (r.info["lr"] as? Double ?? options.resolvedLearningRate) / 2
+                    let lr = r.trainer.lr / 2
                     note("diverged: rolling back to step \(r.step) (\(r.path)) with the learning rate halved to \(lr)")
-                    args = LocalCluster.withResume(LocalCluster.without(["--lr", "--override-lr"], in: args),
-                                                   runDirectory: options.runDirectory) + ["--lr", String(lr), "--override-lr"]
+                    cluster.options.learningRate = lr
+                    cluster.overrideLearningRate = true
                     continue
                 }
                 guard attempt < restarts, !RoleSupport.stopRequested else {
@@ -86,45 +86,15 @@ struct LocalCluster {
                 attempt += 1
                 note("restart \(attempt)/\(restarts): the \(died.role) exited (status \(died.status)); "
                      + "resuming from the newest checkpoint in \(options.runDirectory)")
-                args = LocalCluster.withResume(args, runDirectory: options.runDirectory)
             }
         }
-    }
-
-    /// `arguments` without the given flags (and the values of those that take one).
-    static func without(_ flags: Set<String>, in arguments: [String]) -> [String] {
-        var out: [String] = []
-        var i = 0
-        while i < arguments.count {
-            let name = String(arguments[i].split(separator: "=").first ?? "")
-            if flags.contains(name) {
-                i += (name == "--override-lr" || arguments[i].contains("=")) ? 1 : 2
-                continue
-            }
-            out.append(arguments[i])
-            i += 1
-        }
-        return out
-    }
-
-    /// `arguments` with `--resume RUN_DIR` (replacing any earlier --resume).
-    static func withResume(_ arguments: [String], runDirectory: String) -> [String] {
-        var out: [String] = []
-        var i = 0
-        while i < arguments.count {
-            if arguments[i] == "--resume" { i += 2; continue }
-            if arguments[i].hasPrefix("--resume=") { i += 1; continue }
-            out.append(arguments[i])
-            i += 1
-        }
-        return out + ["--resume", runDirectory]
     }
 
     /// How long the roles get to exit on their own once the coordinator has finished.
     static let dismissalGraceMs = 1_000
 
     /// One attempt: every role started, watched until the coordinator finishes.
-    func runOnce(arguments: [String], environment: [String: String]) throws -> String {
+    func runOnce() throws -> String {
         let runID = UInt64.random(in: 1...UInt64(Int64.max))
         var children: [Child] = []
         defer { Child.stopAll(children) }
@@ -132,20 +102,19 @@ struct LocalCluster {
         var servers: [Child] = [], psArguments: [String] = []
         for k in 0..<psShards {
             let name = psShards == 1 ? "ps" : "ps-\(k)"
-            let ps = try Child.start(Self.executable, ["ps", "--bind", "tcp://127.0.0.1:*"] + role, name: name, environment: environment)
+            let ps = try Child.start(Self.executable, ["ps", "--bind", "tcp://127.0.0.1:*"] + role, name: name)
             children.append(ps)
             servers.append(ps)
             psArguments += ["--ps", try ps.readEndpoint(timeoutMs: 30_000)]
         }
-        let coordinator = try Child.start(Self.executable, ["coordinator"] + arguments + psArguments + [
-            "--bind", "tcp://127.0.0.1:*", "--lease-timeout", String(Double(leaseTimeoutMs) / 1000),
-            "--threads", String(threads)] + role, name: "coordinator", environment: environment)
+        let coordinator = try Child.start(Self.executable, ["coordinator"] + coordinatorArguments() + psArguments
+                                          + ["--bind", "tcp://127.0.0.1:*"] + role, name: "coordinator")
         children.append(coordinator)
         let endpoint = try coordinator.readEndpoint(timeoutMs: 120_000)
         for i in 0..<workers {
-            children.append(try Child.start(Self.executable, ["worker", "--connect", endpoint, "--name", "worker-\(i)",
-                                                              "--threads", String(threads)] + role, name: "worker-\(i)",
-                                           environment: environment))
+            let dialed = i == silentWorker ? "tcp://127.0.0.1:1" : endpoint  // nothing listens on port 1
+            children.append(try Child.start(Self.executable, ["worker", "--connect", dialed, "--name", "worker-\(i)",
+                                                              "--threads", String(options.threads)] + role, name: "worker-\(i)"))
         }
         while coordinator.isRunning {
             if roleStopRequested != 0 { throw RoleError.failed("stopped by signal; every process was stopped") }
@@ -189,10 +158,8 @@ final class Child {
     }
 
     /// Starts `executable` with `arguments`.
-    static func start(_ executable: String, _ arguments: [String], name: String,
-                      environment: [String: String]) throws -> Child {
+    static func start(_ executable: String, _ arguments: [String], name: String) throws -> Child {
         let p = Process()
-        p.environment = environment
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         let out = Pipe()

@@ -22,6 +22,13 @@ struct RunFlags: ParsableArguments {
     var psShards: Int?
     @Flag(inversion: .prefixedNo, help: "Workers and servers on one host exchange tensors through shared memory (sealed memfds) instead of TCP.")
     var sharedMemory = true
+
+    /// These flags for a coordinator started by the local launcher, without `--resume` (which the
+    /// launcher decides per attempt); like `TrainOptions.arguments`, built from the parsed values.
+    var arguments: [String] {
+        ["--lease-timeout=\(leaseTimeout)", "--mode=\(mode.rawValue)", "--staleness=\(staleness)"]
+            + (psShards.map { ["--ps-shards=\($0)"] } ?? []) + (sharedMemory ? [] : ["--no-shared-memory"])
+    }
 }
 
 /// How a role secures its sockets: shared by every role command and `recur launch`.

@@ -34,10 +34,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Local workers (each a process) when not --single-process.")
     var workers: Int = 2
     @Option(help: "BLAS threads per process.")
-    var threads: Int = 2
+    var threads: Int = TrainOptions().threads
     @OptionGroup var distributed: RunFlags
     @Option(help: "Local cluster: restarts from the newest checkpoint when the PS or coordinator dies.")
     var restarts: Int = 3
+    @Flag(help: "Print the options the run would use (after --resume) as one JSON object, and exit.")
+    var printOptions = false
+    /// Fault injection for the test suite: local worker K dials a port where nothing listens, so it
+    /// never joins (as if it were still starting up when the run ends).
+    @Option(help: .hidden)
+    var faultSilentWorker: Int?
 
     func validate() throws {
         if workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
@@ -52,10 +58,11 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         var o = flags.options(threads: threads)
+        var state: ResumeState?
+        if let path = distributed.resume { (o, state) = try resolveResume(path, runDir: flags.runDir, options: o) }
+        if printOptions { return try printJSON(o) }
         let checkpoint: String
         if singleProcess {
-            var state: ResumeState?
-            if let path = distributed.resume { (o, state) = try resolveResume(path, runDir: flags.runDir, options: o) }
             let trainer = try Trainer(options: o, resume: state)
             let summary = try trainer.run()
             let val = summary.valLoss.map { String(format: ", val loss %.4f", $0) } ?? ""
@@ -63,23 +70,23 @@ struct TrainCommand: ParsableCommand {
                         summary.lastLoss, val, summary.tokensPerSecond, summary.checkpoint))
             checkpoint = summary.checkpoint
         } else {
-            if let path = distributed.resume { o = try resolveResume(path, runDir: flags.runDir, options: o).0 }
             try o.validate()
             // Check the data here, so a bad corpus is one clear error before any process starts.
             let data = try Dataset.load(o)
             do { _ = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt) } catch {
                 throw TrainError.data("\(data.source): \(error)")
             }
-            var cluster = LocalCluster(arguments: Array(CommandLine.arguments.dropFirst(2)), options: o,
-                                       workers: workers, threads: threads, leaseTimeoutMs: Int(distributed.leaseTimeout * 1000))
+            var cluster = LocalCluster(options: o, distributed: distributed, workers: workers)
+            cluster.resume = distributed.resume
+            cluster.overrideLearningRate = flags.overrideLr
             cluster.restarts = restarts
-            cluster.psShards = distributed.psShards ?? 1
+            cluster.silentWorker = faultSilentWorker
             checkpoint = try cluster.run()
             note("done: checkpoint \(checkpoint)")
         }
         if !flags.quiet {
             let sample = Sampler(try ModelFile.load(checkpoint: checkpoint))
-                .generate(prime: "", length: 200, temperature: 0.8, seed: flags.seed)
+                .generate(prime: "", length: 200, temperature: 0.8, seed: flags.seed, stopAtEOS: false)
             print("sample:\n\(sample)")
         }
     }

@@ -49,3 +49,23 @@ final class CLIAgreementTests: XCTestCase {
         XCTAssertEqual(keygenFlags.subtracting(real), [])
     }
 }
+
+/// deploy/README.md names the protocol version that RecurWire sends, so operators read the real one.
+final class ProtocolVersionAgreementTests: XCTestCase {
+    /// The first integer after `pattern`'s match in `text` (the pattern's one capture group).
+    func number(_ pattern: String, in text: String) throws -> Int? {
+        let regex = try NSRegularExpression(pattern: pattern)
+        guard let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+              let r = Range(m.range(at: 1), in: text) else { return nil }
+        return Int(text[r])
+    }
+
+    func testDeployReadmeNamesTheCurrentProtocolVersion() throws {
+        let wire = try String(contentsOf: repositoryRoot.appendingPathComponent("Sources/RecurWire/WireMessage.swift"), encoding: .utf8)
+        let current = try XCTUnwrap(try number(#"static let version: UInt32 = (\d+)"#, in: wire), "WireProtocol.version not found")
+        let readme = try deployText("README.md")
+        let named = try XCTUnwrap(try number(#"carries the protocol version\s+\((\d+)"#, in: readme),
+                                  "deploy/README.md no longer says which protocol version a message carries")
+        XCTAssertEqual(named, current, "deploy/README.md names protocol version \(named); RecurWire sends \(current)")
+    }
+}

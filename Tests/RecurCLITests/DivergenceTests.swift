@@ -1,4 +1,4 @@
-// DivergenceTests: a NaN gradient injected through the test hook is refused; the run rolls back
+// DivergenceTests: a NaN gradient injected through the hidden fault flag is refused; the run rolls back
 // to its newest checkpoint with the learning rate halved and finishes — or stops, when asked to.
 import Foundation
 import XCTest
@@ -8,14 +8,11 @@ final class DivergenceTests: CLITestCase {
                  "--synthetic-sentences", "300", "--steps", "20", "--checkpoint-every", "5", "--log-every", "1",
                  "--lr", "0.004", "--threads", "1", "--quiet"]
 
-    /// Runs recur with RECUR_TEST_NAN_AT_STEP set (step 12 is the 13th step, after checkpoint 10).
+    /// Runs recur with the hidden fault flag (step 12 is the 13th step, after checkpoint 10).
     func runWithNaN(_ extra: [String]) throws -> (status: Int32, stderr: String) {
         let p = Process()
         p.executableURL = try CLIRunner.binary()
-        p.arguments = flags + extra
-        var env = ProcessInfo.processInfo.environment
-        env["RECUR_TEST_NAN_AT_STEP"] = "12"
-        p.environment = env
+        p.arguments = flags + ["--fault-nan-at-step", "12"] + extra
         let err = Pipe()
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice

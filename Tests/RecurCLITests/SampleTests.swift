@@ -62,3 +62,24 @@ final class SampleTests: CLITestCase {
         XCTAssertEqual(a, prime + tok.decode(out), "temperature 0 must be the greedy continuation")
     }
 }
+
+/// `recur sample` in word mode ends at the first `<EOS>` unless `--no-stop` asks for `--length`
+/// tokens regardless.
+final class WordSampleTests: CLITestCase {
+    func testWordSampleStopsAtEOSUnlessNoStop() throws {
+        let run = try trainTiny("run", ["--tokenizer", "word", "--hidden", "32", "--batch", "8", "--bptt", "16",
+                                        "--steps", "60", "--lr", "0.01"])
+        let eos = try XCTUnwrap(ModelFile.load(checkpoint: run.path).tokenizer.vocabulary.eosID, "a word vocabulary has <EOS>")
+        XCTAssertGreaterThanOrEqual(eos, 0)
+        for seed in ["1", "2", "3"] {
+            let flags = ["sample", "--checkpoint", run.path, "--length", "300", "--temperature", "1", "--seed", seed]
+            // `print` adds one newline; <EOS> decodes to another.
+            let stopped = String(try recurOK(flags).stdout.dropLast())
+            let full = String(try recurOK(flags + ["--no-stop"]).stdout.dropLast())
+            XCTAssertTrue(stopped.hasSuffix("\n"), "seed \(seed): the text ends with its <EOS>: \(stopped)")
+            XCTAssertEqual(stopped.filter { $0 == "\n" }.count, 1, "seed \(seed): one sentence: \(stopped)")
+            XCTAssertTrue(full.hasPrefix(stopped), "seed \(seed): --no-stop draws the same tokens, then goes on")
+            XCTAssertGreaterThan(full.filter { $0 == "\n" }.count, 1, "seed \(seed): --no-stop runs past <EOS>: \(full)")
+        }
+    }
+}

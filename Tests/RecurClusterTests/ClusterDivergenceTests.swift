@@ -1,4 +1,4 @@
-// ClusterDivergenceTests: workers whose gradients turn NaN at one step (test hook) make the
+// ClusterDivergenceTests: workers whose gradients turn NaN at one step (a hidden fault flag) make the
 // coordinator stop after three refusals; the launcher rolls the cluster back to its newest
 // checkpoint with the learning rate halved, and the run finishes.
 import Foundation
@@ -9,9 +9,8 @@ final class ClusterDivergenceTests: ClusterTestCase {
         let dir = path("diverged")
         let flags = ["train", "--workers", "2", "--hidden", "16", "--layers", "1", "--batch", "8", "--bptt", "8",
                      "--lanes-per-shard", "4", "--synthetic-sentences", "300", "--steps", "20", "--checkpoint-every", "5",
-                     "--log-every", "1", "--lr", "0.004", "--threads", "1", "--lease-timeout", "5", "--quiet", "--run-dir", dir]
-        setenv("RECUR_TEST_NAN_AT_STEP", "12", 1)  // inherited by the launcher, which passes it on once
-        defer { unsetenv("RECUR_TEST_NAN_AT_STEP") }
+                     "--log-every", "1", "--lr", "0.004", "--threads", "1", "--lease-timeout", "5", "--quiet", "--run-dir", dir,
+                     "--fault-nan-at-step", "12"]  // a hidden flag; the launcher passes it to the first attempt only
         let p = try runToEnd(flags, name: "diverging cluster")
         XCTAssertEqual(p.status ?? -1, 0, p.summary)
         XCTAssertFalse(p.stderrLines(containing: "rolling back to step 10").isEmpty, p.summary)

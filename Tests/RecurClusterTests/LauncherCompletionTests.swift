@@ -22,13 +22,13 @@ final class LauncherCompletionTests: ClusterTestCase {
     }
 
     func testAWorkerThatNeverJoinedDoesNotHoldTheRunOpen() throws {
-        // worker-1 dials a port where nothing listens (RECUR_TEST_SILENT_WORKER): its Hello stays
+        // worker-1 dials a port where nothing listens (--fault-silent-worker 1): its Hello stays
         // queued and nobody dismisses it. The launcher used to wait 10 s for it after the run had
         // ended, and the worker, stopped, used to wait for its queued Hello until it was killed.
         let dir = path("run")
         let started = Date()
-        let p = try runToEnd(["train", "--workers", "2", "--threads", "1", "--quiet", "--run-dir", dir] + Self.tinyFlags,
-                             name: "train --workers 2", environment: ["RECUR_TEST_SILENT_WORKER": "worker-1"])
+        let p = try runToEnd(["train", "--workers", "2", "--threads", "1", "--quiet", "--run-dir", dir,
+                              "--fault-silent-worker", "1"] + Self.tinyFlags, name: "train --workers 2")
         let seconds = Date().timeIntervalSince(started)
         XCTAssertEqual(p.status, 0, p.summary)
         XCTAssertEqual(p.stderrLines(containing: "worker-1 was still running").count, 1,
