@@ -36,7 +36,7 @@ extension CoordinatorMachine {
             guard let before = psProcess[k], before != process else { return [] }
             psProcess[k] = process
             if psConfigured.contains(k) {  // its slice of the weights died with the old process
-                finished = true
+                phase = .finished
                 return [.fail("parameter server \(k) restarted (pid \(before.pid) on \(before.host), now \(h.pid) on \(h.hostname)); "
                                + "its slice is lost: restart the coordinator with --resume to continue from the newest checkpoint")]
             }
@@ -67,15 +67,16 @@ extension CoordinatorMachine {
             step += 1
             let report = StepReport(step: step, loss: sum / Double(max(count, 1)), tokens: count,
                                     gradNorm: a.gradNorm, workers: workers.count)
-            if step >= config.totalSteps {
-                finished = true
-                return [.stepDone(report), .finished]
-            }
-            beginStep()
-            // The next shards first, so the workers compute while the loop logs; but not before
-            // the loop has read the weights of this step (`readsWeightsAfter`).
-            if readsWeightsAfter?(step) == true { return [.stepDone(report)] + deal(now: now) }
+            let plan = schedule.after(step: step, secondsSinceCheckpoint: Double(now - lastCheckpointMs) / 1000)
+            if !plan.isLast { beginStep() }
+            // A step whose weights are read is reported, and its weights fetched, before the next
+            // is dealt: a server that applied the next step first would answer with the wrong
+            // version, since a request is answered with any version at least as new.
+            if plan.readsWeights { return readWeights(report, plan, now: now) }
+            // Otherwise the next shards first, so the workers compute while the loop logs.
             return deal(now: now) + [.stepDone(report)]
+        case .weights(let w):
+            return weightsArrived(k, w, m, now: now)
         case .normPartial(let p):
             return normPartial(k, p)
         case .result(let r):
@@ -86,7 +87,7 @@ extension CoordinatorMachine {
             shards[s] = .open
             refusals[s, default: 0] += 1
             if refusals[s]! >= CoordinatorMachine.maxRefusals && r.code != .stale {
-                finished = true
+                phase = .finished
                 return [.abort("shard \(s) of step \(step) was refused \(refusals[s]!) times (\(r.detail)); stopping the run")]
             }
             return [.log("coordinator: parameter server \(k) refused lease \(r.leaseID): \(r.detail); dealing it again")]
@@ -101,13 +102,18 @@ extension CoordinatorMachine {
         psConfigured.insert(k)
         var actions: [Action] = [.log("coordinator: parameter server \(k) ready at version \(a.version)")]
         if let v = pendingVersion, v != a.version {
-            finished = true
+            phase = .finished
             return actions + [.abort("parameter servers disagree on the version (\(v) and \(a.version))")]
         }
         pendingVersion = a.version
         guard psConfigured.count == psEndpoints.count else { return actions }
         version = a.version
         step = Int(a.version)
+        if config.mode == .sync && schedule.isComplete(atStep: step) {  // a resume of a finished run: nothing to do
+            phase = .finished
+            return actions + [.log("coordinator: " + schedule.completeNote(atStep: step)), .finished]
+        }
+        phase = .running
         if config.mode == .sync { beginStep() }
         // Workers that joined while the servers were not all there get their welcome now.
         for id in joinOrder { actions.append(.toWorker(id, message(welcomeBody()))) }

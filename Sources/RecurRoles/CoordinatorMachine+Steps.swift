@@ -150,7 +150,7 @@ extension CoordinatorMachine {
     }
 
     func deal(now: Int) -> [Action] {
-        guard let version, !finished else { return [] }
+        guard let version, case .running = phase else { return [] }
         var actions: [Action] = []
         if let expected = expectedWorkers {  // rendezvous: wait for the world, or for the deadline
             let deadline = rendezvousDeadlineMs ?? (now + config.leaseTimeoutMs)
@@ -208,20 +208,20 @@ extension CoordinatorMachine {
         window.staleness += Int(a.staleness)
         window.maxStaleness = max(window.maxStaleness, Int(a.staleness))
         window.norm += a.gradNorm
-        var actions: [Action] = []
-        if updates % config.shardCount == 0 {
-            step = updates / config.shardCount
-            let k = Double(config.shardCount)
-            actions.append(.stepDone(StepReport(step: step, loss: window.loss / Double(max(window.tokens, 1)),
-                                                tokens: window.tokens, gradNorm: window.norm / k,
-                                                staleness: Double(window.staleness) / k, maxStaleness: window.maxStaleness,
-                                                workers: workers.count)))
-            window = (0, 0, 0, 0, 0)
+        guard updates % config.shardCount == 0 else { return deal(now: now) }
+        step = updates / config.shardCount
+        let k = Double(config.shardCount)
+        let report = StepReport(step: step, loss: window.loss / Double(max(window.tokens, 1)),
+                                tokens: window.tokens, gradNorm: window.norm / k,
+                                staleness: Double(window.staleness) / k, maxStaleness: window.maxStaleness,
+                                workers: workers.count)
+        window = (0, 0, 0, 0, 0)
+        let plan = schedule.after(step: step, secondsSinceCheckpoint: Double(now - lastCheckpointMs) / 1000)
+        if case .readingWeights = phase {  // another step's weights are on their way: read the last one's next
+            if plan.isLast { pendingFinal = report; return [] }
+            return [.stepDone(report)]
         }
-        if updates >= config.totalSteps * config.shardCount {
-            finished = true
-            return actions + [.finished]
-        }
-        return actions + deal(now: now)
+        if plan.readsWeights { return readWeights(report, plan, now: now) }
+        return [.stepDone(report)] + deal(now: now)
     }
 }

@@ -1,15 +1,23 @@
-// CoordinatorMachine: the coordinator's protocol logic as a pure state machine — register
-// workers, deal each step's shards under leases, collect results, advance when the PS has applied.
+// CoordinatorMachine: the coordinator's protocol logic as a closed state machine — register
+// workers, deal each step's shards under leases, collect results, advance when the PS has applied,
+// read the weights a step's evaluation or checkpoint needs, and tell when a server fell silent.
 import RecurMath
 import RecurModel
 import RecurData
+import RecurTrain
 import RecurWire
 
-/// The coordinator without sockets.
+/// The coordinator without sockets or clocks.
 ///
 /// It owns the data (every lane's cursor is the step number; every lane's carried state is kept
 /// here), so workers are stateless. A shard is done only when the parameter server forwards its
 /// accepted result, which makes every shard count exactly once however often it was dealt.
+///
+/// Closed: events go in, actions come out. Nothing calls back into the runner, and the runner
+/// writes none of its fields. When the run's `RunSchedule` says a step's weights are read (an
+/// evaluation or a checkpoint, by steps or by the time in the events), the machine asks every
+/// server for them, takes the replies as `.fromPS` events and only then hands the runner
+/// `.evaluate` / `.checkpoint` and deals the next step.
 public final class CoordinatorMachine {
     /// What the machine reacts to; times are milliseconds on a monotonic clock.
     public enum Event {
@@ -19,8 +27,20 @@ public final class CoordinatorMachine {
         case fromWorker(id: String, WireMessage, nowMs: Int)
         /// A message from parameter-server slice `Int` (0-based), over the coordinator's connection to it.
         case fromPS(Int, WireMessage, nowMs: Int)
-        /// Time passed: expire leases and silent workers.
+        /// Time passed: expire leases and silent workers, and notice a silent server.
         case tick(nowMs: Int)
+    }
+
+    /// Where the run is.
+    public enum Phase {
+        /// Until every slice's server has taken the configuration.
+        case waitingForServers
+        /// Dealing and collecting steps.
+        case running
+        /// A step's weights are being read from the servers (sync: the next step waits for them).
+        case readingWeights(WeightsRead)
+        /// Every step is done (or the run stopped); no event does anything any more.
+        case finished
     }
 
     /// One finished optimizer step.
@@ -49,10 +69,16 @@ public final class CoordinatorMachine {
         case connectPS(Int, endpoint: String)
         /// Send to parameter-server slice `Int`.
         case toPS(Int, WireMessage)
-        /// A step finished.
+        /// A step finished (after its `.evaluate`, when it has one).
         case stepDone(StepReport)
-        /// Every step is done.
+        /// Compute the validation loss of these weights (reported with the step's `.stepDone`).
+        case evaluate(StepWeights)
+        /// Write a checkpoint of these weights and the lanes' state.
+        case checkpoint(StepWeights)
+        /// Every step is done (nothing is left to do when a resumed run was already complete).
         case finished
+        /// A parameter server said nothing for four lease timeouts (or never came): it is gone.
+        case peerTimeout(String)
         /// The run cannot go on (a shard keeps being refused); the loop stops with this reason.
         case abort(String)
         /// The run cannot go on in this process, but its servers and workers can serve a restarted
@@ -106,12 +132,17 @@ public final class CoordinatorMachine {
     var pendingVersion: UInt64?
     /// Workers to wait for before the first shard is dealt (a launch that knows its world size);
     /// nil once dealing has begun. The wait ends after one lease timeout whatever came.
-    public var expectedWorkers: Int?
-    /// Sync: whether the loop reads the servers' weights at the end of `step` (a checkpoint or an
-    /// evaluation, given the step just applied). The next step is then dealt only after that
-    /// report: a server that applied the next step first would answer with the wrong version, since
-    /// a request is answered with any version at least as new.
-    public var readsWeightsAfter: ((_ step: Int) -> Bool)?
+    public internal(set) var expectedWorkers: Int?
+    /// When the run logs, evaluates and checkpoints, and how long it is.
+    public let schedule: RunSchedule
+    /// Where the run is.
+    public internal(set) var phase: Phase = .waitingForServers
+    /// When each slice's server was last heard from (set at `.start`).
+    var psHeardMs: [Int] = []
+    /// When the last checkpoint was written (or the run started), for checkpoints by time.
+    var lastCheckpointMs = 0
+    /// Async: the last step's report, when it came while another step's weights were being read.
+    var pendingFinal: StepReport?
     var rendezvousDeadlineMs: Int?
     /// Routing ids of parameter servers that registered over the worker socket.
     var psRegistrants = Set<String>()
@@ -139,7 +170,6 @@ public final class CoordinatorMachine {
     var joinOrder: [String] = []
     var nextLease: UInt64 = 1
     var sequence: UInt64 = 0
-    var finished = false
     /// Refusals of the current step's shards by the parameter server, by shard.
     var refusals: [Int: Int] = [:]
     /// Refusals of one shard after which the run stops rather than compute it again.
@@ -160,8 +190,15 @@ public final class CoordinatorMachine {
     /// - Parameters:
     ///   - resumeFrames: for a resumed run (`config.resumeStep` set), its "params", "m" and "v".
     ///   - hidden: for a resumed run, every lane's carried state [B, L, S, H].
+    ///   - schedule: when weights are read for evaluations and checkpoints; by default none
+    ///     before the final read of a run of `config.totalSteps` steps.
+    ///   - expectedWorkers: workers to wait for (one lease timeout at most) before step 1.
     public init(runID: UInt64, config: RunConfig, psEndpoints: [String?], tokens: [Int32], layout: StreamLayout,
-                resumeFrames: [WireFrame] = [], hidden: [Float]? = nil) {
+                resumeFrames: [WireFrame] = [], hidden: [Float]? = nil, schedule: RunSchedule? = nil,
+                expectedWorkers: Int? = nil) {
+        self.schedule = schedule ?? RunSchedule(totalSteps: config.totalSteps)
+        precondition(self.schedule.totalSteps == config.totalSteps, "the schedule and the configuration agree on the run's length")
+        self.expectedWorkers = expectedWorkers
         resumeTensors = resumeFrames.compactMap { f in (try? f.floats()).map { (f.name, $0) } }
         parameterShards = (try? config.parameterShards) ?? (try! ParameterShards(count: ParameterLayout(config.model).count, shards: 1))
         precondition(psEndpoints.count == parameterShards.shards, "one endpoint (or nil) per parameter slice")
@@ -196,21 +233,34 @@ public final class CoordinatorMachine {
                              psShard: UInt32(psShard), incarnation: incarnation))
     }
 
+    /// Whether every step is done or the run stopped.
+    public var isFinished: Bool { if case .finished = phase { return true }; return false }
+
     /// Reacts to one event.
     public func handle(_ event: Event) -> [Action] {
-        if finished { return [] }
+        if isFinished { return [] }
         switch event {
-        case .start:
+        case .start(let now):
+            psHeardMs = Array(repeating: now, count: psEndpoints.count)
+            lastCheckpointMs = now
             return psEndpoints.indices.flatMap { k in psEndpoints[k].map { configurePS(k, endpoint: $0) } ?? [] }
                 + (psEndpoints.contains(nil) ? [.log("coordinator: waiting for \(psEndpoints.filter { $0 == nil }.count) parameter server(s) to register")] : [])
         case .fromPS(let k, let m, let now):
             guard k < psEndpoints.count else { return [] }
+            if k < psHeardMs.count { psHeardMs[k] = now }
             return psMessage(k, m, now: now)
         case .fromWorker(let id, let m, let now):
             if case .hello(let h) = m.body, h.role == "ps" { return registerPS(id, h) }
             if psRegistrants.contains(id) { return [] }  // a server's registration socket says nothing else
             return workerMessage(id, m, now: now)
         case .tick(let now):
+            // A server speaks at least once per step; four lease timeouts of silence means it is gone
+            // (or, for one that must register, never came).
+            if let k = psHeardMs.indices.first(where: { now - psHeardMs[$0] > 4 * config.leaseTimeoutMs }) {
+                phase = .finished
+                return [.peerTimeout("coordinator: no word from parameter server \(k) at \(psEndpoints[k] ?? "(not registered)") "
+                                     + "for \(4 * config.leaseTimeoutMs) ms")]
+            }
             return expire(now: now) + deal(now: now)
         }
     }
