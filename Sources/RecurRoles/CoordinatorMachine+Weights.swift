@@ -35,6 +35,8 @@ extension CoordinatorMachine {
         public let plan: RunSchedule.After
         let minVersion: UInt64
         let withOptimizer: Bool
+        /// When the servers were last asked.
+        var askedMs: Int
         let params: FloatBuffer, m: FloatBuffer, v: FloatBuffer
         /// Each slice's version, once its reply is in.
         var got: [UInt64?]
@@ -47,12 +49,26 @@ extension CoordinatorMachine {
         let withOptimizer = plan.checkpoints
         let hasM = withOptimizer && (kind == .momentum || kind == .adam)
         let hasV = withOptimizer && (kind == .rmsprop || kind == .adam)
-        let read = WeightsRead(report: report, plan: plan, minVersion: version ?? 0, withOptimizer: withOptimizer,
+        let read = WeightsRead(report: report, plan: plan, minVersion: version ?? 0, withOptimizer: withOptimizer, askedMs: now,
                                params: FloatBuffer(count: p), m: FloatBuffer(count: hasM ? p : 0),
                                v: FloatBuffer(count: hasV ? p : 0), got: Array(repeating: nil, count: psEndpoints.count))
         phase = .readingWeights(read)
-        let request = message(.weightsRequest(WireWeightsRequest(minVersion: read.minVersion, withOptimizer: withOptimizer)))
-        return psEndpoints.indices.map { .toPS($0, request) }
+        return request(read, from: psEndpoints.indices)
+    }
+
+    func request(_ read: WeightsRead, from slices: some Sequence<Int>) -> [Action] {
+        let request = message(.weightsRequest(WireWeightsRequest(minVersion: read.minVersion, withOptimizer: read.withOptimizer)))
+        return slices.map { .toPS($0, request) }
+    }
+
+    /// A read that has waited a lease timeout asks the slices that have not answered again (a
+    /// request or a reply lost with a connection); a repeated reply is dropped.
+    func askAgain(now: Int) -> [Action] {
+        guard case .readingWeights(var read) = phase, now - read.askedMs >= config.leaseTimeoutMs else { return [] }
+        read.askedMs = now
+        phase = .readingWeights(read)
+        return [.log("coordinator: asking parameter server(s) again for the weights of step \(read.report.step)")]
+            + request(read, from: read.got.indices.filter { read.got[$0] == nil })
     }
 
     /// Slice `k`'s weights: copied into place; with every slice's in, the step is reported.

@@ -33,8 +33,9 @@ public final class CoordinatorMachine {
 
     /// Where the run is.
     public enum Phase {
-        /// Until every slice's server has taken the configuration.
-        case waitingForServers
+        /// Until every slice's server has taken the configuration: the slices that have, and the
+        /// version the first reported (every slice must report the same).
+        case waitingForServers(configured: Set<Int>, version: UInt64?)
         /// Dealing and collecting steps.
         case running
         /// A step's weights are being read from the servers (sync: the next step waits for them).
@@ -126,17 +127,13 @@ public final class CoordinatorMachine {
     public internal(set) var psEndpoints: [String?]
     /// The parameter slices.
     public let parameterShards: ParameterShards
-    /// Slices whose server has taken the configuration.
-    var psConfigured = Set<Int>()
-    /// The version the first configured server reported; every slice must report the same.
-    var pendingVersion: UInt64?
     /// Workers to wait for before the first shard is dealt (a launch that knows its world size);
     /// nil once dealing has begun. The wait ends after one lease timeout whatever came.
     public internal(set) var expectedWorkers: Int?
     /// When the run logs, evaluates and checkpoints, and how long it is.
     public let schedule: RunSchedule
     /// Where the run is.
-    public internal(set) var phase: Phase = .waitingForServers
+    public internal(set) var phase: Phase = .waitingForServers(configured: [], version: nil)
     /// When each slice's server was last heard from (set at `.start`).
     var psHeardMs: [Int] = []
     /// When the last checkpoint was written (or the run started), for checkpoints by time.
@@ -233,6 +230,12 @@ public final class CoordinatorMachine {
                              psShard: UInt32(psShard), incarnation: incarnation))
     }
 
+    /// Whether slice `k`'s server has taken the configuration (all have, once the run began).
+    func isConfigured(_ k: Int) -> Bool {
+        if case .waitingForServers(let configured, _) = phase { return configured.contains(k) }
+        return true
+    }
+
     /// Whether every step is done or the run stopped.
     public var isFinished: Bool { if case .finished = phase { return true }; return false }
 
@@ -261,7 +264,7 @@ public final class CoordinatorMachine {
                 return [.peerTimeout("coordinator: no word from parameter server \(k) at \(psEndpoints[k] ?? "(not registered)") "
                                      + "for \(4 * config.leaseTimeoutMs) ms")]
             }
-            return expire(now: now) + deal(now: now)
+            return askAgain(now: now) + expire(now: now) + deal(now: now)
         }
     }
 }

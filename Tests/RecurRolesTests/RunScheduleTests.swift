@@ -84,6 +84,28 @@ final class RunScheduleTests: XCTestCase {
         }
     }
 
+    /// A reply lost on its way is asked for again after a lease timeout, and the read still gives
+    /// that step's weights.
+    func testALostWeightsReplyIsAskedForAgain() throws {
+        let o = options()
+        let reference = try singleProcessSteps(o)
+        let sim = try simulation(o, schedule: RunSchedule(totalSteps: 5, logEvery: 1, checkpointEvery: 2))
+        var dropped = 0
+        while !sim.finished && dropped == 0 {
+            sim.run(limit: 1)
+            if let i = sim.queue.firstIndex(where: { if case .toCoordinatorFromPS(_, let m) = $0, case .weights = m.body { return true }; return false }) {
+                sim.queue.remove(at: i)
+                dropped += 1
+            }
+        }
+        sim.run()
+        XCTAssertEqual(dropped, 1)
+        XCTAssertTrue(sim.finished)
+        XCTAssertNil(sim.aborted)
+        XCTAssertEqual(sim.checkpointed.map(\.step), [2, 4, 5])
+        for w in sim.checkpointed { assertBitIdentical(w.params.array, reference[w.step - 1]) }
+    }
+
     /// Checkpoints by time follow the clock of the events: none while no time passes, one after
     /// every step when each delivery takes a second.
     func testTimedCheckpointsFollowTheEventsClock() throws {
