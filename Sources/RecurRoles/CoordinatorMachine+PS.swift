@@ -36,7 +36,7 @@ extension CoordinatorMachine {
             guard let before = psProcess[k], before != process else { return [] }
             psProcess[k] = process
             if isConfigured(k) {  // its slice of the weights died with the old process
-                phase = .finished
+                state = .finished
                 return [.fail("parameter server \(k) restarted (pid \(before.pid) on \(before.host), now \(h.pid) on \(h.hostname)); "
                                + "its slice is lost: restart the coordinator with --resume to continue from the newest checkpoint")]
             }
@@ -51,7 +51,7 @@ extension CoordinatorMachine {
         switch m.body {
         case .stepApplied(let a):
             if let reason = a.rejectionReason { return [.log("coordinator: parameter server \(k) refused step \(a.step): \(reason)")] }
-            if case .waitingForServers(let configured, _) = phase, !configured.contains(k) { return psReady(k, a, now: now) }
+            if case .waitingForServers(let configured, _) = state, !configured.contains(k) { return psReady(k, a, now: now) }
             if config.mode == .async { return asyncApplied(a, now: now) }
             guard Int(a.step) == step, a.version == UInt64(step + 1), !applied.contains(k) else {
                 return [.log("coordinator: unexpected step_applied (step \(a.step), version \(a.version)) from parameter server \(k) at step \(step)")]
@@ -87,7 +87,7 @@ extension CoordinatorMachine {
             shards[s] = .open
             refusals[s, default: 0] += 1
             if refusals[s]! >= CoordinatorMachine.maxRefusals && r.code != .stale {
-                phase = .finished
+                state = .finished
                 return [.abort("shard \(s) of step \(step) was refused \(refusals[s]!) times (\(r.detail)); stopping the run")]
             }
             return [.log("coordinator: parameter server \(k) refused lease \(r.leaseID): \(r.detail); dealing it again")]
@@ -99,22 +99,22 @@ extension CoordinatorMachine {
 
     /// Slice `k`'s server took the configuration; once every slice has, the run begins.
     func psReady(_ k: Int, _ a: WireStepApplied, now: Int) -> [Action] {
-        guard case .waitingForServers(var configured, let first) = phase else { return [] }
+        guard case .waitingForServers(var configured, let first) = state else { return [] }
         configured.insert(k)
         var actions: [Action] = [.log("coordinator: parameter server \(k) ready at version \(a.version)")]
         if let v = first, v != a.version {
-            phase = .finished
+            state = .finished
             return actions + [.abort("parameter servers disagree on the version (\(v) and \(a.version))")]
         }
-        phase = .waitingForServers(configured: configured, version: a.version)
+        state = .waitingForServers(configured: configured, version: a.version)
         guard configured.count == psEndpoints.count else { return actions }
         version = a.version
         step = Int(a.version)
         if config.mode == .sync && schedule.isComplete(atStep: step) {  // a resume of a finished run: nothing to do
-            phase = .finished
+            state = .finished
             return actions + [.log("coordinator: " + schedule.completeNote(atStep: step)), .finished]
         }
-        phase = .running
+        state = .running
         if config.mode == .sync { beginStep() }
         // Workers that joined while the servers were not all there get their welcome now.
         for id in joinOrder { actions.append(.toWorker(id, message(welcomeBody()))) }

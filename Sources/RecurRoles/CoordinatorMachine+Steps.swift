@@ -150,7 +150,7 @@ extension CoordinatorMachine {
     }
 
     func deal(now: Int) -> [Action] {
-        guard let version, case .running = phase else { return [] }
+        guard let version, case .running = state else { return [] }
         var actions: [Action] = []
         if let expected = expectedWorkers {  // rendezvous: wait for the world, or for the deadline
             let deadline = rendezvousDeadlineMs ?? (now + config.leaseTimeoutMs)
@@ -217,7 +217,7 @@ extension CoordinatorMachine {
                                 workers: workers.count)
         window = (0, 0, 0, 0, 0)
         let plan = schedule.after(step: step, secondsSinceCheckpoint: Double(now - lastCheckpointMs) / 1000)
-        if case .readingWeights = phase {  // another step's weights are on their way: read the last one's next
+        if case .readingWeights = state {  // another step's weights are on their way: read the last one's next
             if plan.isLast { pendingFinal = report; return [] }
             return [.stepDone(report)]
         }

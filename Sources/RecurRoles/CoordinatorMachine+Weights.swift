@@ -52,7 +52,7 @@ extension CoordinatorMachine {
         let read = WeightsRead(report: report, plan: plan, minVersion: version ?? 0, withOptimizer: withOptimizer, askedMs: now,
                                params: FloatBuffer(count: p), m: FloatBuffer(count: hasM ? p : 0),
                                v: FloatBuffer(count: hasV ? p : 0), got: Array(repeating: nil, count: psEndpoints.count))
-        phase = .readingWeights(read)
+        state = .readingWeights(read)
         return request(read, from: psEndpoints.indices)
     }
 
@@ -64,16 +64,16 @@ extension CoordinatorMachine {
     /// A read that has waited a lease timeout asks the slices that have not answered again (a
     /// request or a reply lost with a connection); a repeated reply is dropped.
     func askAgain(now: Int) -> [Action] {
-        guard case .readingWeights(var read) = phase, now - read.askedMs >= config.leaseTimeoutMs else { return [] }
+        guard case .readingWeights(var read) = state, now - read.askedMs >= config.leaseTimeoutMs else { return [] }
         read.askedMs = now
-        phase = .readingWeights(read)
+        state = .readingWeights(read)
         return [.log("coordinator: asking parameter server(s) again for the weights of step \(read.report.step)")]
             + request(read, from: read.got.indices.filter { read.got[$0] == nil })
     }
 
     /// Slice `k`'s weights: copied into place; with every slice's in, the step is reported.
     func weightsArrived(_ k: Int, _ w: WireWeights, _ m: WireMessage, now: Int) -> [Action] {
-        guard case .readingWeights(var read) = phase, read.got[k] == nil, w.version >= read.minVersion,
+        guard case .readingWeights(var read) = state, read.got[k] == nil, w.version >= read.minVersion,
               !read.withOptimizer || m.frames.count > 1 || config.optimizer.kind == .sgd else {
             return [.log("coordinator: weights (version \(w.version)) from parameter server \(k) not asked for; dropped")]
         }
@@ -85,15 +85,15 @@ extension CoordinatorMachine {
                 try f.copyFloats(into: UnsafeMutableBufferPointer(start: b.pointer + r.lowerBound, count: r.count))
             }
         } catch {
-            phase = .finished
+            state = .finished
             return [.fail("parameter server \(k) sent unusable weights: \(error)")]
         }
         read.got[k] = w.version
-        phase = .readingWeights(read)
+        state = .readingWeights(read)
         guard !read.got.contains(nil) else { return [] }
         let versions = Set(read.got.compactMap { $0 })
         guard versions.count == 1, let v0 = versions.first else {
-            phase = .finished
+            state = .finished
             return [.fail("parameter servers sent different versions \(versions.sorted()) for step \(read.report.step)")]
         }
         return weightsRead(read, version: v0, now: now)
@@ -113,10 +113,10 @@ extension CoordinatorMachine {
             lastCheckpointMs = now
         }
         if read.plan.isLast {
-            phase = .finished
+            state = .finished
             return actions + [.finished]
         }
-        phase = .running
+        state = .running
         if let last = pendingFinal {  // async: the last step ended while this one was read
             pendingFinal = nil
             return actions + readWeights(last, schedule.after(step: last.step, secondsSinceCheckpoint: 0), now: now)

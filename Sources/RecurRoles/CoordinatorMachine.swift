@@ -32,7 +32,7 @@ public final class CoordinatorMachine {
     }
 
     /// Where the run is.
-    public enum Phase {
+    public enum State {
         /// Until every slice's server has taken the configuration: the slices that have, and the
         /// version the first reported (every slice must report the same).
         case waitingForServers(configured: Set<Int>, version: UInt64?)
@@ -133,7 +133,7 @@ public final class CoordinatorMachine {
     /// When the run logs, evaluates and checkpoints, and how long it is.
     public let schedule: RunSchedule
     /// Where the run is.
-    public internal(set) var phase: Phase = .waitingForServers(configured: [], version: nil)
+    public internal(set) var state: State = .waitingForServers(configured: [], version: nil)
     /// When each slice's server was last heard from (set at `.start`).
     var psHeardMs: [Int] = []
     /// When the last checkpoint was written (or the run started), for checkpoints by time.
@@ -232,12 +232,12 @@ public final class CoordinatorMachine {
 
     /// Whether slice `k`'s server has taken the configuration (all have, once the run began).
     func isConfigured(_ k: Int) -> Bool {
-        if case .waitingForServers(let configured, _) = phase { return configured.contains(k) }
+        if case .waitingForServers(let configured, _) = state { return configured.contains(k) }
         return true
     }
 
     /// Whether every step is done or the run stopped.
-    public var isFinished: Bool { if case .finished = phase { return true }; return false }
+    public var isFinished: Bool { if case .finished = state { return true }; return false }
 
     /// Reacts to one event.
     public func handle(_ event: Event) -> [Action] {
@@ -260,7 +260,7 @@ public final class CoordinatorMachine {
             // A server speaks at least once per step; four lease timeouts of silence means it is gone
             // (or, for one that must register, never came).
             if let k = psHeardMs.indices.first(where: { now - psHeardMs[$0] > 4 * config.leaseTimeoutMs }) {
-                phase = .finished
+                state = .finished
                 return [.peerTimeout("coordinator: no word from parameter server \(k) at \(psEndpoints[k] ?? "(not registered)") "
                                      + "for \(4 * config.leaseTimeoutMs) ms")]
             }
