@@ -4,7 +4,7 @@
 import RecurModel
 import RecurWire
 
-extension CoordinatorMachine {
+extension CoordinatorMachine.Core {
     /// Connects to slice `k`'s server and sends it the configuration (with a resumed run's
     /// weights and moments for its slice).
     func configurePS(_ k: Int, endpoint: String) -> [Action] {

@@ -3,7 +3,7 @@
 import RecurMath
 import RecurWire
 
-extension CoordinatorMachine {
+extension CoordinatorMachine.Core {
     func beginStep() {
         if step % layout.chunksPerEpoch == 0 { laneState.zero() }  // a new epoch starts from zero state
         shards = Array(repeating: .open, count: config.shardCount)
@@ -196,7 +196,7 @@ extension CoordinatorMachine {
     }
 }
 
-extension CoordinatorMachine {
+extension CoordinatorMachine.Core {
     /// Async: one shard's update was applied; every `shardCount` updates make a reported step.
     func asyncApplied(_ a: WireStepApplied, now: Int) -> [Action] {
         version = max(version ?? 0, a.version)

@@ -41,7 +41,9 @@ extension CoordinatorMachine {
         /// Each slice's version, once its reply is in.
         var got: [UInt64?]
     }
+}
 
+extension CoordinatorMachine.Core {
     /// Asks every server for the weights of the step just `report`ed (with the optimizer's moments
     /// for a checkpoint); no step is dealt until they are all in.
     func readWeights(_ report: StepReport, _ plan: RunSchedule.After, now: Int) -> [Action] {
