@@ -51,8 +51,6 @@ extension CoordinatorMachine {
         var psHeardMs: [Int] = []
         /// When the last checkpoint was written (or the run started), for checkpoints by time.
         var lastCheckpointMs = 0
-        /// Async: the last step's report, when it came while another step's weights were being read.
-        var pendingFinal: StepReport?
         var rendezvousDeadlineMs: Int?
         /// Routing ids of parameter servers that registered over the worker socket.
         var psRegistrants = Set<String>()

@@ -217,10 +217,9 @@ extension CoordinatorMachine.Core {
                                 workers: workers.count)
         window = (0, 0, 0, 0, 0)
         let plan = schedule.after(step: step, secondsSinceCheckpoint: Double(now - lastCheckpointMs) / 1000)
-        if case .readingWeights = state {  // another step's weights are on their way: read the last one's next
-            if plan.isLast { pendingFinal = report; return [] }
-            return [.stepDone(report)]
-        }
+        // No step can end while another's weights are read: nothing is dealt meanwhile, and fewer
+        // shards than a step has are in flight. Were one to, it is reported without a read.
+        if case .readingWeights = state { return [.stepDone(report)] }
         if plan.readsWeights { return readWeights(report, plan, now: now) }
         return [.stepDone(report)] + deal(now: now)
     }

@@ -119,10 +119,6 @@ extension CoordinatorMachine.Core {
             return actions + [.finished]
         }
         state = .running
-        if let last = pendingFinal {  // async: the last step ended while this one was read
-            pendingFinal = nil
-            return actions + readWeights(last, schedule.after(step: last.step, secondsSinceCheckpoint: 0), now: now)
-        }
         return actions + deal(now: now)
     }
 }

@@ -84,6 +84,33 @@ final class RunScheduleTests: XCTestCase {
         }
     }
 
+    /// Async mode reads weights too (shards of later steps may still be in flight), and still ends
+    /// with the final read whatever the order in which steps end.
+    func testAsyncRunsReadWeightsOnScheduleAndEndWithTheFinalRead() throws {
+        var o = options()
+        o.steps = 12
+        let data = try Dataset.load(o)
+        let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
+        for seed in [1, 2, 3, 4] as [UInt64] {
+            let sim = ClusterSimulation(config: RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: 12,
+                                                          mode: .async, staleness: 2),
+                                        tokens: data.train, layout: layout,
+                                        schedule: RunSchedule(totalSteps: 12, logEvery: 1, evalEvery: 5, checkpointEvery: 4))
+            sim.shuffle = true
+            sim.rng = SplitMix64(seed: seed)
+            sim.start()
+            for i in 0..<4 { sim.addWorker("worker-\(i)") }
+            sim.run()
+            XCTAssertTrue(sim.finished, "seed \(seed)")
+            XCTAssertNil(sim.aborted)
+            XCTAssertEqual(sim.reports.map(\.step), Array(1...12), "every step reported once, in order")
+            XCTAssertEqual(sim.checkpointed.last?.step, 12)
+            XCTAssertEqual(sim.checkpointed.last?.version, UInt64(12 * 4), "the final read has every update")
+            XCTAssertEqual(sim.evaluated.last?.step, 12)
+            assertBitIdentical(sim.checkpointed.last?.params.array ?? [], sim.params)
+        }
+    }
+
     /// A reply lost on its way is asked for again after a lease timeout, and the read still gives
     /// that step's weights.
     func testALostWeightsReplyIsAskedForAgain() throws {
