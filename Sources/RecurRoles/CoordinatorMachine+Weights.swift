@@ -37,6 +37,7 @@ extension CoordinatorMachine {
         let withOptimizer: Bool
         /// When the servers were last asked.
         var askedMs: Int
+        /// Where each slice's reply is copied, [P] each (moments empty unless checkpointing).
         let params: FloatBuffer, m: FloatBuffer, v: FloatBuffer
         /// Each slice's version, once its reply is in.
         var got: [UInt64?]
