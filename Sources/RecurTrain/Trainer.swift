@@ -167,7 +167,7 @@ public final class Trainer {
                 + "V=\(model.config.vocab) on \(data.source): \(data.train.count) train tokens, "
                 + "\(totalSteps) steps of B=\(o.batch) x T=\(o.bptt), \(model.layout.count) parameters")
         }
-        if schedule.isComplete(atStep: step) { return try completeSummary() }
+        if schedule.isComplete(atStep: step) { return completeSummary() }
         let start = Date(), firstStep = step
         var lastCheckpoint = start
         var windowStart = Date(), windowSteps = 0
@@ -210,7 +210,7 @@ public final class Trainer {
 
     /// The summary of a run resumed when it was already complete: the figures its metrics recorded
     /// for the last step, its newest checkpoint, and no throughput (nothing ran).
-    func completeSummary() throws -> TrainSummary {
+    func completeSummary() -> TrainSummary {
         metrics.close()
         log(schedule.completeNote(atStep: step))
         let metricsPath = (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl")
@@ -220,7 +220,7 @@ public final class Trainer {
     }
 
     /// The numeric fields of the last metrics line of `step` in the file at `path`, if any.
-    public static func metricsLine(step: Int, in path: String) -> [String: Double]? {
+    static func metricsLine(step: Int, in path: String) -> [String: Double]? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n").reversed() {
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
