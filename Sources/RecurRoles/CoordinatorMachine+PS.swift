@@ -4,7 +4,7 @@
 import RecurModel
 import RecurWire
 
-extension CoordinatorMachine {
+extension CoordinatorMachine.Core {
     /// Connects to slice `k`'s server and sends it the configuration (with a resumed run's
     /// weights and moments for its slice).
     func configurePS(_ k: Int, endpoint: String) -> [Action] {
@@ -35,8 +35,8 @@ extension CoordinatorMachine {
             }
             guard let before = psProcess[k], before != process else { return [] }
             psProcess[k] = process
-            if psConfigured.contains(k) {  // its slice of the weights died with the old process
-                finished = true
+            if isConfigured(k) {  // its slice of the weights died with the old process
+                state = .finished
                 return [.fail("parameter server \(k) restarted (pid \(before.pid) on \(before.host), now \(h.pid) on \(h.hostname)); "
                                + "its slice is lost: restart the coordinator with --resume to continue from the newest checkpoint")]
             }
@@ -51,7 +51,7 @@ extension CoordinatorMachine {
         switch m.body {
         case .stepApplied(let a):
             if let reason = a.rejectionReason { return [.log("coordinator: parameter server \(k) refused step \(a.step): \(reason)")] }
-            if !psConfigured.contains(k) { return psReady(k, a, now: now) }
+            if case .waitingForServers(let configured, _) = state, !configured.contains(k) { return psReady(k, a, now: now) }
             if config.mode == .async { return asyncApplied(a, now: now) }
             guard Int(a.step) == step, a.version == UInt64(step + 1), !applied.contains(k) else {
                 return [.log("coordinator: unexpected step_applied (step \(a.step), version \(a.version)) from parameter server \(k) at step \(step)")]
@@ -67,15 +67,16 @@ extension CoordinatorMachine {
             step += 1
             let report = StepReport(step: step, loss: sum / Double(max(count, 1)), tokens: count,
                                     gradNorm: a.gradNorm, workers: workers.count)
-            if step >= config.totalSteps {
-                finished = true
-                return [.stepDone(report), .finished]
-            }
-            beginStep()
-            // The next shards first, so the workers compute while the loop logs; but not before
-            // the loop has read the weights of this step (`readsWeightsAfter`).
-            if readsWeightsAfter?(step) == true { return [.stepDone(report)] + deal(now: now) }
+            let plan = schedule.after(step: step, secondsSinceCheckpoint: Double(now - lastCheckpointMs) / 1000)
+            if !plan.isLast { beginStep() }
+            // A step whose weights are read is reported, and its weights fetched, before the next
+            // is dealt: a server that applied the next step first would answer with the wrong
+            // version, since a request is answered with any version at least as new.
+            if plan.readsWeights { return readWeights(report, plan, now: now) }
+            // Otherwise the next shards first, so the workers compute while the loop logs.
             return deal(now: now) + [.stepDone(report)]
+        case .weights(let w):
+            return weightsArrived(k, w, m, now: now)
         case .normPartial(let p):
             return normPartial(k, p)
         case .result(let r):
@@ -86,7 +87,7 @@ extension CoordinatorMachine {
             shards[s] = .open
             refusals[s, default: 0] += 1
             if refusals[s]! >= CoordinatorMachine.maxRefusals && r.code != .stale {
-                finished = true
+                state = .finished
                 return [.abort("shard \(s) of step \(step) was refused \(refusals[s]!) times (\(r.detail)); stopping the run")]
             }
             return [.log("coordinator: parameter server \(k) refused lease \(r.leaseID): \(r.detail); dealing it again")]
@@ -98,16 +99,22 @@ extension CoordinatorMachine {
 
     /// Slice `k`'s server took the configuration; once every slice has, the run begins.
     func psReady(_ k: Int, _ a: WireStepApplied, now: Int) -> [Action] {
-        psConfigured.insert(k)
+        guard case .waitingForServers(var configured, let first) = state else { return [] }
+        configured.insert(k)
         var actions: [Action] = [.log("coordinator: parameter server \(k) ready at version \(a.version)")]
-        if let v = pendingVersion, v != a.version {
-            finished = true
+        if let v = first, v != a.version {
+            state = .finished
             return actions + [.abort("parameter servers disagree on the version (\(v) and \(a.version))")]
         }
-        pendingVersion = a.version
-        guard psConfigured.count == psEndpoints.count else { return actions }
+        state = .waitingForServers(configured: configured, version: a.version)
+        guard configured.count == psEndpoints.count else { return actions }
         version = a.version
         step = Int(a.version)
+        if config.mode == .sync && schedule.isComplete(atStep: step) {  // a resume of a finished run: nothing to do
+            state = .finished
+            return actions + [.log("coordinator: " + schedule.completeNote(atStep: step)), .finished]
+        }
+        state = .running
         if config.mode == .sync { beginStep() }
         // Workers that joined while the servers were not all there get their welcome now.
         for id in joinOrder { actions.append(.toWorker(id, message(welcomeBody()))) }

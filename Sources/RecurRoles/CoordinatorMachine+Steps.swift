@@ -3,7 +3,7 @@
 import RecurMath
 import RecurWire
 
-extension CoordinatorMachine {
+extension CoordinatorMachine.Core {
     func beginStep() {
         if step % layout.chunksPerEpoch == 0 { laneState.zero() }  // a new epoch starts from zero state
         shards = Array(repeating: .open, count: config.shardCount)
@@ -150,7 +150,7 @@ extension CoordinatorMachine {
     }
 
     func deal(now: Int) -> [Action] {
-        guard let version, !finished else { return [] }
+        guard let version, case .running = state else { return [] }
         var actions: [Action] = []
         if let expected = expectedWorkers {  // rendezvous: wait for the world, or for the deadline
             let deadline = rendezvousDeadlineMs ?? (now + config.leaseTimeoutMs)
@@ -196,7 +196,7 @@ extension CoordinatorMachine {
     }
 }
 
-extension CoordinatorMachine {
+extension CoordinatorMachine.Core {
     /// Async: one shard's update was applied; every `shardCount` updates make a reported step.
     func asyncApplied(_ a: WireStepApplied, now: Int) -> [Action] {
         version = max(version ?? 0, a.version)
@@ -208,20 +208,19 @@ extension CoordinatorMachine {
         window.staleness += Int(a.staleness)
         window.maxStaleness = max(window.maxStaleness, Int(a.staleness))
         window.norm += a.gradNorm
-        var actions: [Action] = []
-        if updates % config.shardCount == 0 {
-            step = updates / config.shardCount
-            let k = Double(config.shardCount)
-            actions.append(.stepDone(StepReport(step: step, loss: window.loss / Double(max(window.tokens, 1)),
-                                                tokens: window.tokens, gradNorm: window.norm / k,
-                                                staleness: Double(window.staleness) / k, maxStaleness: window.maxStaleness,
-                                                workers: workers.count)))
-            window = (0, 0, 0, 0, 0)
-        }
-        if updates >= config.totalSteps * config.shardCount {
-            finished = true
-            return actions + [.finished]
-        }
-        return actions + deal(now: now)
+        guard updates % config.shardCount == 0 else { return deal(now: now) }
+        step = updates / config.shardCount
+        let k = Double(config.shardCount)
+        let report = StepReport(step: step, loss: window.loss / Double(max(window.tokens, 1)),
+                                tokens: window.tokens, gradNorm: window.norm / k,
+                                staleness: Double(window.staleness) / k, maxStaleness: window.maxStaleness,
+                                workers: workers.count)
+        window = (0, 0, 0, 0, 0)
+        let plan = schedule.after(step: step, secondsSinceCheckpoint: Double(now - lastCheckpointMs) / 1000)
+        // No step can end while another's weights are read: nothing is dealt meanwhile, and fewer
+        // shards than a step has are in flight. Were one to, it is reported without a read.
+        if case .readingWeights = state { return [.stepDone(report)] }
+        if plan.readsWeights { return readWeights(report, plan, now: now) }
+        return [.stepDone(report)] + deal(now: now)
     }
 }

@@ -1,6 +1,6 @@
 // CoordinatorRunner: the coordinator's run loop — a ROUTER for workers (and registering parameter
-// servers), a DEALER to each parameter server slice; it performs the machine's actions, writes
-// metrics and checkpoints.
+// servers), a DEALER to each parameter server slice; it turns what arrives into the machine's
+// events and performs its actions: messages, metrics lines, evaluations and checkpoints.
 import Foundation
 import RecurData
 import RecurIO
@@ -15,6 +15,8 @@ public final class CoordinatorRunner {
     let options: TrainOptions
     let data: Dataset
     let config: RunConfig
+    /// When to log, evaluate and checkpoint: the single process's schedule.
+    let schedule: RunSchedule
     let machine: CoordinatorMachine
     let bindEndpoint: String
     let runID: UInt64
@@ -42,8 +44,8 @@ public final class CoordinatorRunner {
         do { layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt) } catch {
             throw TrainError.data("\(data.source): \(error)")
         }
-        let steps = o.steps ?? max(1, Int((o.epochs * Double(layout.chunksPerEpoch)).rounded()))
-        var c = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: steps, mode: mode,
+        schedule = RunSchedule(options: o, chunksPerEpoch: layout.chunksPerEpoch)
+        var c = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: schedule.totalSteps, mode: mode,
                           staleness: staleness, leaseTimeoutMs: leaseTimeoutMs, psShards: max(1, psEndpoints.count))
         c.sharedMemory = sharedMemory
         _ = try RunConfig.parse(try c.json())  // the checks every server and worker will make
@@ -60,12 +62,12 @@ public final class CoordinatorRunner {
         }
         config = c
         machine = CoordinatorMachine(runID: runID, config: c, psEndpoints: psEndpoints, tokens: data.train, layout: layout,
-                                     resumeFrames: frames, hidden: hidden)
-        machine.expectedWorkers = expectedWorkers
+                                     resumeFrames: frames, hidden: hidden, schedule: schedule, expectedWorkers: expectedWorkers)
     }
 
     /// Binds, prints `endpoint <address>` on standard output and runs every step.
-    /// - Returns: the final checkpoint's path.
+    /// - Returns: the final checkpoint's path (for a resumed run that was already complete, its
+    ///   newest checkpoint, untouched).
     public func run() throws -> String {
         let context = try ZContext()
         let authenticator = try security.startAuthenticator(context, role: "coordinator")
@@ -73,28 +75,15 @@ public final class CoordinatorRunner {
         let router = try RoleSupport.socket(context, .router, security: security.server, maxBytes: RoleSupport.controlMessageBytes)
         try router.setRouterHandover(true)
         let endpoint = try router.bind(bindEndpoint)
-        let ps = PSLinks(context: context, runID: runID, shards: machine.parameterShards, security: security)
+        let ps = PSLinks(context: context, shards: machine.parameterShards.shards, security: security)
         print("endpoint \(endpoint)")
         fflush(stdout)
         try FileManager.default.createDirectory(atPath: options.runDirectory, withIntermediateDirectories: true)
         let metrics = try MetricsWriter(path: (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl"))
         defer { metrics.close() }
-        let tokensPerStep = Double(config.batch * config.bptt)
-        var windowStart = Date(), windowSteps = 0, lastTick = RoleSupport.nowMs()
-        var lastFields: [(String, JSONValue)] = []  // the last step's line waits for the validation loss
-        var fromPS: [(Int, WireMessage)] = []  // parameter-server messages that arrived while fetching weights
-        let progress = Progress()
-        var lastCheckpoint = Date()
-        var timedCheckpoint: Int?  // the step a checkpoint is due at by time, decided when it was applied
-        machine.readsWeightsAfter = { [options, config] s in
-            guard s < config.totalSteps else { return false }  // the last step's weights are read at the end anyway
-            let evaluates = options.evalEvery > 0 && s % options.logEvery == 0 && s % options.evalEvery == 0
-            let bySteps = options.checkpointEvery > 0 && s % options.checkpointEvery == 0
-            if options.checkpointEverySeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= options.checkpointEverySeconds {
-                timedCheckpoint = s
-            }
-            return evaluates || bySteps || timedCheckpoint == s
-        }
+        var lastTick = RoleSupport.nowMs()
+        var log = MetricsLog(tokensPerStep: Double(config.batch * config.bptt))
+        var checkpoint: String?
         var queue = machine.handle(.start(nowMs: RoleSupport.nowMs()))
         RoleSupport.log("coordinator", "listening on \(endpoint); \(config.totalSteps) steps of \(config.shardCount) shards")
         while true {
@@ -108,41 +97,17 @@ public final class CoordinatorRunner {
                     try ps.connect(k, endpoint: endpoint)
                 case .toPS(let k, let m):
                     try ps.send(k, m)
+                case .evaluate(let w):
+                    log.evaluate(step: w.step) { validationLoss(w.params) }
                 case .stepDone(let r):
-                    windowSteps += 1
-                    let isLast = r.step == config.totalSteps
-                    if r.step % options.logEvery == 0 || isLast {
-                        let dt = Date().timeIntervalSince(windowStart)
-                        let tps = dt > 0 ? Double(windowSteps) * tokensPerStep / dt : 0
-                        let fields: [(String, JSONValue)] = [
-                            ("step", .int(r.step)), ("loss", .double(r.loss)),
-                            ("tokens_per_second", .double((tps * 10).rounded() / 10)),
-                            ("lr", .double(config.optimizer.rate(atStep: r.step - 1))),
-                            ("grad_norm", .double(r.gradNorm)), ("workers", .int(r.workers))]
-                            + (config.mode == .async ? [("staleness_mean", .double(r.staleness)),
-                                                        ("staleness_max", .int(r.maxStaleness))] : [])
-                        var val: Double?
-                        if options.evalEvery > 0 && r.step % options.evalEvery == 0 && !isLast {
-                            val = validationLoss(try ps.gather(version: UInt64(r.step), withOptimizer: false,
-                                                               optimizer: config.optimizer.kind, aside: &fromPS).params)
-                        }
-                        if isLast { lastFields = fields } else { try metrics.append(fields + (val.map { [("val_loss", .double($0))] } ?? [])) }
-                        if options.verbose {
-                            progress.show(step: r.step, total: config.totalSteps, loss: r.loss, val: val, tokensPerSecond: tps,
-                                          workers: r.workers)
-                        }
-                        windowStart = Date()
-                        windowSteps = 0
-                    }
-                    let bySteps = options.checkpointEvery > 0 && r.step % options.checkpointEvery == 0
-                    let byTime = config.mode == .sync ? timedCheckpoint == r.step
-                        : options.checkpointEverySeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= options.checkpointEverySeconds
-                    if (bySteps || byTime) && !isLast {
-                        _ = try writeCheckpoint(step: r.step, ps: ps, aside: &fromPS)
-                        lastCheckpoint = Date()
-                    }
+                    try log.stepDone(r, schedule: schedule, config: config, metrics: metrics, verbose: options.verbose)
+                case .checkpoint(let w):
+                    checkpoint = try writeCheckpoint(w)
                 case .finished:
-                    let path = try finish(ps: ps, router: router, metrics: metrics, lastFields: lastFields, aside: &fromPS)
+                    dismissAll(ps: ps, router: router)
+                    guard let path = checkpoint ?? CheckpointStore(runDirectory: options.runDirectory).latest() else {
+                        throw RoleError.failed("coordinator: the run ended without a checkpoint")
+                    }
                     return path
                 case .log(let line): RoleSupport.log("coordinator", line)
                 case .abort(let reason):
@@ -151,6 +116,8 @@ public final class CoordinatorRunner {
                     throw RoleError.diverged("coordinator: \(reason)")
                 case .fail(let reason):  // the servers and workers stay, for the restarted coordinator
                     throw RoleError.failed("coordinator: \(reason)")
+                case .peerTimeout(let reason):
+                    throw RoleError.peerTimeout(reason)
                 }
             }
             if RoleSupport.stopRequested {
@@ -166,26 +133,15 @@ public final class CoordinatorRunner {
                     queue += machine.handle(.fromWorker(id: id, m, nowMs: now))
                 }
             }
-            while !fromPS.isEmpty {
-                let (k, m) = fromPS.removeFirst()
-                queue += machine.handle(.fromPS(k, m, nowMs: now))
-            }
             for i in ready where i > 0 {
                 let (k, socket) = links[i - 1]
                 guard let frames = try socket.receive(deadline: .zero),
                       let m = RoleSupport.decode(frames, run: runID, role: "coordinator", from: "ps \(k)") else { continue }
-                ps.lastHeardMs[k] = now
                 queue += machine.handle(.fromPS(k, m, nowMs: now))
             }
             if now - lastTick >= RoleSupport.pollIntervalMs {
                 lastTick = now
                 queue += machine.handle(.tick(nowMs: now))
-            }
-            // A server speaks at least once per step; four lease timeouts of silence means it is gone
-            // (or, for one that must register, never came).
-            if let k = ps.lastHeardMs.indices.first(where: { now - ps.lastHeardMs[$0] > 4 * config.leaseTimeoutMs }) {
-                let where_ = ps.endpoints[k] ?? machine.psEndpoints[k] ?? "(not registered)"
-                throw RoleError.peerTimeout("coordinator: no word from parameter server \(k) at \(where_) for \(4 * config.leaseTimeoutMs) ms")
             }
         }
     }
@@ -194,16 +150,17 @@ public final class CoordinatorRunner {
         WireMessage(runID: runID, sender: "coordinator", sequence: 0, body: .leave(WireLeave(reason: reason)))
     }
 
-    /// Writes a checkpoint of `step` — the same files a single process writes — and prunes old ones.
-    func writeCheckpoint(step: Int, ps: PSLinks, aside: inout [(Int, WireMessage)]) throws -> (path: String, params: FloatBuffer) {
-        let got = try ps.gather(version: UInt64(step), withOptimizer: true, optimizer: config.optimizer.kind, aside: &aside)
-        let contents = CheckpointContents(model: try LanguageModel(config.model), params: got.params, tokenizer: data.tokenizer,
-                                          optimizer: config.optimizer, optimizerStep: Int(got.version), m: got.m, v: got.v,
-                                          hidden: machine.laneState, options: options, step: step, totalSteps: config.totalSteps)
+    /// Writes a checkpoint of the weights read — the same files a single process writes — and
+    /// prunes old ones.
+    /// - Returns: the checkpoint's path.
+    func writeCheckpoint(_ w: CoordinatorMachine.StepWeights) throws -> String {
+        let contents = CheckpointContents(model: try LanguageModel(config.model), params: w.params, tokenizer: data.tokenizer,
+                                          optimizer: config.optimizer, optimizerStep: Int(w.version), m: w.m, v: w.v,
+                                          hidden: w.hidden, options: options, step: w.step, totalSteps: config.totalSteps)
         let store = CheckpointStore(runDirectory: options.runDirectory)
-        let path = try store.write(step: step, producers: contents.producers())
+        let path = try store.write(step: w.step, producers: contents.producers())
         if options.keep > 0 { try store.prune(keep: options.keep) }
-        return (path, got.params)
+        return path
     }
 
     /// Mean validation NLL under `params`, or nil without a validation split.
@@ -213,22 +170,13 @@ public final class CoordinatorRunner {
         return l.count > 0 ? l.sum / Double(l.count) : nil
     }
 
-    /// Fetches the final weights, evaluates, checkpoints and dismisses every peer.
-    func finish(ps: PSLinks, router: ZSocket, metrics: MetricsWriter, lastFields: [(String, JSONValue)],
-                aside: inout [(Int, WireMessage)]) throws -> String {
-        let (path, params) = try writeCheckpoint(step: config.totalSteps, ps: ps, aside: &aside)
+    /// Dismisses every worker and server at the end of the run, and lets the sockets deliver it.
+    func dismissAll(ps: PSLinks, router: ZSocket) {
         for id in machine.workerIDs { try? router.send(leave("run finished"), routingID: id, deadline: .milliseconds(500)) }
         for (k, socket) in ps.connected {
             try? ps.send(k, leave("run finished"), deadline: .seconds(1))
             try? socket.setLinger(.seconds(2))
         }
         try? router.setLinger(.seconds(2))  // deliver the Leaves before the sockets close
-        var fields = lastFields
-        if let v = validationLoss(params) {
-            fields.append(("val_loss", .double(v)))
-            RoleSupport.log("coordinator", String(format: "validation loss %.4f", v))
-        }
-        try metrics.append(fields)
-        return path
     }
 }

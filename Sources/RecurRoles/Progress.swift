@@ -1,6 +1,8 @@
 // Progress: the coordinator's progress display — one self-updating line on a terminal, plain log
-// lines otherwise.
+// lines otherwise — and its metrics lines, written as the run's schedule says.
 import Foundation
+import RecurIO
+import RecurTrain
 
 /// Reports training progress to standard error.
 struct Progress {
@@ -26,5 +28,51 @@ struct Progress {
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
+
+/// The coordinator's metrics lines: the same `RunSchedule` and `MetricsRecord` as the single
+/// process, fed by the machine's `.evaluate` and `.stepDone` actions, plus the throughput window.
+struct MetricsLog {
+    /// Tokens of one step, B × T.
+    let tokensPerStep: Double
+    let progress = Progress()
+    /// Start of the steps the next line's throughput covers, and how many there were.
+    var windowStart = Date(), windowSteps = 0
+    /// Seconds spent evaluating inside the window (not training time).
+    var evaluationSeconds = 0.0
+    /// The latest evaluation: its step and validation loss (nil without a validation split).
+    var evaluated: (step: Int, loss: Double?)?
+
+    init(tokensPerStep: Double) { self.tokensPerStep = tokensPerStep }
+
+    /// Runs `loss` as step `step`'s evaluation, keeping its time out of the throughput.
+    mutating func evaluate(step: Int, _ loss: () -> Double?) {
+        let start = Date()
+        evaluated = (step, loss())
+        evaluationSeconds += Date().timeIntervalSince(start)
+    }
+
+    /// Counts a finished step and, when the schedule says so, appends its line (with the step's
+    /// validation loss, when it was evaluated) and shows progress.
+    /// - Throws: `FileSystemError` when the line cannot be written.
+    mutating func stepDone(_ r: CoordinatorMachine.StepReport, schedule: RunSchedule, config: RunConfig,
+                           metrics: MetricsWriter, verbose: Bool) throws {
+        windowSteps += 1
+        guard schedule.after(step: r.step, secondsSinceCheckpoint: 0).writesLine else { return }
+        let dt = Date().timeIntervalSince(windowStart) - evaluationSeconds
+        let tps = dt > 0 ? Double(windowSteps) * tokensPerStep / dt : 0
+        let val = evaluated.flatMap { $0.step == r.step ? $0.loss : nil }
+        try metrics.append(MetricsRecord(step: r.step, loss: r.loss, tokensPerSecond: tps,
+                                         lr: config.optimizer.rate(atStep: r.step - 1), gradNorm: r.gradNorm, valLoss: val,
+                                         workers: r.workers,
+                                         staleness: config.mode == .async ? (r.staleness, r.maxStaleness) : nil))
+        if verbose {
+            progress.show(step: r.step, total: schedule.totalSteps, loss: r.loss, val: val, tokensPerSecond: tps, workers: r.workers)
+        }
+        if r.step == schedule.totalSteps, let val { RoleSupport.log("coordinator", String(format: "validation loss %.4f", val)) }
+        windowStart = Date()
+        windowSteps = 0
+        evaluationSeconds = 0
     }
 }

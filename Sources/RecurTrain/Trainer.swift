@@ -8,16 +8,19 @@ import RecurIO
 
 /// What a finished run reports.
 public struct TrainSummary: Sendable {
-    /// Optimizer steps run.
+    /// Optimizer steps done (the run's total when it ends).
     public var steps: Int
-    /// Mean training loss of the last step (nats per token).
-    public var lastLoss: Double
+    /// Mean training loss of the last step (nats per token); for a run that was already complete,
+    /// the loss its metrics recorded for that step (nil if they do not).
+    public var lastLoss: Double?
     /// Validation loss at the end, if there is a validation split.
     public var valLoss: Double?
-    /// Mean training throughput over the run.
+    /// Mean training throughput over the steps run by this call (0 when none was run).
     public var tokensPerSecond: Double
     /// Path of the final checkpoint.
     public var checkpoint: String
+    /// The run was complete before `run()` was called: nothing was trained and no file was written.
+    public var alreadyComplete: Bool = false
 }
 
 /// Trains a language model in one process, laid out exactly as the distributed run lays it out.
@@ -36,8 +39,10 @@ public final class Trainer {
     public let optimizer: Optimizer
     /// The shard-by-shard gradient engine.
     public let engine: StepEngine
+    /// When the run logs, evaluates and checkpoints, and how long it is (shared with the cluster).
+    public let schedule: RunSchedule
     /// Steps the run will take.
-    public let totalSteps: Int
+    public var totalSteps: Int { schedule.totalSteps }
     /// Steps done so far.
     public private(set) var step = 0
     let store: CheckpointStore
@@ -70,7 +75,7 @@ public final class Trainer {
                                                       decay: o.lrDecay, decayEvery: o.lrDecayEvery),
                               count: model.layout.count)
         engine = StepEngine(model: model, layout: layout, lanesPerShard: o.resolvedLanesPerShard)
-        totalSteps = o.steps ?? max(1, Int((o.epochs * Double(layout.chunksPerEpoch)).rounded()))
+        schedule = RunSchedule(options: o, chunksPerEpoch: layout.chunksPerEpoch)
         let metricsPath = (o.runDirectory as NSString).appendingPathComponent("metrics.jsonl")
         do {
             try FileManager.default.createDirectory(atPath: o.runDirectory, withIntermediateDirectories: true)
@@ -118,7 +123,9 @@ public final class Trainer {
     func rollBack(after loss: Double, norm: Double) throws {
         let what = "the loss (\(loss)) or gradient norm (\(norm)) is not finite at step \(step + 1)"
         guard options.onDivergence == .rollback else { throw TrainError.data("\(what); stopping (--on-divergence stop)") }
-        guard rollbacks < 5 else { throw TrainError.data("\(what) after 5 rollbacks; stopping") }
+        guard rollbacks < RunSchedule.maxRollbacks else {
+            throw TrainError.data("\(what) after \(RunSchedule.maxRollbacks) rollbacks; stopping")
+        }
         guard let r = try ResumeState.load(options.runDirectory) else {
             throw TrainError.data("\(what) and there is no checkpoint to roll back to; stopping")
         }
@@ -149,23 +156,22 @@ public final class Trainer {
         return path
     }
 
-    /// Runs every remaining step, logging, evaluating and checkpointing on schedule.
+    /// Runs every remaining step, logging, evaluating and checkpointing as `schedule` says. A run
+    /// that is already complete trains nothing and writes nothing, and says so.
     public func run() throws -> TrainSummary {
         let o = options
         let tokensPerStep = Double(o.batch * o.bptt)
-        let start = Date()
-        var lastCheckpoint = start
-        var windowStart = Date(), windowSteps = 0
-        var last = (loss: Double.nan, gradNorm: 0.0)
-        var lastVal: Double? = nil
         if o.verbose {
             log("training \(model.config.cell.rawValue) H=\(model.config.hidden) L=\(model.config.layers) "
                 + "V=\(model.config.vocab) on \(data.source): \(data.train.count) train tokens, "
                 + "\(totalSteps) steps of B=\(o.batch) x T=\(o.bptt), \(model.layout.count) parameters")
         }
-        if step >= totalSteps {
-            log("the run is already complete at step \(step) of \(totalSteps); give --steps to train further")
-        }
+        if schedule.isComplete(atStep: step) { return completeSummary() }
+        let start = Date(), firstStep = step
+        var lastCheckpoint = start
+        var windowStart = Date(), windowSteps = 0
+        var last = (loss: Double.nan, gradNorm: 0.0)
+        var lastVal: Double? = nil
         while step < totalSteps {
             let lr = optimizer.config.rate(atStep: optimizer.step)
             last = trainStep()
@@ -174,26 +180,21 @@ public final class Trainer {
                 try rollBack(after: last.loss, norm: last.gradNorm)
                 continue
             }
-            let doEval = (o.evalEvery > 0 && step % o.evalEvery == 0) || step == totalSteps
             let dt = Date().timeIntervalSince(windowStart)  // training time only, before any evaluation
-            if doEval { lastVal = validationLoss() }
-            if step % o.logEvery == 0 || doEval || step == totalSteps {
+            let plan = schedule.after(step: step, secondsSinceCheckpoint: Date().timeIntervalSince(lastCheckpoint))
+            if plan.evaluates { lastVal = validationLoss() }
+            if plan.writesLine {
                 let tps = dt > 0 ? Double(windowSteps) * tokensPerStep / dt : 0
-                var fields: [(String, JSONValue)] = [("step", .int(step)), ("loss", .double(last.loss)),
-                                                     ("tokens_per_second", .double((tps * 10).rounded() / 10)),
-                                                     ("lr", .double(lr)), ("grad_norm", .double(last.gradNorm))]
-                if doEval, let v = lastVal { fields.append(("val_loss", .double(v))) }
-                try metrics.append(fields)
+                try metrics.append(MetricsRecord(step: step, loss: last.loss, tokensPerSecond: tps, lr: lr,
+                                                 gradNorm: last.gradNorm, valLoss: plan.evaluates ? lastVal : nil))
                 if o.verbose {
-                    let val = doEval ? lastVal.map { String(format: " val %.4f", $0) } ?? "" : ""
+                    let val = plan.evaluates ? lastVal.map { String(format: " val %.4f", $0) } ?? "" : ""
                     log(String(format: "step %d/%d loss %.4f%@ %.0f tok/s", step, totalSteps, last.loss, val, tps))
                 }
                 windowStart = Date()
                 windowSteps = 0
             }
-            let bySteps = o.checkpointEvery > 0 && step % o.checkpointEvery == 0
-            let byTime = o.checkpointEverySeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= o.checkpointEverySeconds
-            if (bySteps || byTime) && step < totalSteps {
+            if plan.checkpoints && !plan.isLast {
                 try saveCheckpoint()
                 lastCheckpoint = Date()
             }
@@ -202,8 +203,30 @@ public final class Trainer {
         metrics.close()
         let elapsed = Date().timeIntervalSince(start)
         return TrainSummary(steps: step, lastLoss: last.loss, valLoss: lastVal,
-                            tokensPerSecond: elapsed > 0 ? Double(totalSteps) * tokensPerStep / elapsed : 0,
+                            tokensPerSecond: elapsed > 0 ? Double(step - firstStep) * tokensPerStep / elapsed : 0,
                             checkpoint: path)
+    }
+
+    /// The summary of a run resumed when it was already complete: the figures its metrics recorded
+    /// for the last step, its newest checkpoint, and no throughput (nothing ran).
+    func completeSummary() -> TrainSummary {
+        metrics.close()
+        log(schedule.completeNote(atStep: step))
+        let metricsPath = (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl")
+        let line = Trainer.metricsLine(step: step, in: metricsPath)
+        return TrainSummary(steps: step, lastLoss: line?["loss"], valLoss: line?["val_loss"], tokensPerSecond: 0,
+                            checkpoint: store.latest() ?? "", alreadyComplete: true)
+    }
+
+    /// The numeric fields of the last metrics line of `step` in the file at `path`, if any.
+    static func metricsLine(step: Int, in path: String) -> [String: Double]? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n").reversed() {
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  obj["step"] as? Int == step else { continue }
+            return obj.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        }
+        return nil
     }
 
     func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }

@@ -66,8 +66,10 @@ struct TrainCommand: ParsableCommand {
             let trainer = try Trainer(options: o, resume: state)
             let summary = try trainer.run()
             let val = summary.valLoss.map { String(format: ", val loss %.4f", $0) } ?? ""
-            note(String(format: "done: %d steps, loss %.4f%@, %.0f tokens/s; checkpoint %@", summary.steps,
-                        summary.lastLoss, val, summary.tokensPerSecond, summary.checkpoint))
+            let loss = summary.lastLoss.map { String(format: "loss %.4f", $0) } ?? "no loss recorded"
+            note(summary.alreadyComplete ? "already complete: \(summary.steps) steps, \(loss)\(val); checkpoint \(summary.checkpoint)"
+                 : String(format: "done: %d steps, %@%@, %.0f tokens/s; checkpoint %@", summary.steps, loss, val,
+                          summary.tokensPerSecond, summary.checkpoint))
             checkpoint = summary.checkpoint
         } else {
             try o.validate()

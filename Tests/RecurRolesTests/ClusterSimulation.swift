@@ -23,6 +23,8 @@ final class ClusterSimulation {
     var queue: [Envelope] = []
     var silenced = Set<String>()
     var reports: [CoordinatorMachine.StepReport] = []
+    /// The weights the coordinator handed out for evaluations and for checkpoints, in order.
+    var evaluated: [CoordinatorMachine.StepWeights] = [], checkpointed: [CoordinatorMachine.StepWeights] = []
     /// For each reported step, whether the next step's shards were dealt before its report.
     var dealtBeforeReport: [Int: Bool] = [:]
     var finished = false
@@ -39,10 +41,10 @@ final class ClusterSimulation {
     /// does), each piece a message of its own in the queue; otherwise one frame per slice at the end.
     var streaming = false
 
-    init(config: RunConfig, tokens: [Int32], layout: StreamLayout) {
+    init(config: RunConfig, tokens: [Int32], layout: StreamLayout, schedule: RunSchedule? = nil) {
         let shards = config.psShards
         coordinator = CoordinatorMachine(runID: 1, config: config, psEndpoints: (0..<shards).map { "inproc://ps-\($0)" },
-                                         tokens: tokens, layout: layout)
+                                         tokens: tokens, layout: layout, schedule: schedule)
         servers = (0..<shards).map { ParameterServerMachine(runID: 1, name: "ps-\($0)") }
     }
 
@@ -72,7 +74,9 @@ final class ClusterSimulation {
                 reports.append(r)
                 dealtBeforeReport[r.step] = dealt
             case .finished: finished = true
-            case .abort(let reason), .fail(let reason): aborted = reason; finished = true
+            case .abort(let reason), .fail(let reason), .peerTimeout(let reason): aborted = reason; finished = true
+            case .evaluate(let w): evaluated.append(w)
+            case .checkpoint(let w): checkpointed.append(w)
             case .log: break
             }
         }

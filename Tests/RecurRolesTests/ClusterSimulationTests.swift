@@ -43,15 +43,14 @@ final class ClusterSimulationTests: XCTestCase {
 
     func simulate(_ o: TrainOptions, workers: Int, shuffle: Bool, silence: String? = nil,
                   leaseTimeoutMs: Int = 5_000, psShards: Int = 1, streaming: Bool = false,
-                  readsWeightsAfter: ((Int) -> Bool)? = nil) throws -> (params: [Float], sim: ClusterSimulation) {
+                  schedule: RunSchedule? = nil) throws -> (params: [Float], sim: ClusterSimulation) {
         let data = try Dataset.load(o)
         let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
         let config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: o.steps!,
                                leaseTimeoutMs: leaseTimeoutMs, psShards: psShards)
-        let sim = ClusterSimulation(config: config, tokens: data.train, layout: layout)
+        let sim = ClusterSimulation(config: config, tokens: data.train, layout: layout, schedule: schedule)
         sim.shuffle = shuffle
         sim.streaming = streaming
-        sim.coordinator.readsWeightsAfter = readsWeightsAfter
         sim.start()
         for i in 0..<workers { sim.addWorker("worker-\(i)") }
         if let s = silence {
@@ -130,7 +129,7 @@ final class ClusterSimulationTests: XCTestCase {
     func testTheNextStepWaitsForAStepWhoseWeightsAreRead() throws {
         let o = options()
         let reference = try singleProcess(o)
-        let r = try simulate(o, workers: 2, shuffle: true, readsWeightsAfter: { $0 % 2 == 0 })
+        let r = try simulate(o, workers: 2, shuffle: true, schedule: RunSchedule(totalSteps: o.steps!, logEvery: 1, evalEvery: 2))
         XCTAssertTrue(r.sim.finished)
         for step in 1..<o.steps! {
             XCTAssertEqual(r.sim.dealtBeforeReport[step], step % 2 == 1, "step \(step)")

@@ -9,7 +9,7 @@ import RecurTrain
 import RecurWire
 
 final class CoordinatorRegistrationTests: XCTestCase {
-    func machine(shards: Int = 2) throws -> CoordinatorMachine {
+    func machine(shards: Int = 2, expectedWorkers: Int? = nil) throws -> CoordinatorMachine {
         var o = TrainOptions()
         o.syntheticSentences = 200; o.hidden = 24; o.layers = 1; o.batch = 4; o.bptt = 4; o.lanesPerShard = 2
         o.valFraction = 0; o.verbose = false
@@ -17,7 +17,7 @@ final class CoordinatorRegistrationTests: XCTestCase {
         let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
         let config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: 3, psShards: shards)
         return CoordinatorMachine(runID: 1, config: config, psEndpoints: Array(repeating: nil, count: shards),
-                                  tokens: data.train, layout: layout)
+                                  tokens: data.train, layout: layout, expectedWorkers: expectedWorkers)
     }
 
     func msg(_ body: WireBody, from sender: String = "peer") -> WireMessage {
@@ -74,8 +74,7 @@ final class CoordinatorRegistrationTests: XCTestCase {
 
     func testRendezvousWaitsForTheExpectedWorkersOrTheDeadline() throws {
         for late in [false, true] {
-            let c = try machine(shards: 1)
-            c.expectedWorkers = 2
+            let c = try machine(shards: 1, expectedWorkers: 2)
             _ = c.handle(.start(nowMs: 0))
             _ = c.handle(.fromWorker(id: "ps", hello("ps", ps: 0, endpoint: "tcp://127.0.0.1:1"), nowMs: 0))
             XCTAssertEqual(tasks(c.handle(.fromPS(0, ready(0), nowMs: 0))), 0)

@@ -1,0 +1,194 @@
+// RunScheduleTests: the one schedule both drivers follow — which steps write a line, evaluate and
+// checkpoint — and the coordinator machine following it: weights read as requests and replies,
+// checkpoints by time from the events' clock, a silent server noticed on ticks, and a resumed run
+// that was already complete left alone.
+import XCTest
+import RecurData
+import RecurMath
+import RecurModel
+import RecurRoles
+import RecurTrain
+import RecurWire
+
+final class RunScheduleTests: XCTestCase {
+    func testLinesAtLogStepsEvaluationStepsAndTheLastOnly() {
+        let s = RunSchedule(totalSteps: 13, logEvery: 4, evalEvery: 3, checkpointEvery: 5)
+        let plans = (1...13).map { s.after(step: $0, secondsSinceCheckpoint: 0) }
+        XCTAssertEqual(plans.filter(\.writesLine).map(\.step), [3, 4, 6, 8, 9, 12, 13])
+        XCTAssertEqual(plans.filter(\.evaluates).map(\.step), [3, 6, 9, 12, 13])
+        XCTAssertEqual(plans.filter(\.checkpoints).map(\.step), [5, 10, 13])
+        XCTAssertEqual(plans.filter(\.isLast).map(\.step), [13])
+        XCTAssertTrue(s.after(step: 2, secondsSinceCheckpoint: 1).readsWeights == false)
+        let timed = RunSchedule(totalSteps: 13, checkpointEverySeconds: 2)
+        XCTAssertFalse(timed.after(step: 2, secondsSinceCheckpoint: 1.9).checkpoints)
+        XCTAssertTrue(timed.after(step: 2, secondsSinceCheckpoint: 2).checkpoints)
+        XCTAssertTrue(s.isComplete(atStep: 13))
+        XCTAssertFalse(s.isComplete(atStep: 12))
+    }
+
+    func testLengthComesFromStepsElseEpochs() {
+        var o = TrainOptions()
+        o.epochs = 2.5
+        XCTAssertEqual(RunSchedule(options: o, chunksPerEpoch: 4).totalSteps, 10)
+        o.steps = 7
+        XCTAssertEqual(RunSchedule(options: o, chunksPerEpoch: 4).totalSteps, 7)
+    }
+
+    func options() -> TrainOptions {
+        var o = TrainOptions()
+        o.syntheticSentences = 300; o.hidden = 12; o.layers = 2; o.batch = 8; o.bptt = 6; o.lanesPerShard = 2
+        o.steps = 5; o.threads = 1; o.verbose = false; o.valFraction = 0
+        o.runDirectory = NSTemporaryDirectory() + "recur-schedule-\(UUID().uuidString)"
+        return o
+    }
+
+    /// Parameters after each of `steps` single-process steps.
+    func singleProcessSteps(_ o: TrainOptions) throws -> [[Float]] {
+        let t = try Trainer(options: o)
+        defer { try? FileManager.default.removeItem(atPath: o.runDirectory) }
+        return try (0..<o.steps!).map { _ in
+            XCTAssertTrue(t.trainStep().loss.isFinite)
+            return t.params.array
+        }
+    }
+
+    func simulation(_ o: TrainOptions, schedule: RunSchedule, workers: Int = 2, seed: UInt64 = 7,
+                    leaseTimeoutMs: Int = 5_000) throws -> ClusterSimulation {
+        let data = try Dataset.load(o)
+        let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
+        let sim = ClusterSimulation(config: RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: o.steps!,
+                                                      leaseTimeoutMs: leaseTimeoutMs, psShards: 2),
+                                    tokens: data.train, layout: layout, schedule: schedule)
+        sim.shuffle = true
+        sim.rng = SplitMix64(seed: seed)
+        sim.start()
+        for i in 0..<workers { sim.addWorker("worker-\(i)") }
+        return sim
+    }
+
+    /// Every read hands the runner the weights of exactly the step it names, gathered from both
+    /// slices, at the steps the schedule names — whatever the delivery order.
+    func testWeightsAreReadAtTheScheduledStepsAndAreThatStepsWeights() throws {
+        let o = options()
+        let reference = try singleProcessSteps(o)
+        for seed in [1, 2, 3] as [UInt64] {
+            let sim = try simulation(o, schedule: RunSchedule(totalSteps: 5, logEvery: 1, evalEvery: 3, checkpointEvery: 2), seed: seed)
+            sim.run()
+            XCTAssertTrue(sim.finished)
+            XCTAssertNil(sim.aborted)
+            XCTAssertEqual(sim.evaluated.map(\.step), [3, 5], "seed \(seed)")
+            XCTAssertEqual(sim.checkpointed.map(\.step), [2, 4, 5], "seed \(seed)")
+            for w in sim.evaluated + sim.checkpointed { assertBitIdentical(w.params.array, reference[w.step - 1]) }
+            XCTAssertTrue(sim.checkpointed.allSatisfy { $0.version == UInt64($0.step) && $0.m.count == $0.params.count })
+            XCTAssertTrue(sim.evaluated.filter { $0.step < 5 }.allSatisfy { $0.m.count == 0 }, "an evaluation needs no moments")
+        }
+    }
+
+    /// Async mode reads weights too (shards of later steps may still be in flight), and still ends
+    /// with the final read whatever the order in which steps end.
+    func testAsyncRunsReadWeightsOnScheduleAndEndWithTheFinalRead() throws {
+        var o = options()
+        o.steps = 12
+        let data = try Dataset.load(o)
+        let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
+        for seed in [1, 2, 3, 4] as [UInt64] {
+            let sim = ClusterSimulation(config: RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: 12,
+                                                          mode: .async, staleness: 2),
+                                        tokens: data.train, layout: layout,
+                                        schedule: RunSchedule(totalSteps: 12, logEvery: 1, evalEvery: 5, checkpointEvery: 4))
+            sim.shuffle = true
+            sim.rng = SplitMix64(seed: seed)
+            sim.start()
+            for i in 0..<4 { sim.addWorker("worker-\(i)") }
+            sim.run()
+            XCTAssertTrue(sim.finished, "seed \(seed)")
+            XCTAssertNil(sim.aborted)
+            XCTAssertEqual(sim.reports.map(\.step), Array(1...12), "every step reported once, in order")
+            XCTAssertEqual(sim.checkpointed.last?.step, 12)
+            XCTAssertEqual(sim.checkpointed.last?.version, UInt64(12 * 4), "the final read has every update")
+            XCTAssertEqual(sim.evaluated.last?.step, 12)
+            assertBitIdentical(sim.checkpointed.last?.params.array ?? [], sim.params)
+        }
+    }
+
+    /// A reply lost on its way is asked for again after a lease timeout, and the read still gives
+    /// that step's weights.
+    func testALostWeightsReplyIsAskedForAgain() throws {
+        let o = options()
+        let reference = try singleProcessSteps(o)
+        let sim = try simulation(o, schedule: RunSchedule(totalSteps: 5, logEvery: 1, checkpointEvery: 2))
+        var dropped = 0
+        while !sim.finished && dropped == 0 {
+            sim.run(limit: 1)
+            if let i = sim.queue.firstIndex(where: { if case .toCoordinatorFromPS(_, let m) = $0, case .weights = m.body { return true }; return false }) {
+                sim.queue.remove(at: i)
+                dropped += 1
+            }
+        }
+        sim.run()
+        XCTAssertEqual(dropped, 1)
+        XCTAssertTrue(sim.finished)
+        XCTAssertNil(sim.aborted)
+        XCTAssertEqual(sim.checkpointed.map(\.step), [2, 4, 5])
+        for w in sim.checkpointed { assertBitIdentical(w.params.array, reference[w.step - 1]) }
+    }
+
+    /// Checkpoints by time follow the clock of the events: none while no time passes, one after
+    /// every step when each delivery takes a second.
+    func testTimedCheckpointsFollowTheEventsClock() throws {
+        let o = options()
+        let schedule = RunSchedule(totalSteps: 5, logEvery: 10, checkpointEverySeconds: 3)
+        let still = try simulation(o, schedule: schedule)
+        still.run()
+        XCTAssertEqual(still.checkpointed.map(\.step), [5])
+        let slow = try simulation(o, schedule: schedule, leaseTimeoutMs: 600_000)  // no lease runs out
+        slow.run(tickEvery: 1)
+        XCTAssertTrue(slow.finished)
+        XCTAssertEqual(slow.checkpointed.map(\.step), [1, 2, 3, 4, 5])
+    }
+
+}
+
+/// The coordinator machine alone: a silent server noticed on ticks, a complete run left alone.
+extension CoordinatorRegistrationTests {
+    func applied(version: UInt64) -> WireMessage {
+        msg(.stepApplied(WireStepApplied(version: version, step: version, gradNorm: 0, staleness: 0)), from: "ps-0")
+    }
+
+    func registered() throws -> CoordinatorMachine {
+        let c = try machine(shards: 1)
+        _ = c.handle(.start(nowMs: 0))
+        _ = c.handle(.fromWorker(id: "ps-0", hello("ps-0", ps: 0, endpoint: "tcp://127.0.0.1:1"), nowMs: 0))
+        return c
+    }
+
+    func testASilentServerEndsTheRunOnATickAndSpeakingKeepsItAlive() throws {
+        let c = try registered()
+        let limit = 4 * c.config.leaseTimeoutMs
+        XCTAssertEqual(c.handle(.tick(nowMs: limit)), [], "four lease timeouts exactly: still waiting")
+        _ = c.handle(.fromPS(0, applied(version: 0), nowMs: 3_000))
+        XCTAssertFalse(c.handle(.tick(nowMs: 3_000 + limit)).contains { if case .peerTimeout = $0 { return true }; return false })
+        let late = c.handle(.tick(nowMs: 3_001 + limit))
+        XCTAssertEqual(late.count, 1)
+        guard case .peerTimeout = late.first else { return XCTFail("\(late)") }
+        XCTAssertTrue(c.isFinished)
+        XCTAssertEqual(c.handle(.tick(nowMs: 4_000 + limit)), [], "a finished machine does nothing")
+    }
+
+    /// A resumed run whose servers are already at its last step deals nothing, reads and writes
+    /// nothing, and ends.
+    func testAResumedRunThatWasCompleteEndsWithoutDealingOrWriting() throws {
+        let c = try registered()
+        _ = c.handle(.fromWorker(id: "w0", hello("w0"), nowMs: 1))
+        let actions = c.handle(.fromPS(0, applied(version: UInt64(c.config.totalSteps)), nowMs: 2))
+        XCTAssertTrue(actions.contains(.finished), "\(actions)")
+        XCTAssertTrue(c.isFinished)
+        XCTAssertFalse(actions.contains { a in
+            switch a {
+            case .toWorker, .toPS, .stepDone, .evaluate, .checkpoint: return true
+            default: return false
+            }
+        }, "\(actions)")
+        XCTAssertEqual(c.step, c.config.totalSteps)
+    }
+}
