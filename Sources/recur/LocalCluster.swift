@@ -69,7 +69,7 @@ struct LocalCluster {
                 cluster.options.faultNaNAtStep = nil
                 cluster.resume = options.runDirectory
                 if died.status == LocalCluster.divergedStatus {
-                    guard options.onDivergence == .rollback, rollbacks < 5, !RoleSupport.stopRequested,
+                    guard options.onDivergence == .rollback, rollbacks < RunSchedule.maxRollbacks, !RoleSupport.stopRequested,
                           let r = try ResumeState.load(options.runDirectory) else {
                         throw RoleError.failed("the run diverged (non-finite gradients) and cannot roll back; stopping")
                     }
