@@ -29,8 +29,35 @@ public final class ParameterServerMachine {
     public enum Event {
         /// A decoded message from the peer with routing id `from`.
         case message(from: String, WireMessage)
-        /// Go on with the update in progress (the loop has performed the actions before `.proceed`).
-        case proceed
+        /// Go on with the update in progress (the loop has performed the actions before
+        /// `.proceed`), writing the next piece's weights into `into` (memory the data path shares
+        /// with the workers), or into a private copy when nil.
+        case proceed(into: WeightsBuffer?)
+    }
+
+    /// Which weights the next step of an update writes: `count` values of `version` from element
+    /// `offset`, so the loop can say where they go.
+    public struct WeightsPiece: Equatable, Sendable {
+        /// The version being written.
+        public var version: UInt64
+        /// The piece's first element within [P].
+        public var offset: Int
+        /// The piece's element count.
+        public var count: Int
+    }
+
+    /// Memory an updated piece is written to, valid while its owner lives.
+    public struct WeightsBuffer {
+        /// Where the piece's first value goes (`count * 4` bytes follow).
+        public var pointer: UnsafeMutableRawPointer
+        /// Keeps `pointer` valid.
+        public var owner: AnyObject
+
+        /// Wraps a buffer.
+        public init(_ pointer: UnsafeMutableRawPointer, owner: AnyObject) {
+            self.pointer = pointer
+            self.owner = owner
+        }
     }
 
     /// What the run loop must do.
@@ -39,9 +66,10 @@ public final class ParameterServerMachine {
         case send(to: String, WireMessage)
         /// Write a log line.
         case log(String)
-        /// Perform the actions before this one, then hand the machine `.proceed`: the update is
-        /// applied piece by piece, and each piece's weights are sent before the next is updated.
-        case proceed
+        /// Perform the actions before this one, then hand the machine `.proceed(into:)` with
+        /// where the piece named goes: the update is applied piece by piece, and each piece's
+        /// weights are sent before the next is updated.
+        case proceed(WeightsPiece)
     }
 
     /// Counters of refused traffic, for logs and tests.
@@ -98,10 +126,6 @@ public final class ParameterServerMachine {
     var awaitingNorm: UInt64?
     /// Sync: the update being applied piece by piece.
     var finishing: Finishing?
-    /// Where the run loop wants an updated piece's weights written (the shared-memory segment the
-    /// workers map), given the version, the piece's element offset and its count: memory that
-    /// stays valid while its owner lives. Nil, or a nil answer, and the piece gets a private copy.
-    public var weightsDestination: ((_ version: UInt64, _ offset: Int, _ count: Int) -> (UnsafeMutableRawPointer, AnyObject)?)?
     var sequence: UInt64 = 0
 
     /// A peer waiting for a weights version.
@@ -154,7 +178,7 @@ public final class ParameterServerMachine {
             case .heartbeat, .hello, .leave: return []
             default: return [.log("ps: ignored \(m.body.kind) from \(from)")]
             }
-        case .proceed: return proceed()
+        case .proceed(let into): return proceed(into: into)
         }
     }
 

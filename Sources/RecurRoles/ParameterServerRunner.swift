@@ -107,7 +107,8 @@ public final class ParameterServerRunner {
             var queue = machine.handle(.message(from: peer, m))
             while !queue.isEmpty {
                 switch queue.removeFirst() {
-                case .proceed: queue += machine.handle(.proceed)  // the actions before it are sent
+                case .proceed(let piece):  // the actions before it are sent
+                    queue += machine.handle(.proceed(into: links.weightsBuffer(for: piece)))
                 case .send(let to, let message):
                     RoleSupport.trace(machine.name, "sending \(message.body.kind) to \(to)")
                     do { try router.send(links.outgoing(message, to: to), routingID: to) } catch {

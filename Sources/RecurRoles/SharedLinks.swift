@@ -41,13 +41,8 @@ public final class PSSharedLinks {
                 let o = try SharedOutbox(name: "\(machine.name)-weights", slots: slots, floats: params.count,
                                          firstElement: machine.slice.range.lowerBound)
                 outbox = o
-                // The update writes each piece straight into its slot (a worker over TCP is sent
-                // it from there too: a slot is rewritten R versions later, when a gradient on that
-                // version is refused anyway).
-                machine.weightsDestination = { version, offset, count in o.weightsDestination(version: version, offset: offset, count: count) }
             } catch {
                 outbox = nil
-                machine.weightsDestination = nil
                 lines.append("no shared memory for the weights (\(error)); workers get them over TCP")
             }
         }
@@ -65,6 +60,15 @@ public final class PSSharedLinks {
             }
         }
         return lines
+    }
+
+    /// Where the update writes `piece` (`ParameterServerMachine.Action.proceed`): straight into
+    /// its version's slot, so sending it shares it without a copy (a worker over TCP is sent it
+    /// from there too: a slot is rewritten R versions later, when a gradient on that version is
+    /// refused anyway); nil without a segment, and the piece gets a private copy.
+    public func weightsBuffer(for piece: ParameterServerMachine.WeightsPiece) -> ParameterServerMachine.WeightsBuffer? {
+        outbox?.weightsDestination(version: piece.version, offset: piece.offset, count: piece.count)
+            .map { ParameterServerMachine.WeightsBuffer($0.0, owner: $0.1) }
     }
 
     /// `m` as it goes to `peer`: Weights carry our offer and what we mapped of theirs, and their
@@ -101,18 +105,16 @@ public final class WorkerSharedLinks {
     /// Creates links with no peer.
     public init() {}
 
-    /// Makes the gradient segment for `config` (none when shared memory is off or unavailable);
-    /// returns a line to log.
+    /// Makes the gradient segment for `config` (none when shared memory is off or unavailable),
+    /// with the gradient buffers the worker's machine chooses among; returns a line to log.
     public func configure(_ config: RunConfig, name: String) -> String? {
         reset()
         outbox = nil
         guard config.sharedMemory, let floats = try? config.parameterShards.count else { return nil }
-        staleness = config.mode == .async ? config.staleness : 0
         slices = config.psShards
         do {
-            // A worker may compute every shard of a step before the server reads the first.
-            outbox = try SharedOutbox(name: "\(name)-gradients", slots: min(max(2, config.shardCount), Self.maxSlots),
-                                      floats: floats, firstElement: 0)
+            outbox = try SharedOutbox(name: "\(name)-gradients", slots: WorkerMachine.gradientSlots(config), floats: floats,
+                                      firstElement: 0)
             return nil
         } catch {
             return "no shared memory for gradients (\(error)); they go over TCP"
@@ -127,28 +129,19 @@ public final class WorkerSharedLinks {
         tried = []
     }
 
-    /// A shard's gradient is about to be computed on weights `version`, while the worker holds
-    /// weights up to `newest`.
-    public func beginShard(version: UInt64, newest: UInt64) {
-        outbox?.beginShard(version: version, newest: newest, staleness: staleness)
-    }
-
-    /// Where the shard just begun may compute its gradient [P] in place: the slot, when every
-    /// slice's server reads this segment (a server on TCP would be sent it from the slot too, which
-    /// is safe, but the private buffer keeps that case as it always was).
-    public func gradientDestination() -> (UnsafeMutablePointer<Float>, AnyObject)? {
-        guard let o = outbox, slices > 0, accepting.count == slices else { return nil }
+    /// Starts a shard's gradient in gradient buffer `slot` (`WorkerMachine.Action.compute`; nil:
+    /// none was free) and returns where the shard may compute its gradient [P] in place: the
+    /// buffer, when every slice's server reads this segment (a server on TCP would be sent it from
+    /// the buffer too, which is safe, but the private buffer keeps that case as it always was).
+    public func beginShard(slot: Int?) -> (UnsafeMutablePointer<Float>, AnyObject)? {
+        guard let o = outbox else { return nil }
+        o.beginShard(slot: slot)
+        guard slices > 0, accepting.count == slices else { return nil }
         return o.gradientDestination(count: o.slotFloats)
     }
 
     /// The number of parameter slices (servers), once configured.
     var slices = 0
-
-    /// The most gradient slots a worker keeps (each holds a whole gradient); a worker that has
-    /// more shards of one step in flight sends the rest over TCP.
-    public static let maxSlots = 8
-    /// Async: how far behind the server still applies a gradient (0 in sync mode).
-    var staleness = 0
 
     /// Notes what Weights from slice `k`'s server say; returns lines to log.
     public func received(_ m: WireMessage, fromPS k: Int) -> [String] {
