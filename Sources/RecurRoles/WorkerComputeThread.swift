@@ -132,6 +132,7 @@ public final class WorkerComputeThread: @unchecked Sendable {
         lock.lock()
         if handed[p] == nil, running {
             posted.append(.pieceNeeded(p))
+            lock.broadcast()
             lock.unlock()
             ring()
             lock.lock()

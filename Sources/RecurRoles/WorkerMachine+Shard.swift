@@ -27,7 +27,6 @@ extension WorkerMachine {
 
     func computed(_ o: ShardOutcome) -> [Action] {
         guard case .computing(var r, let s) = state else { return [.log("worker: a result with no shard in hand")] }
-        r.pending = nil
         state = .ready(r)
         let t = o.task
         var actions: [Action] = []
@@ -48,13 +47,10 @@ extension WorkerMachine {
     }
 
     func abandoned(_ why: String) -> [Action] {
-        guard case .computing(var r, let s) = state else { return [.log("worker: \(why)")] }
-        var actions: [Action] = [.log("worker: \(why)")]
-        if let p = r.pending {  // hand the shard back now rather than when its lease expires
-            actions.append(.toCoordinator(message(.reject(WireReject(code: .unspecified, detail: "shard abandoned: \(why)",
-                                                                     leaseID: p.task.leaseID)))))
-        }
-        r.pending = nil
+        guard case .computing(let r, let s) = state else { return [.log("worker: \(why)")] }
+        // Hand the shard back now rather than when its lease expires.
+        let actions: [Action] = [.log("worker: \(why)"), .toCoordinator(message(.reject(WireReject(
+            code: .unspecified, detail: "shard abandoned: \(why)", leaseID: s.lease))))]
         state = .ready(r)
         return s.leaveAfter ? actions + leave(r) : actions + tryCompute(r)
     }

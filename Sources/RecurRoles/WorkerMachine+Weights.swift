@@ -69,7 +69,8 @@ extension WorkerMachine {
     /// is handed over at once.
     func start(_ task: WireTask, _ p: Lease, _ r: inout Run) -> [Action] {
         let slot = chooseSlot(&r, version: task.weightVersion)
-        state = .computing(r, Shard(task: task))
+        r.pending = nil
+        state = .computing(r, Shard(task: task, lease: p.task.leaseID))
         return [.compute(task: task, inputs: p.inputs, targets: p.targets, state: p.state, gradientSlot: slot)] + handOver()
     }
 

@@ -120,7 +120,8 @@ public final class WorkerMachine {
         var gathering: (version: UInt64, pieces: [Int: WireFrame])?
         /// The newest version asked for and not yet received.
         var asked: UInt64?
-        /// The task leased to us (also while it is computed).
+        /// The task leased to us and not yet started (one arriving while a shard is computed waits
+        /// here for it).
         var pending: Lease?
         /// The weights version each gradient buffer's shard was computed on (nil: free).
         var slots: [UInt64?]
@@ -133,7 +134,10 @@ public final class WorkerMachine {
 
     /// The shard being computed.
     struct Shard {
+        /// The task as computed (async: on the weights held, maybe newer than dealt).
         var task: WireTask
+        /// Its lease, handed back when the shard is given up.
+        var lease: UInt64
         /// Pieces of its weights already handed to the computation.
         var handed: Set<Int> = []
         /// The piece the computation waits for, and since when (reset by each server message).
@@ -180,6 +184,9 @@ public final class WorkerMachine {
     public var weights: [WireFrame]? { run?.weights?.frames }
     /// Whether a shard is being computed.
     public var isComputing: Bool { if case .computing = state { return true } else { return false } }
+
+    /// The task leased to us and not yet started.
+    var pending: Lease? { run?.pending }
 
     var run: Run? {
         switch state {
@@ -271,6 +278,7 @@ public final class WorkerMachine {
             do {
                 let inputs = try m.frame(named: "inputs").int32s(), targets = try m.frame(named: "targets").int32s()
                 let state = try m.frame(named: "state").floats()
+                if case .computing(_, let s) = self.state, s.lease == t.leaseID { return [] }  // the shard in hand, again
                 r.pending = Lease(task: t, inputs: inputs, targets: targets, state: state)
             } catch { return [.log("worker: malformed task: \(error)")] }
             return replaceRun(r)
@@ -285,7 +293,7 @@ public final class WorkerMachine {
     func welcome(_ w: WireWelcome) -> [Action] {
         var actions: [Action] = []
         var shard: Shard?
-        switch state {
+        switch self.state {
         case .ready(let r), .computing(let r, _):
             guard w.incarnation != r.incarnation else { return [] }  // the same coordinator, again
             // A restarted coordinator resumes from a checkpoint: what we held is of the old run.
@@ -306,7 +314,7 @@ public final class WorkerMachine {
         let slots = c.sharedMemory ? Array(repeating: UInt64?.none, count: Self.gradientSlots(c)) : []
         // A shard in hand is finished and reported as it stands (its lease is the old run's).
         let r = Run(config: c, shards: shards, pieces: pieces, incarnation: w.incarnation, weights: nil, gathering: nil,
-                    asked: nil, pending: shard == nil ? nil : run?.pending, slots: slots)
+                    asked: nil, pending: nil, slots: slots)
         state = shard.map { .computing(r, $0) } ?? .ready(r)
         return actions + [.configure(c), .connectPS(endpoints: w.psEndpoints)]
     }

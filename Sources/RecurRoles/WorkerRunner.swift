@@ -144,7 +144,7 @@ public final class WorkerRunner {
             let ready = try ZPoller(sockets).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs))
             for i in ready {
                 if i == 1 {
-                    while let rung = try? bell.receive(deadline: .zero), rung != nil {}
+                    while let _ = try? bell.receive(deadline: .zero) {}
                     continue
                 }
                 let message = i == 0

@@ -56,7 +56,7 @@ final class ClusterSimulationTests: XCTestCase {
         for i in 0..<workers { sim.addWorker("worker-\(i)") }
         if let s = silence {
             sim.run(limit: 12)  // let the doomed worker take a lease, then cut it off
-            sim.silenced.insert(s)
+            sim.silence(s)
         }
         sim.run(tickEvery: silence == nil ? 0 : 50)
         return (sim.servers.allSatisfy { $0.params != nil } ? sim.params : [], sim)
