@@ -41,6 +41,8 @@ final class ClusterSimulation {
     /// Per mille of the gradient messages workers send that are lost (the shard's lease expires
     /// and it is dealt again).
     var dropPerMille: UInt64 = 0
+    /// The most gradient messages lost in one run (each costs a lease expiry and the worker).
+    var dropLimit = 1
     /// Per mille of the gradient and weights messages between workers and servers delivered twice.
     var duplicatePerMille: UInt64 = 0
     /// Deliveries dropped and duplicated so far.
@@ -175,7 +177,7 @@ final class ClusterSimulation {
                     continue
                 }
                 if case .gradient = m.body, from != "coordinator" {
-                    if dropPerMille > 0, rng.next() % 1000 < dropPerMille {
+                    if dropPerMille > 0, dropped < dropLimit, rng.next() % 1000 < dropPerMille {
                         dropped += 1
                         continue
                     }

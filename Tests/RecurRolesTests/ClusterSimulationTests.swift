@@ -43,7 +43,8 @@ final class ClusterSimulationTests: XCTestCase {
 
     func simulate(_ o: TrainOptions, workers: Int, shuffle: Bool, silence: String? = nil,
                   leaseTimeoutMs: Int = 5_000, psShards: Int = 1, streaming: Bool = false,
-                  readsWeightsAfter: ((Int) -> Bool)? = nil) throws -> (params: [Float], sim: ClusterSimulation) {
+                  readsWeightsAfter: ((Int) -> Bool)? = nil, seed: UInt64 = 7, dropPerMille: UInt64 = 0,
+                  duplicatePerMille: UInt64 = 0) throws -> (params: [Float], sim: ClusterSimulation) {
         let data = try Dataset.load(o)
         let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
         let config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: o.steps!,
@@ -51,6 +52,9 @@ final class ClusterSimulationTests: XCTestCase {
         let sim = ClusterSimulation(config: config, tokens: data.train, layout: layout)
         sim.shuffle = shuffle
         sim.streaming = streaming
+        sim.rng = SplitMix64(seed: seed)
+        sim.dropPerMille = dropPerMille
+        sim.duplicatePerMille = duplicatePerMille
         sim.coordinator.readsWeightsAfter = readsWeightsAfter
         sim.start()
         for i in 0..<workers { sim.addWorker("worker-\(i)") }
