@@ -38,10 +38,7 @@ public final class SharedOutbox {
     }
 
     /// The segment as offered on the wire.
-    public var offer: WireSegment {
-        let d = segment.descriptor
-        return WireSegment(pid: d.pid, fd: d.fd, token: d.token, byteCount: d.byteCount)
-    }
+    public var offer: WireSegment { segment.descriptor }
 
     /// The token of the segment.
     public var token: UInt64 { segment.descriptor.token }
