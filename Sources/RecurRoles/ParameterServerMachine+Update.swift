@@ -15,8 +15,8 @@ extension ParameterServerMachine {
         let receivers = pendingRequests.filter { $0.inPieces && !$0.withOptimizer && $0.minVersion <= next }.map(\.peer)
         pendingRequests.removeAll { $0.inPieces && !$0.withOptimizer && $0.minVersion <= next }
         // A non-finite norm refuses the step: the version moves on with the weights unchanged.
-        finishing = Finishing(coefficients: scale.map { _ in optimizer.beginStep() }, scale: scale ?? 1, norm: norm,
-                              receivers: receivers)
+        phase = .applying(Finishing(coefficients: scale.map { _ in optimizer.beginStep() }, scale: scale ?? 1, norm: norm,
+                                    receivers: receivers))
         // The step's outcome is settled: the coordinator hears it now, so it deals the next
         // step's shards while the update is applied (a request for the new version is answered
         // once the last piece is done).
@@ -46,7 +46,7 @@ extension ParameterServerMachine {
         }
         f.next += 1
         if f.next < pieces.count {
-            finishing = f
+            phase = .applying(f)
             return actions + [nextPiece(f.next)]
         }
         version += 1

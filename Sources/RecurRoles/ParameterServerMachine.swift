@@ -88,25 +88,67 @@ public final class ParameterServerMachine {
     public let runID: UInt64
     /// This server's name on the wire.
     public let name: String
-    /// The run configuration, once the coordinator has sent it.
-    public internal(set) var config: RunConfig?
-    /// Parameters of the served slice [P_k].
-    public internal(set) var params: FloatBuffer?
-    /// The slice served: its index and its element range within [P].
-    public internal(set) var slice: (index: Int, range: Range<Int>) = (0, 0..<0)
-    /// The optimizer and its state.
-    public internal(set) var optimizer: Optimizer?
+    /// Where the server is; each case carries what is valid only there.
+    enum State {
+        /// No configuration yet (or the last one belonged to a coordinator that was replaced).
+        case unconfigured
+        /// Serving a slice of a configured run.
+        case serving(Serving)
+    }
+
+    /// What a Welcome establishes.
+    struct Serving {
+        var config: RunConfig
+        /// The configuring coordinator's routing id (the latest Welcome's sender) and incarnation.
+        var coordinator: String
+        var incarnation: UInt64
+        /// The slice served: its index and its element range within [P].
+        var slice: (index: Int, range: Range<Int>)
+        /// Parameters of the served slice [P_k].
+        let params: FloatBuffer
+        /// The optimizer and its state.
+        let optimizer: Optimizer
+        /// The step's gradient sum over the slice [P_k].
+        let sum: FloatBuffer
+        /// The served slice's pieces (global ranges, in parameter order).
+        var pieces: [Range<Int>]
+    }
+
+    /// Where a sync step is.
+    enum Phase {
+        /// Gathering the step's gradients, piece by piece.
+        case collecting
+        /// S > 1: every piece is summed; the global norm of step `UInt64` is awaited.
+        case awaitingNorm(UInt64)
+        /// The update is being applied piece by piece.
+        case applying(Finishing)
+    }
+
+    var state = State.unconfigured
+    /// Sync: where the step in progress is.
+    var phase = Phase.collecting
     /// Steps applied so far; also the weight version.
     public internal(set) var version: UInt64 = 0
     /// Refused traffic.
     public internal(set) var counters = Counters()
-    var coordinator: String?
-    /// The configuring coordinator's incarnation.
-    var incarnation: UInt64 = 0
-    /// The step's gradient sum over the slice [P_k].
-    var sum: FloatBuffer?
+
+    var serving: Serving? { if case .serving(let s) = state { return s } else { return nil } }
+    /// The run configuration, once the coordinator has sent it.
+    public var config: RunConfig? { serving?.config }
+    /// Parameters of the served slice [P_k].
+    public var params: FloatBuffer? { serving?.params }
+    /// The slice served: its index and its element range within [P].
+    public var slice: (index: Int, range: Range<Int>) { serving?.slice ?? (0, 0..<0) }
+    /// The optimizer and its state.
+    public var optimizer: Optimizer? { serving?.optimizer }
     /// The served slice's pieces (global ranges, in parameter order).
-    public internal(set) var pieces: [Range<Int>] = []
+    public var pieces: [Range<Int>] { serving?.pieces ?? [] }
+    var sum: FloatBuffer? { serving?.sum }
+    var coordinator: String? { serving?.coordinator }
+    /// The configuring coordinator's incarnation (0 before any).
+    var incarnation: UInt64 { serving?.incarnation ?? 0 }
+    var awaitingNorm: UInt64? { if case .awaitingNorm(let step) = phase { return step } else { return nil } }
+    var finishing: Finishing? { if case .applying(let f) = phase { return f } else { return nil } }
     /// Sync: each piece's shard-order sum in progress.
     var folds: [PieceFold] = []
     /// Sync: the pieces accepted from each shard of the step.
@@ -122,10 +164,6 @@ public final class ParameterServerMachine {
     var paramsFrame: (version: UInt64, frame: WireFrame)?
     /// The weights of one version as pieces, shared by every reply in pieces for that version.
     var pieceFrames: (version: UInt64, frames: [WireFrame])?
-    /// Sync with S > 1: the step whose normalised gradient waits for the global norm.
-    var awaitingNorm: UInt64?
-    /// Sync: the update being applied piece by piece.
-    var finishing: Finishing?
     var sequence: UInt64 = 0
 
     /// A peer waiting for a weights version.
@@ -188,11 +226,14 @@ public final class ParameterServerMachine {
     }
 
     func configure(from peer: String, _ w: WireWelcome, frames: [WireFrame]) -> [Action] {
-        coordinator = peer
+        if case .serving(var s) = state {
+            s.coordinator = peer
+            state = .serving(s)
+        }
         let c: RunConfig
         do { c = try RunConfig.parse(w.configJSON) } catch { return [.log("ps: refused configuration: \(error)")] }
         var actions: [Action] = []
-        if config != nil, w.incarnation != incarnation {
+        if let s = serving, w.incarnation != s.incarnation {
             // A restarted coordinator: whatever this server held belongs to the run it replaced.
             actions.append(.log("ps: a new coordinator (incarnation \(w.incarnation)); starting over from step \(c.resumeStep ?? 0)"))
             reset()
@@ -200,7 +241,6 @@ public final class ParameterServerMachine {
         if let old = config {
             if old != c || Int(w.psShard) != slice.index { return [.log("ps: refused a second, different configuration")] }
         } else {
-            incarnation = w.incarnation
             let shards: ParameterShards
             do { shards = try c.parameterShards } catch { return [.log("ps: refused configuration: \(error)")] }
             guard Int(w.psShard) < shards.shards else {
@@ -222,12 +262,9 @@ public final class ParameterServerMachine {
                 o.step = start
                 version = UInt64(start)
             }
-            config = c
-            slice = (Int(w.psShard), range)
-            params = p
-            optimizer = o
-            sum = FloatBuffer(count: range.count)
-            pieces = ((try? c.parameterPieces)?.pieces(in: range)) ?? [range]
+            state = .serving(Serving(config: c, coordinator: peer, incarnation: w.incarnation, slice: (Int(w.psShard), range),
+                                     params: p, optimizer: o, sum: FloatBuffer(count: range.count),
+                                     pieces: ((try? c.parameterPieces)?.pieces(in: range)) ?? [range]))
             startStep()
             asyncNext = Array(repeating: 0, count: c.shardCount)
         }
@@ -237,8 +274,9 @@ public final class ParameterServerMachine {
 
     /// Forgets the configuration and every step in progress.
     func reset() {
-        config = nil; params = nil; optimizer = nil; sum = nil; paramsFrame = nil; pieceFrames = nil
-        version = 0; pieces = []; asyncNext = []; pendingRequests = []
+        state = .unconfigured
+        paramsFrame = nil; pieceFrames = nil
+        version = 0; asyncNext = []; pendingRequests = []
         startStep()
     }
 
@@ -246,6 +284,6 @@ public final class ParameterServerMachine {
     func startStep() {
         folds = Array(repeating: PieceFold(), count: pieces.count)
         shardPieces = [:]; shardTokens = [:]; shardState = [:]
-        awaitingNorm = nil; finishing = nil
+        phase = .collecting
     }
 }
