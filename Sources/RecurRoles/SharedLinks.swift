@@ -12,7 +12,7 @@ import RecurTransport
 import RecurWire
 
 /// The server's side: the workers' gradient segments it maps, and its weights segment.
-public final class PSSharedLinks {
+public final class PSSharedLinks: DataPath {
     /// Resolves gradient references (copies, checked after the copy).
     public let inbox = SharedInbox(mode: .copy)
     /// The weights segment, once configured with shared memory on.
@@ -23,23 +23,48 @@ public final class PSSharedLinks {
     /// Peers that offered a gradient segment, with its token if we mapped it.
     var theirs: [String: UInt64] = [:]
 
+    /// What the server serves, as the path needs it: the server's name, its configuration, the
+    /// slice's range and the configuring coordinator's incarnation (nil before a configuration).
+    var served: (name: String, config: RunConfig, range: Range<Int>, incarnation: UInt64)?
+    /// Torn copies already reported by `unreadable()`.
+    var tornSeen = 0
+
     /// Creates links with no peer.
     public init() {}
 
-    /// Notes what `m` says about shared memory before the machine sees it; returns lines to log.
+    public var resolver: WireSharedResolver { inbox }
+
+    /// Tells the path what `machine` serves now (read from its state before each message).
+    public func serve(_ machine: ParameterServerMachine) {
+        served = machine.config.map { (machine.name, $0, machine.slice.range, machine.incarnation) }
+    }
+
+    /// `serve(machine)`, then `received(m, from: peer)`.
     public func received(_ m: WireMessage, from peer: String, machine: ParameterServerMachine) -> [String] {
-        guard case .weightsRequest(let r) = m.body, let c = machine.config, c.sharedMemory, let params = machine.params else { return [] }
+        serve(machine)
+        return received(m, from: peer)
+    }
+
+    public func unreadable() -> Int {
+        defer { tornSeen = inbox.torn }
+        return inbox.torn - tornSeen
+    }
+
+    /// Notes what `m` says about shared memory before the machine sees it; returns lines to log.
+    public func received(_ m: WireMessage, from peer: String) -> [String] {
+        guard case .weightsRequest(let r) = m.body, let s = served, s.config.sharedMemory else { return [] }
+        let c = s.config
         var lines: [String] = []
         let slots = c.mode == .async ? c.staleness + 2 : 2
         // A new configuration (a restarted coordinator resumes, and versions repeat) gets a new
         // segment, so no slot can pass for a version it held before.
-        let wanted = [params.count, slots, machine.slice.range.lowerBound, Int(truncatingIfNeeded: machine.incarnation)]
+        let wanted = [s.range.count, slots, s.range.lowerBound, Int(truncatingIfNeeded: s.incarnation)]
         if shape != wanted {
             shape = wanted
             mapsOurs = []
             do {
-                let o = try SharedOutbox(name: "\(machine.name)-weights", slots: slots, floats: params.count,
-                                         firstElement: machine.slice.range.lowerBound)
+                let o = try SharedOutbox(name: "\(s.name)-weights", slots: slots, floats: s.range.count,
+                                         firstElement: s.range.lowerBound)
                 outbox = o
             } catch {
                 outbox = nil
@@ -90,7 +115,7 @@ public final class PSSharedLinks {
 }
 
 /// The worker's side: the servers' weights segments it maps, and its gradient segment.
-public final class WorkerSharedLinks {
+public final class WorkerSharedLinks: DataPath {
     /// Resolves weights references (borrowed views).
     public let inbox = SharedInbox(mode: .borrow)
     /// The gradient segment, once configured with shared memory on.
@@ -102,8 +127,18 @@ public final class WorkerSharedLinks {
     /// Tokens of segments already tried (each is tried once).
     var tried: Set<UInt64> = []
 
+    /// Weights refused at receipt already reported by `unreadable()`.
+    var reusedSeen = 0
+
     /// Creates links with no peer.
     public init() {}
+
+    public var resolver: WireSharedResolver { inbox }
+
+    public func unreadable() -> Int {
+        defer { reusedSeen = inbox.reused }
+        return inbox.reused - reusedSeen
+    }
 
     /// Makes the gradient segment for `config` (none when shared memory is off or unavailable),
     /// with the gradient buffers the worker's machine chooses among; returns a line to log.
@@ -144,7 +179,7 @@ public final class WorkerSharedLinks {
     var slices = 0
 
     /// Notes what Weights from slice `k`'s server say; returns lines to log.
-    public func received(_ m: WireMessage, fromPS k: Int) -> [String] {
+    public func received(_ m: WireMessage, from k: Int) -> [String] {
         guard case .weights(let w) = m.body else { return [] }
         var lines: [String] = []
         let accepts = outbox.map { w.attachedToken != 0 && w.attachedToken == $0.token } ?? false
@@ -166,7 +201,7 @@ public final class WorkerSharedLinks {
 
     /// `m` as it goes to slice `k`'s server: requests carry our offer and what we mapped of
     /// theirs; gradient pieces go by reference to a server that mapped our segment.
-    public func outgoing(_ m: WireMessage, toPS k: Int) -> WireMessage {
+    public func outgoing(_ m: WireMessage, to k: Int) -> WireMessage {
         guard let o = outbox else { return m }
         var out = m
         switch m.body {

@@ -37,7 +37,7 @@ public final class WorkerRunner {
     /// Sends `m` to slice `k`'s server; a failure is logged (the lease will be dealt again).
     func send(_ m: WireMessage, toPS k: Int, _ ps: [ZSocket]) {
         guard k < ps.count else { return }
-        do { try ps[k].send(links.outgoing(m, toPS: k)) } catch {
+        do { try ps[k].send(links.outgoing(m, to: k)) } catch {
             RoleSupport.log(name, "could not reach parameter server \(k): \(error)")
         }
         if case .gradient = m.body, let f = m.frames.first {
@@ -55,15 +55,13 @@ public final class WorkerRunner {
     /// before they were read are asked for again.
     /// - Throws: `TransportError` from the receive itself.
     func receive(fromPS k: Int, _ socket: ZSocket, queue: inout [WorkerMachine.Action]) throws -> WireMessage? {
-        let lost = links.inbox.reused
-        guard let m = try socket.receiveMessage(deadline: .zero, routed: false, run: runID, role: name, from: "ps",
-                                                shared: links.inbox)?.message else {
-            if links.inbox.reused != lost {
-                queue += machine.handle(.weightsLost("weights from ps \(k) were replaced before they were read"))
-            }
-            return nil
+        let message = try socket.receiveMessage(deadline: .zero, routed: false, run: runID, role: name, from: "ps",
+                                                shared: links.resolver)?.message
+        if links.unreadable() > 0 {
+            queue += machine.handle(.weightsLost("weights from ps \(k) were replaced before they were read"))
         }
-        for line in links.received(m, fromPS: k) { RoleSupport.log(name, line) }
+        guard let m = message else { return nil }
+        for line in links.received(m, from: k) { RoleSupport.log(name, line) }
         return m
     }
 
@@ -76,8 +74,12 @@ public final class WorkerRunner {
         // so its Hello stays queued and it never joins, as if it were still starting up.
         let silent = ProcessInfo.processInfo.environment["RECUR_TEST_SILENT_WORKER"] == name
         try coordinator.connect(silent ? "tcp://127.0.0.1:1" : coordinatorEndpoint)
-        // The compute thread rings this bell after each event it posts, waking the poll below.
-        let bell = try ZSocket(context: context, type: .pair), ringer = try ZSocket(context: context, type: .pair)
+        // The compute thread rings this bell after each event it posts, waking the poll below. The
+        // bell has a context of its own: the computing thread may hold the ringer a moment after
+        // the loop returns, and it must not keep the sockets' context (whose end flushes the last
+        // messages for `exitLinger`) from ending with `run()`.
+        let bellContext = try ZContext()
+        let bell = try ZSocket(context: bellContext, type: .pair), ringer = try ZSocket(context: bellContext, type: .pair)
         let bellEndpoint = try bell.bind("inproc://\(name)-compute-\(UInt(bitPattern: ObjectIdentifier(self).hashValue))")
         try ringer.connect(bellEndpoint)
         let ring = Bell(socket: ringer)
