@@ -32,6 +32,7 @@ public final class PSSharedLinks: DataPath {
     /// Creates links with no peer.
     public init() {}
 
+    /// The gradient copies' resolver (`inbox`).
     public var resolver: WireSharedResolver { inbox }
 
     /// Tells the path what `machine` serves now (read from its state before each message).
@@ -45,6 +46,7 @@ public final class PSSharedLinks: DataPath {
         return received(m, from: peer)
     }
 
+    /// Gradient copies found torn since the last call (handed on as NaN, so refused).
     public func unreadable() -> Int {
         defer { tornSeen = inbox.torn }
         return inbox.torn - tornSeen
@@ -133,8 +135,10 @@ public final class WorkerSharedLinks: DataPath {
     /// Creates links with no peer.
     public init() {}
 
+    /// The weights views' resolver (`inbox`).
     public var resolver: WireSharedResolver { inbox }
 
+    /// Weights messages refused since the last call because the server had reused their slot.
     public func unreadable() -> Int {
         defer { reusedSeen = inbox.reused }
         return inbox.reused - reusedSeen

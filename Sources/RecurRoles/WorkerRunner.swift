@@ -1,5 +1,6 @@
 // WorkerRunner: the worker's run loop — a DEALER to the coordinator and one to each parameter
-// server slice; it performs the machine's actions and computes shards when told to.
+// server slice; it turns sockets, the compute thread and the clock into the machine's events and
+// performs its actions (a shard is computed on `WorkerComputeThread`, never inside the loop).
 import Foundation
 import RecurModel
 import RecurTransport

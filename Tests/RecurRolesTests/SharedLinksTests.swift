@@ -171,6 +171,8 @@ final class SharedLinksTests: XCTestCase {
         try XCTUnwrap(worker.outbox).beginShard(slot: 0)
         let got = try WireCodec.decode(encoded, expectedRun: 1, shared: links.inbox)
         XCTAssertEqual(links.inbox.torn, 1)
+        XCTAssertEqual(links.unreadable(), 1, "the run loop hears of it once")
+        XCTAssertEqual(links.unreadable(), 0)
         XCTAssertTrue(try got.frame(named: "gradient").floats().allSatisfy(\.isNaN), "a torn copy is handed on as unusable")
         // The server refuses it and tells the coordinator, with the lease, so the shard is dealt again now.
         let actions = ps.handle(.message(from: "w0", got))
