@@ -18,8 +18,9 @@ import RecurWire
 /// the coordinator hears of a shard exactly once per slice, and only once its gradient is safe.
 ///
 /// A sync update is applied piece by piece, first piece first: after each, the machine returns
-/// the sends of that piece's weights and `.proceed`, and the loop hands `.proceed` back once the
-/// sends are on their way.
+/// the sends of that piece's weights and `.proceed(next piece)`, and the loop hands back
+/// `.proceed(into:)`, with where that piece goes (the shared-memory slot the workers read), once
+/// the sends are on their way. Nothing outside the machine writes into it.
 ///
 /// With S > 1 slices, a step's update waits for the global gradient norm: the server sends its
 /// blocks' sums of squares (NormPartial) to the coordinator, which answers every slice with the
