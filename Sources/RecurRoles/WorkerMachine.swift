@@ -152,7 +152,7 @@ public final class WorkerMachine {
     public let name: String
     /// Sync: start a task as soon as the first piece of its weights is here and hand the rest to
     /// the computation as it arrives. Off, a task starts once all of its weights are here.
-    public var startsEarly = false
+    public let startsEarly: Bool
     /// How long the coordinator may be silent before the worker gives up.
     public let peerTimeoutMs: Int
     /// How long the computation may wait for a piece of the weights while no server says
@@ -167,8 +167,13 @@ public final class WorkerMachine {
     let pid: UInt32, hostname: String, threads: UInt32
 
     /// Creates a worker.
-    public init(runID: UInt64, name: String, pid: UInt32, hostname: String, threads: UInt32, peerTimeoutMs: Int = 60_000) {
+    /// - Parameters:
+    ///   - startsEarly: see `startsEarly` (the process sets it; whole-weights starts are for tests).
+    ///   - peerTimeoutMs: how long the coordinator may be silent.
+    public init(runID: UInt64, name: String, pid: UInt32, hostname: String, threads: UInt32, startsEarly: Bool = false,
+                peerTimeoutMs: Int = 60_000) {
         self.runID = runID
+        self.startsEarly = startsEarly
         self.name = name
         self.pid = pid
         self.hostname = hostname

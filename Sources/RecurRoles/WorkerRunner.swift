@@ -31,8 +31,8 @@ public final class WorkerRunner {
         self.threads = threads
         self.peerTimeoutMs = peerTimeoutMs
         machine = WorkerMachine(runID: runID, name: name, pid: UInt32(getpid()),
-                                hostname: ProcessInfo.processInfo.hostName, threads: UInt32(threads), peerTimeoutMs: peerTimeoutMs)
-        machine.startsEarly = true
+                                hostname: ProcessInfo.processInfo.hostName, threads: UInt32(threads), startsEarly: true,
+                                peerTimeoutMs: peerTimeoutMs)
     }
 
     /// Sends `m` to slice `k`'s server; a failure is logged (the lease will be dealt again).

@@ -64,8 +64,8 @@ final class ClusterSimulation {
     }
 
     func addWorker(_ name: String) {
-        let w = WorkerMachine(runID: 1, name: name, pid: 1, hostname: "sim", threads: 1)
-        w.startsEarly = streaming  // as the process does
+        // A streaming worker starts on the first piece of its weights, as the process does.
+        let w = WorkerMachine(runID: 1, name: name, pid: 1, hostname: "sim", threads: 1, startsEarly: streaming)
         workers[name] = w
         threads[name] = WorkerComputeThread()
         perform(worker: name, w.handle(.start))

@@ -18,8 +18,7 @@ final class WorkerPiecesTests: XCTestCase {
     }
 
     func worker(_ c: RunConfig, startsEarly: Bool) throws -> WorkerMachine {
-        let w = WorkerMachine(runID: 1, name: "w", pid: 1, hostname: "test", threads: 1)
-        w.startsEarly = startsEarly
+        let w = WorkerMachine(runID: 1, name: "w", pid: 1, hostname: "test", threads: 1, startsEarly: startsEarly)
         _ = w.handle(.start)
         let endpoints = (0..<c.psShards).map { "inproc://ps-\($0)" }
         let welcome = WireWelcome(configJSON: try c.json(), psEndpoints: endpoints, heartbeatIntervalMs: 1_000,
