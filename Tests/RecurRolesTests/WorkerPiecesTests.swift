@@ -142,7 +142,7 @@ final class WorkerPiecesTests: XCTestCase {
     func testGradientPieceIsSentToItsSliceAsSoonAsItIsDone() throws {
         let c = config(psShards: 2), p = try c.parameterPieces.ranges, shards = try c.parameterShards
         XCTAssertEqual(shards.ranges[0].upperBound, p[2].lowerBound)
-        let w = try worker(c, startsEarly: true), tm = task(c, shard: 2, version: 3, lease: 7), t = tm.0
+        let w = try worker(c, startsEarly: true), tm = task(c, shard: 2, version: 3, lease: 7)
         XCTAssertEqual(w.handle(.gradientPieceDone(frame(p[0], version: 0), lossSum: 0, tokens: 1, state: nil)).count, 1)
         XCTAssertFalse(w.handle(.gradientPieceDone(frame(p[0], version: 0), lossSum: 0, tokens: 1, state: nil)).contains {
             if case .toPS = $0 { return true }; return false
