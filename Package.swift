@@ -51,7 +51,7 @@ let package = Package(
         .systemLibrary(name: "CSharedMemory", path: "Sources/CSharedMemory"),
         // A small, checked wrapper over ZeroMQ sockets with deadlines on every wait, and same-host
         // shared-memory segments (sealed memfds).
-        .target(name: "RecurTransport", dependencies: ["CZeroMQ", "CSharedMemory"], swiftSettings: fast),
+        .target(name: "RecurTransport", dependencies: ["CZeroMQ", "CSharedMemory", "RecurWire"], swiftSettings: fast),
         // The single-process training loop, evaluation, sampling, scoring and metrics.
         .target(name: "RecurTrain", dependencies: ["RecurMath", "RecurModel", "RecurData", "RecurIO"],
                 swiftSettings: fast),

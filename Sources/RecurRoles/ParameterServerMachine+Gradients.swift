@@ -76,7 +76,7 @@ extension ParameterServerMachine {
         guard folds.allSatisfy({ $0.blockSums != nil }) else { return actions }
         let sums = folds.flatMap { $0.blockSums! }
         if c.psShards == 1 { return actions + finishStep(sumOfSquares: NormBlocks.total(sums)) }
-        awaitingNorm = version  // the other slices' sums are needed for the global norm
+        phase = .awaitingNorm(version)  // the other slices' sums are needed for the global norm
         actions.append(.send(to: coordinator, message(.normPartial(WireNormPartial(
             step: version, psShard: UInt32(slice.index), firstBlock: UInt64(slice.range.lowerBound / NormBlocks.blockFloats),
             blockSums: sums)))))
@@ -116,7 +116,7 @@ extension ParameterServerMachine {
         guard let step = awaitingNorm, t.step == step else {
             return [.log("ps: norm total for step \(t.step) while awaiting \(awaitingNorm.map(String.init) ?? "none"); ignored")]
         }
-        awaitingNorm = nil
+        phase = .collecting
         return finishStep(sumOfSquares: t.sumOfSquares)
     }
 

@@ -15,33 +15,39 @@ extension ParameterServerMachine {
         let receivers = pendingRequests.filter { $0.inPieces && !$0.withOptimizer && $0.minVersion <= next }.map(\.peer)
         pendingRequests.removeAll { $0.inPieces && !$0.withOptimizer && $0.minVersion <= next }
         // A non-finite norm refuses the step: the version moves on with the weights unchanged.
-        finishing = Finishing(coefficients: scale.map { _ in optimizer.beginStep() }, scale: scale ?? 1, norm: norm,
-                              receivers: receivers)
+        phase = .applying(Finishing(coefficients: scale.map { _ in optimizer.beginStep() }, scale: scale ?? 1, norm: norm,
+                                    receivers: receivers))
         // The step's outcome is settled: the coordinator hears it now, so it deals the next
         // step's shards while the update is applied (a request for the new version is answered
         // once the last piece is done).
-        guard let coordinator else { return [.proceed] }
+        guard let coordinator else { return [nextPiece(0)] }
         return [.send(to: coordinator, message(.stepApplied(WireStepApplied(version: next, step: version, gradNorm: norm,
-                                                                            staleness: 0)))), .proceed]
+                                                                            staleness: 0)))), nextPiece(0)]
     }
 
-    /// Updates the next piece, sends it to the peers waiting for it in pieces, and asks the loop
-    /// to come back for the piece after; after the last piece, the step is done.
-    func proceed() -> [Action] {
+    /// The `.proceed` that asks where piece `p` of the version being written goes.
+    func nextPiece(_ p: Int) -> Action {
+        .proceed(WeightsPiece(version: version + 1, offset: pieces[p].lowerBound, count: pieces[p].count))
+    }
+
+    /// Updates the next piece (into `buffer` when given), sends it to the peers waiting for it in
+    /// pieces, and asks the loop to come back for the piece after; after the last piece, the step
+    /// is done.
+    func proceed(into buffer: WeightsBuffer?) -> [Action] {
         guard var f = finishing, let params, let sum, let optimizer else { return [] }
         let r = pieces[f.next], local = (r.lowerBound - slice.range.lowerBound) ..< (r.upperBound - slice.range.lowerBound)
         var actions: [Action] = []
         if let frame = Self.update(local, params: params, grads: sum, optimizer: optimizer, coefficients: f.coefficients,
                                    scale: f.scale, name: "params", offset: r.lowerBound,
-                                   into: weightsDestination?(version + 1, r.lowerBound, local.count)) {
+                                   into: buffer.map { ($0.pointer, $0.owner) }) {
             f.frames.append(frame)
             let m = message(.weights(WireWeights(version: version + 1)), frames: [frame])
             actions += f.receivers.map { .send(to: $0, m) }
         }
         f.next += 1
         if f.next < pieces.count {
-            finishing = f
-            return actions + [.proceed]
+            phase = .applying(f)
+            return actions + [nextPiece(f.next)]
         }
         version += 1
         if f.frames.count == pieces.count { pieceFrames = (version, f.frames) }
@@ -51,7 +57,7 @@ extension ParameterServerMachine {
 
     /// Applies the step to `params[local]` and returns the updated values as a frame at `offset`,
     /// a cache-sized chunk at a time: each chunk is updated and copied out while it is in cache
-    /// (the same bits as two passes), into `destination` when given (`weightsDestination`), else
+    /// (the same bits as two passes), into `destination` when given (`Event.proceed(into:)`), else
     /// into a new array. `grads` is left as it is: the next step's first shard overwrites it
     /// (`FrameMath.accumulate(assign:)`).
     static func update(_ local: Range<Int>, params: FloatBuffer, grads: FloatBuffer, optimizer: Optimizer,

@@ -18,8 +18,9 @@ import RecurWire
 /// the coordinator hears of a shard exactly once per slice, and only once its gradient is safe.
 ///
 /// A sync update is applied piece by piece, first piece first: after each, the machine returns
-/// the sends of that piece's weights and `.proceed`, and the loop hands `.proceed` back once the
-/// sends are on their way.
+/// the sends of that piece's weights and `.proceed(next piece)`, and the loop hands back
+/// `.proceed(into:)`, with where that piece goes (the shared-memory slot the workers read), once
+/// the sends are on their way. Nothing outside the machine writes into it.
 ///
 /// With S > 1 slices, a step's update waits for the global gradient norm: the server sends its
 /// blocks' sums of squares (NormPartial) to the coordinator, which answers every slice with the
@@ -29,8 +30,35 @@ public final class ParameterServerMachine {
     public enum Event {
         /// A decoded message from the peer with routing id `from`.
         case message(from: String, WireMessage)
-        /// Go on with the update in progress (the loop has performed the actions before `.proceed`).
-        case proceed
+        /// Go on with the update in progress (the loop has performed the actions before
+        /// `.proceed`), writing the next piece's weights into `into` (memory the data path shares
+        /// with the workers), or into a private copy when nil.
+        case proceed(into: WeightsBuffer?)
+    }
+
+    /// Which weights the next step of an update writes: `count` values of `version` from element
+    /// `offset`, so the loop can say where they go.
+    public struct WeightsPiece: Equatable, Sendable {
+        /// The version being written.
+        public var version: UInt64
+        /// The piece's first element within [P].
+        public var offset: Int
+        /// The piece's element count.
+        public var count: Int
+    }
+
+    /// Memory an updated piece is written to, valid while its owner lives.
+    public struct WeightsBuffer {
+        /// Where the piece's first value goes (`count * 4` bytes follow).
+        public var pointer: UnsafeMutableRawPointer
+        /// Keeps `pointer` valid.
+        public var owner: AnyObject
+
+        /// Wraps a buffer.
+        public init(_ pointer: UnsafeMutableRawPointer, owner: AnyObject) {
+            self.pointer = pointer
+            self.owner = owner
+        }
     }
 
     /// What the run loop must do.
@@ -39,9 +67,10 @@ public final class ParameterServerMachine {
         case send(to: String, WireMessage)
         /// Write a log line.
         case log(String)
-        /// Perform the actions before this one, then hand the machine `.proceed`: the update is
-        /// applied piece by piece, and each piece's weights are sent before the next is updated.
-        case proceed
+        /// Perform the actions before this one, then hand the machine `.proceed(into:)` with
+        /// where the piece named goes: the update is applied piece by piece, and each piece's
+        /// weights are sent before the next is updated.
+        case proceed(WeightsPiece)
     }
 
     /// Counters of refused traffic, for logs and tests.
@@ -60,25 +89,67 @@ public final class ParameterServerMachine {
     public let runID: UInt64
     /// This server's name on the wire.
     public let name: String
-    /// The run configuration, once the coordinator has sent it.
-    public internal(set) var config: RunConfig?
-    /// Parameters of the served slice [P_k].
-    public internal(set) var params: FloatBuffer?
-    /// The slice served: its index and its element range within [P].
-    public internal(set) var slice: (index: Int, range: Range<Int>) = (0, 0..<0)
-    /// The optimizer and its state.
-    public internal(set) var optimizer: Optimizer?
+    /// Where the server is; each case carries what is valid only there.
+    enum State {
+        /// No configuration yet (or the last one belonged to a coordinator that was replaced).
+        case unconfigured
+        /// Serving a slice of a configured run.
+        case serving(Serving)
+    }
+
+    /// What a Welcome establishes.
+    struct Serving {
+        var config: RunConfig
+        /// The configuring coordinator's routing id (the latest Welcome's sender) and incarnation.
+        var coordinator: String
+        var incarnation: UInt64
+        /// The slice served: its index and its element range within [P].
+        var slice: (index: Int, range: Range<Int>)
+        /// Parameters of the served slice [P_k].
+        let params: FloatBuffer
+        /// The optimizer and its state.
+        let optimizer: Optimizer
+        /// The step's gradient sum over the slice [P_k].
+        let sum: FloatBuffer
+        /// The served slice's pieces (global ranges, in parameter order).
+        var pieces: [Range<Int>]
+    }
+
+    /// Where a sync step is.
+    enum Phase {
+        /// Gathering the step's gradients, piece by piece.
+        case collecting
+        /// S > 1: every piece is summed; the global norm of step `UInt64` is awaited.
+        case awaitingNorm(UInt64)
+        /// The update is being applied piece by piece.
+        case applying(Finishing)
+    }
+
+    var state = State.unconfigured
+    /// Sync: where the step in progress is.
+    var phase = Phase.collecting
     /// Steps applied so far; also the weight version.
     public internal(set) var version: UInt64 = 0
     /// Refused traffic.
     public internal(set) var counters = Counters()
-    var coordinator: String?
-    /// The configuring coordinator's incarnation.
-    var incarnation: UInt64 = 0
-    /// The step's gradient sum over the slice [P_k].
-    var sum: FloatBuffer?
+
+    var serving: Serving? { if case .serving(let s) = state { return s } else { return nil } }
+    /// The run configuration, once the coordinator has sent it.
+    public var config: RunConfig? { serving?.config }
+    /// Parameters of the served slice [P_k].
+    public var params: FloatBuffer? { serving?.params }
+    /// The slice served: its index and its element range within [P].
+    public var slice: (index: Int, range: Range<Int>) { serving?.slice ?? (0, 0..<0) }
+    /// The optimizer and its state.
+    public var optimizer: Optimizer? { serving?.optimizer }
     /// The served slice's pieces (global ranges, in parameter order).
-    public internal(set) var pieces: [Range<Int>] = []
+    public var pieces: [Range<Int>] { serving?.pieces ?? [] }
+    var sum: FloatBuffer? { serving?.sum }
+    var coordinator: String? { serving?.coordinator }
+    /// The configuring coordinator's incarnation (0 before any).
+    var incarnation: UInt64 { serving?.incarnation ?? 0 }
+    var awaitingNorm: UInt64? { if case .awaitingNorm(let step) = phase { return step } else { return nil } }
+    var finishing: Finishing? { if case .applying(let f) = phase { return f } else { return nil } }
     /// Sync: each piece's shard-order sum in progress.
     var folds: [PieceFold] = []
     /// Sync: the pieces accepted from each shard of the step.
@@ -94,14 +165,6 @@ public final class ParameterServerMachine {
     var paramsFrame: (version: UInt64, frame: WireFrame)?
     /// The weights of one version as pieces, shared by every reply in pieces for that version.
     var pieceFrames: (version: UInt64, frames: [WireFrame])?
-    /// Sync with S > 1: the step whose normalised gradient waits for the global norm.
-    var awaitingNorm: UInt64?
-    /// Sync: the update being applied piece by piece.
-    var finishing: Finishing?
-    /// Where the run loop wants an updated piece's weights written (the shared-memory segment the
-    /// workers map), given the version, the piece's element offset and its count: memory that
-    /// stays valid while its owner lives. Nil, or a nil answer, and the piece gets a private copy.
-    public var weightsDestination: ((_ version: UInt64, _ offset: Int, _ count: Int) -> (UnsafeMutableRawPointer, AnyObject)?)?
     var sequence: UInt64 = 0
 
     /// A peer waiting for a weights version.
@@ -154,7 +217,7 @@ public final class ParameterServerMachine {
             case .heartbeat, .hello, .leave: return []
             default: return [.log("ps: ignored \(m.body.kind) from \(from)")]
             }
-        case .proceed: return proceed()
+        case .proceed(let into): return proceed(into: into)
         }
     }
 
@@ -164,11 +227,14 @@ public final class ParameterServerMachine {
     }
 
     func configure(from peer: String, _ w: WireWelcome, frames: [WireFrame]) -> [Action] {
-        coordinator = peer
+        if case .serving(var s) = state {
+            s.coordinator = peer
+            state = .serving(s)
+        }
         let c: RunConfig
         do { c = try RunConfig.parse(w.configJSON) } catch { return [.log("ps: refused configuration: \(error)")] }
         var actions: [Action] = []
-        if config != nil, w.incarnation != incarnation {
+        if let s = serving, w.incarnation != s.incarnation {
             // A restarted coordinator: whatever this server held belongs to the run it replaced.
             actions.append(.log("ps: a new coordinator (incarnation \(w.incarnation)); starting over from step \(c.resumeStep ?? 0)"))
             reset()
@@ -176,7 +242,6 @@ public final class ParameterServerMachine {
         if let old = config {
             if old != c || Int(w.psShard) != slice.index { return [.log("ps: refused a second, different configuration")] }
         } else {
-            incarnation = w.incarnation
             let shards: ParameterShards
             do { shards = try c.parameterShards } catch { return [.log("ps: refused configuration: \(error)")] }
             guard Int(w.psShard) < shards.shards else {
@@ -198,12 +263,9 @@ public final class ParameterServerMachine {
                 o.step = start
                 version = UInt64(start)
             }
-            config = c
-            slice = (Int(w.psShard), range)
-            params = p
-            optimizer = o
-            sum = FloatBuffer(count: range.count)
-            pieces = ((try? c.parameterPieces)?.pieces(in: range)) ?? [range]
+            state = .serving(Serving(config: c, coordinator: peer, incarnation: w.incarnation, slice: (Int(w.psShard), range),
+                                     params: p, optimizer: o, sum: FloatBuffer(count: range.count),
+                                     pieces: ((try? c.parameterPieces)?.pieces(in: range)) ?? [range]))
             startStep()
             asyncNext = Array(repeating: 0, count: c.shardCount)
         }
@@ -213,8 +275,9 @@ public final class ParameterServerMachine {
 
     /// Forgets the configuration and every step in progress.
     func reset() {
-        config = nil; params = nil; optimizer = nil; sum = nil; paramsFrame = nil; pieceFrames = nil
-        version = 0; pieces = []; asyncNext = []; pendingRequests = []
+        state = .unconfigured
+        paramsFrame = nil; pieceFrames = nil
+        version = 0; asyncNext = []; pendingRequests = []
         startStep()
     }
 
@@ -222,6 +285,6 @@ public final class ParameterServerMachine {
     func startStep() {
         folds = Array(repeating: PieceFold(), count: pieces.count)
         shardPieces = [:]; shardTokens = [:]; shardState = [:]
-        awaitingNorm = nil; finishing = nil
+        phase = .collecting
     }
 }

@@ -58,12 +58,11 @@ public final class ParameterServerRunner {
         try router.setRouterHandover(true)  // a worker that reconnects (a new coordinator named us again) keeps its id
         let endpoint = try router.bind(bindEndpoint)
         print("endpoint \(endpoint)")
-        fflush(stdout)
+        fflush(nil)  // every output stream (naming the global `stdout` is not concurrency-safe)
         RoleSupport.log(machine.name, "listening on \(endpoint)")
         var lastCoordinatorMs = RoleSupport.nowMs(), lastHelloMs = 0
         var announce: ZSocket?
         let links = PSSharedLinks()
-        var tornSeen = 0
         if let r = registration {
             let s = try RoleSupport.socket(context, .dealer, identity: machine.name, security: security.client)
             try s.connect(r.coordinator)
@@ -79,7 +78,7 @@ public final class ParameterServerRunner {
                 try? s.send(hello, deadline: .milliseconds(100))
             }
             guard let got = try router.receiveMessage(deadline: .milliseconds(RoleSupport.pollIntervalMs), routed: true,
-                                                      run: runID, role: "ps", from: "", shared: links.inbox) else {
+                                                      run: runID, role: "ps", from: "", shared: links.resolver) else {
                 if RoleSupport.nowMs() - lastCoordinatorMs > peerTimeoutMs, machine.config != nil || registration != nil {
                     throw RoleError.peerTimeout("\(machine.name): no word from the coordinator for \(peerTimeoutMs) ms; giving up")
                 }
@@ -99,15 +98,15 @@ public final class ParameterServerRunner {
                 continue
             }
             RoleSupport.trace(machine.name, "received \(m.body.kind) from \(peer)")
-            if links.inbox.torn != tornSeen {
-                tornSeen = links.inbox.torn
+            if links.unreadable() > 0 {
                 RoleSupport.log(machine.name, "a gradient piece from \(peer) was overwritten in its shared memory before it was read; refused as unusable")
             }
             for line in links.received(m, from: peer, machine: machine) { RoleSupport.log(machine.name, line) }
             var queue = machine.handle(.message(from: peer, m))
             while !queue.isEmpty {
                 switch queue.removeFirst() {
-                case .proceed: queue += machine.handle(.proceed)  // the actions before it are sent
+                case .proceed(let piece):  // the actions before it are sent
+                    queue += machine.handle(.proceed(into: links.weightsBuffer(for: piece)))
                 case .send(let to, let message):
                     RoleSupport.trace(machine.name, "sending \(message.body.kind) to \(to)")
                     do { try router.send(links.outgoing(message, to: to), routingID: to) } catch {

@@ -45,8 +45,7 @@ public final class SharedInbox: WireSharedResolver {
         if mappings[segment.token] != nil { return nil }
         if let why = refusals[segment.token] { return why }
         do {
-            mappings[segment.token] = try SharedMapping(attaching: SharedSegmentDescriptor(
-                pid: segment.pid, fd: segment.fd, token: segment.token, byteCount: segment.byteCount))
+            mappings[segment.token] = try SharedMapping(attaching: segment)
             return nil
         } catch {
             refusals[segment.token] = "\(error)"

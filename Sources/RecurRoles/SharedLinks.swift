@@ -12,7 +12,7 @@ import RecurTransport
 import RecurWire
 
 /// The server's side: the workers' gradient segments it maps, and its weights segment.
-public final class PSSharedLinks {
+public final class PSSharedLinks: DataPath {
     /// Resolves gradient references (copies, checked after the copy).
     public let inbox = SharedInbox(mode: .copy)
     /// The weights segment, once configured with shared memory on.
@@ -23,31 +23,53 @@ public final class PSSharedLinks {
     /// Peers that offered a gradient segment, with its token if we mapped it.
     var theirs: [String: UInt64] = [:]
 
+    /// What the server serves, as the path needs it: the server's name, its configuration, the
+    /// slice's range and the configuring coordinator's incarnation (nil before a configuration).
+    var served: (name: String, config: RunConfig, range: Range<Int>, incarnation: UInt64)?
+    /// Torn copies already reported by `unreadable()`.
+    var tornSeen = 0
+
     /// Creates links with no peer.
     public init() {}
 
-    /// Notes what `m` says about shared memory before the machine sees it; returns lines to log.
+    /// The gradient copies' resolver (`inbox`).
+    public var resolver: WireSharedResolver { inbox }
+
+    /// Tells the path what `machine` serves now (read from its state before each message).
+    public func serve(_ machine: ParameterServerMachine) {
+        served = machine.config.map { (machine.name, $0, machine.slice.range, machine.incarnation) }
+    }
+
+    /// `serve(machine)`, then `received(m, from: peer)`.
     public func received(_ m: WireMessage, from peer: String, machine: ParameterServerMachine) -> [String] {
-        guard case .weightsRequest(let r) = m.body, let c = machine.config, c.sharedMemory, let params = machine.params else { return [] }
+        serve(machine)
+        return received(m, from: peer)
+    }
+
+    /// Gradient copies found torn since the last call (handed on as NaN, so refused).
+    public func unreadable() -> Int {
+        defer { tornSeen = inbox.torn }
+        return inbox.torn - tornSeen
+    }
+
+    /// Notes what `m` says about shared memory before the machine sees it; returns lines to log.
+    public func received(_ m: WireMessage, from peer: String) -> [String] {
+        guard case .weightsRequest(let r) = m.body, let s = served, s.config.sharedMemory else { return [] }
+        let c = s.config
         var lines: [String] = []
         let slots = c.mode == .async ? c.staleness + 2 : 2
         // A new configuration (a restarted coordinator resumes, and versions repeat) gets a new
         // segment, so no slot can pass for a version it held before.
-        let wanted = [params.count, slots, machine.slice.range.lowerBound, Int(truncatingIfNeeded: machine.incarnation)]
+        let wanted = [s.range.count, slots, s.range.lowerBound, Int(truncatingIfNeeded: s.incarnation)]
         if shape != wanted {
             shape = wanted
             mapsOurs = []
             do {
-                let o = try SharedOutbox(name: "\(machine.name)-weights", slots: slots, floats: params.count,
-                                         firstElement: machine.slice.range.lowerBound)
+                let o = try SharedOutbox(name: "\(s.name)-weights", slots: slots, floats: s.range.count,
+                                         firstElement: s.range.lowerBound)
                 outbox = o
-                // The update writes each piece straight into its slot (a worker over TCP is sent
-                // it from there too: a slot is rewritten R versions later, when a gradient on that
-                // version is refused anyway).
-                machine.weightsDestination = { version, offset, count in o.weightsDestination(version: version, offset: offset, count: count) }
             } catch {
                 outbox = nil
-                machine.weightsDestination = nil
                 lines.append("no shared memory for the weights (\(error)); workers get them over TCP")
             }
         }
@@ -65,6 +87,15 @@ public final class PSSharedLinks {
             }
         }
         return lines
+    }
+
+    /// Where the update writes `piece` (`ParameterServerMachine.Action.proceed`): straight into
+    /// its version's slot, so sending it shares it without a copy (a worker over TCP is sent it
+    /// from there too: a slot is rewritten R versions later, when a gradient on that version is
+    /// refused anyway); nil without a segment, and the piece gets a private copy.
+    public func weightsBuffer(for piece: ParameterServerMachine.WeightsPiece) -> ParameterServerMachine.WeightsBuffer? {
+        outbox?.weightsDestination(version: piece.version, offset: piece.offset, count: piece.count)
+            .map { ParameterServerMachine.WeightsBuffer($0.0, owner: $0.1) }
     }
 
     /// `m` as it goes to `peer`: Weights carry our offer and what we mapped of theirs, and their
@@ -86,7 +117,7 @@ public final class PSSharedLinks {
 }
 
 /// The worker's side: the servers' weights segments it maps, and its gradient segment.
-public final class WorkerSharedLinks {
+public final class WorkerSharedLinks: DataPath {
     /// Resolves weights references (borrowed views).
     public let inbox = SharedInbox(mode: .borrow)
     /// The gradient segment, once configured with shared memory on.
@@ -98,21 +129,31 @@ public final class WorkerSharedLinks {
     /// Tokens of segments already tried (each is tried once).
     var tried: Set<UInt64> = []
 
+    /// Weights refused at receipt already reported by `unreadable()`.
+    var reusedSeen = 0
+
     /// Creates links with no peer.
     public init() {}
 
-    /// Makes the gradient segment for `config` (none when shared memory is off or unavailable);
-    /// returns a line to log.
+    /// The weights views' resolver (`inbox`).
+    public var resolver: WireSharedResolver { inbox }
+
+    /// Weights messages refused since the last call because the server had reused their slot.
+    public func unreadable() -> Int {
+        defer { reusedSeen = inbox.reused }
+        return inbox.reused - reusedSeen
+    }
+
+    /// Makes the gradient segment for `config` (none when shared memory is off or unavailable),
+    /// with the gradient buffers the worker's machine chooses among; returns a line to log.
     public func configure(_ config: RunConfig, name: String) -> String? {
         reset()
         outbox = nil
         guard config.sharedMemory, let floats = try? config.parameterShards.count else { return nil }
-        staleness = config.mode == .async ? config.staleness : 0
         slices = config.psShards
         do {
-            // A worker may compute every shard of a step before the server reads the first.
-            outbox = try SharedOutbox(name: "\(name)-gradients", slots: min(max(2, config.shardCount), Self.maxSlots),
-                                      floats: floats, firstElement: 0)
+            outbox = try SharedOutbox(name: "\(name)-gradients", slots: WorkerMachine.gradientSlots(config), floats: floats,
+                                      firstElement: 0)
             return nil
         } catch {
             return "no shared memory for gradients (\(error)); they go over TCP"
@@ -127,31 +168,22 @@ public final class WorkerSharedLinks {
         tried = []
     }
 
-    /// A shard's gradient is about to be computed on weights `version`, while the worker holds
-    /// weights up to `newest`.
-    public func beginShard(version: UInt64, newest: UInt64) {
-        outbox?.beginShard(version: version, newest: newest, staleness: staleness)
-    }
-
-    /// Where the shard just begun may compute its gradient [P] in place: the slot, when every
-    /// slice's server reads this segment (a server on TCP would be sent it from the slot too, which
-    /// is safe, but the private buffer keeps that case as it always was).
-    public func gradientDestination() -> (UnsafeMutablePointer<Float>, AnyObject)? {
-        guard let o = outbox, slices > 0, accepting.count == slices else { return nil }
+    /// Starts a shard's gradient in gradient buffer `slot` (`WorkerMachine.Action.compute`; nil:
+    /// none was free) and returns where the shard may compute its gradient [P] in place: the
+    /// buffer, when every slice's server reads this segment (a server on TCP would be sent it from
+    /// the buffer too, which is safe, but the private buffer keeps that case as it always was).
+    public func beginShard(slot: Int?) -> (UnsafeMutablePointer<Float>, AnyObject)? {
+        guard let o = outbox else { return nil }
+        o.beginShard(slot: slot)
+        guard slices > 0, accepting.count == slices else { return nil }
         return o.gradientDestination(count: o.slotFloats)
     }
 
     /// The number of parameter slices (servers), once configured.
     var slices = 0
 
-    /// The most gradient slots a worker keeps (each holds a whole gradient); a worker that has
-    /// more shards of one step in flight sends the rest over TCP.
-    public static let maxSlots = 8
-    /// Async: how far behind the server still applies a gradient (0 in sync mode).
-    var staleness = 0
-
     /// Notes what Weights from slice `k`'s server say; returns lines to log.
-    public func received(_ m: WireMessage, fromPS k: Int) -> [String] {
+    public func received(_ m: WireMessage, from k: Int) -> [String] {
         guard case .weights(let w) = m.body else { return [] }
         var lines: [String] = []
         let accepts = outbox.map { w.attachedToken != 0 && w.attachedToken == $0.token } ?? false
@@ -173,7 +205,7 @@ public final class WorkerSharedLinks {
 
     /// `m` as it goes to slice `k`'s server: requests carry our offer and what we mapped of
     /// theirs; gradient pieces go by reference to a server that mapped our segment.
-    public func outgoing(_ m: WireMessage, toPS k: Int) -> WireMessage {
+    public func outgoing(_ m: WireMessage, to k: Int) -> WireMessage {
         guard let o = outbox else { return m }
         var out = m
         switch m.body {

@@ -11,10 +11,9 @@ import RecurWire
 ///   mode and staleness + 2 in async mode. A worker still computing on version v when v + R is
 ///   written would send a gradient the server refuses anyway (sync: not the current version;
 ///   async: more than `staleness` behind).
-/// - Gradients (`beginShard`, `shareGradient`, `gradientDestination`): each computed shard takes a free slot. A slot whose shard was computed on weights
-///   w is free once the worker holds weights newer than w + staleness (0 in sync mode): the server
-///   had then read every gradient of w it will ever apply (sync: it finished step w; async: it
-///   refuses anything that stale). With no free slot, that shard's gradient travels over TCP.
+/// - Gradients (`beginShard`, `shareGradient`, `gradientDestination`): each computed shard takes
+///   the slot the worker's machine chose (`WorkerMachine.chooseSlot` says when a slot is free);
+///   with none, that shard's gradient travels over TCP.
 public final class SharedOutbox {
     /// The segment written.
     public let segment: SharedSegment
@@ -25,8 +24,6 @@ public final class SharedOutbox {
     public let slotFloats: Int
     /// The use each slot holds (its generation) and which frame ranges are written for it.
     var uses: [(generation: UInt64, written: Set<Range<Int>>)]
-    /// Gradients: the weights version each slot's shard was computed on (nil: free).
-    var shardVersions: [UInt64?]
     /// The current shard's slot and generation (gradients).
     var current: (slot: Int, generation: UInt64)?
     var counter: UInt64 = 0
@@ -38,37 +35,26 @@ public final class SharedOutbox {
         self.firstElement = firstElement
         slotFloats = floats
         uses = Array(repeating: (0, []), count: slots)
-        shardVersions = Array(repeating: nil, count: slots)
     }
 
     /// The segment as offered on the wire.
-    public var offer: WireSegment {
-        let d = segment.descriptor
-        return WireSegment(pid: d.pid, fd: d.fd, token: d.token, byteCount: d.byteCount)
-    }
+    public var offer: WireSegment { segment.descriptor }
 
     /// The token of the segment.
     public var token: UInt64 { segment.descriptor.token }
 
-    /// Starts a shard's gradient, computed on weights `version`, in a free slot under a new
-    /// generation; with no slot free (see the type's notes), the shard's gradient goes over TCP.
-    /// - Parameters:
-    ///   - newest: the newest weights version this worker holds.
-    ///   - staleness: how far behind the server still applies a gradient (0 in sync mode).
-    /// - Returns: whether the shard has a slot.
-    @discardableResult
-    public func beginShard(version: UInt64, newest: UInt64, staleness: Int) -> Bool {
-        let free = shardVersions.indices.first { k in shardVersions[k].map { $0 &+ UInt64(staleness) < newest } ?? true }
-        guard let slot = free else {
+    /// Starts a shard's gradient in `slot` under a new generation (the worker's machine chose a
+    /// slot no server still reads: `WorkerMachine.chooseSlot`); nil, and the shard's gradient goes
+    /// over TCP.
+    public func beginShard(slot: Int?) {
+        guard let slot, slot >= 0, slot < segment.slots else {
             current = nil
-            return false
+            return
         }
         counter += 1
         segment.beginUse(slot: slot, generation: counter)
         uses[slot] = (counter, [])
-        shardVersions[slot] = version
         current = (slot, counter)
-        return true
     }
 
     /// `frame` (a gradient piece of the current shard) copied into its slot and sent by reference;
@@ -85,7 +71,7 @@ public final class SharedOutbox {
     }
 
     /// Where the server's update writes `count` weights of `version` from element `offset`
-    /// directly (`ParameterServerMachine.weightsDestination`), so `shareWeights` need not copy
+    /// directly (`PSSharedLinks.weightsBuffer(for:)`), so `shareWeights` need not copy
     /// them; nil when they do not fit the slot.
     public func weightsDestination(version: UInt64, offset: Int, count: Int) -> (UnsafeMutableRawPointer, AnyObject)? {
         let start = offset - firstElement

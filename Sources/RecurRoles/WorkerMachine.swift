@@ -1,27 +1,36 @@
-// WorkerMachine: the worker's protocol logic as a pure state machine — join, fetch weights,
-// compute leased shards (through an action the loop performs), report gradient and result.
+// WorkerMachine: the worker's protocol logic as a closed state machine — join, gather weights,
+// start leased shards, hand the computation each piece of the weights, send each piece of the
+// gradient as it is done, report the result, heartbeat, and give a shard up when servers go silent.
 import RecurMath
 import RecurModel
 import RecurTrain
 import RecurWire
 
-/// A worker without sockets. Computing a shard is an action (`.compute`) that the run loop
-/// performs with a `ShardComputer`, feeding the outcome back as `.computed`.
+/// A worker without sockets or threads. Its run loop turns I/O (sockets, the compute thread, the
+/// clock) into events and performs the actions that come back; nothing else touches the machine,
+/// and it is never re-entered while an action is being performed. Computing a shard is the action
+/// `.compute`: the loop starts it elsewhere and feeds back what the computation says (a piece of
+/// the weights is needed, a piece of the gradient is done, the shard is computed).
 public final class WorkerMachine {
     /// What the machine reacts to.
     public enum Event {
         /// The loop has started: announce ourselves.
         case start
+        /// The clock, in milliseconds on a monotonic clock; the loop sends it at least every poll
+        /// interval (heartbeats, the coordinator's silence, a piece that does not come).
+        case tick(nowMs: Int)
         /// A message from the coordinator.
         case fromCoordinator(WireMessage)
-        /// A message from the parameter server (direct or published).
+        /// A message from a parameter server.
         case fromPS(WireMessage)
-        /// Backpropagation has finished one piece of the task's gradient (`ParameterPieces`):
-        /// send it now. `state` (the final carried state) comes with the piece at offset 0.
-        case gradientPiece(task: WireTask, frame: WireFrame, lossSum: Double, tokens: Int, state: [Float]?)
-        /// The loop finished computing a task.
+        /// The computation of the shard in hand waits for piece `Int` of its weights.
+        case pieceNeeded(Int)
+        /// Backpropagation has finished one piece of the shard's gradient (`ParameterPieces`): send
+        /// it now. `state` (the final carried state) comes with the piece at offset 0.
+        case gradientPieceDone(WireFrame, lossSum: Double, tokens: Int, state: [Float]?)
+        /// The computation of the shard in hand is over.
         case computed(ShardOutcome)
-        /// The loop gave up the task in hand before sending anything of it (a piece of its
+        /// The computation gave the shard in hand up before sending anything of it (a piece of its
         /// weights never came).
         case abandoned(String)
         /// A weights message from a server could not be read (its shared-memory slot already held
@@ -62,61 +71,133 @@ public final class WorkerMachine {
     public enum Action: Equatable {
         /// Send to the coordinator.
         case toCoordinator(WireMessage)
+        /// Send a heartbeat to the coordinator, giving up quickly if it cannot leave.
+        case heartbeat(WireMessage)
         /// Send to parameter-server slice `Int` (0-based).
         case toPS(Int, WireMessage)
         /// Connect to the parameter servers, one endpoint per slice in slice order.
         case connectPS(endpoints: [String])
-        /// Build the model for this configuration.
+        /// Build the model (and the data path's buffers) for this configuration.
         case configure(RunConfig)
-        /// Compute `task` on `inputs`, `targets` and `state` with weights `version`.
-        case compute(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float])
+        /// Start computing `task` on `inputs`, `targets` and `state` with weights
+        /// `task.weightVersion`, its gradient in reusable gradient buffer `gradientSlot` of the
+        /// data path (nil: a private buffer). Pieces of the weights follow as `.handPiece`.
+        case compute(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float], gradientSlot: Int?)
+        /// Give the computation piece `Int` of its weights (the frame may hold more than the
+        /// piece); nil when it will not come, and the computation gives the shard up.
+        case handPiece(Int, WireFrame?)
         /// Write a log line.
         case log(String)
         /// Leave the run.
         case exit
+        /// Leave the run with an error (the coordinator went silent).
+        case fail(String)
+    }
+
+    /// Where the worker is in its life; each case carries what is valid only there.
+    enum State {
+        /// Hello sent; no Welcome yet.
+        case joining
+        /// Welcomed, no shard being computed.
+        case ready(Run)
+        /// Welcomed, computing a shard.
+        case computing(Run, Shard)
+        /// Left the run.
+        case gone
+    }
+
+    /// What a Welcome establishes, and what the worker holds for it.
+    struct Run {
+        var config: RunConfig
+        var shards: ParameterShards
+        var pieces: ParameterPieces
+        /// The welcoming coordinator's incarnation.
+        var incarnation: UInt64
+        /// Complete weights, one frame per piece in piece order (a frame of a whole slice stands
+        /// for each of its pieces).
+        var weights: (version: UInt64, frames: [WireFrame])?
+        /// Pieces received for the version being gathered, by piece index.
+        var gathering: (version: UInt64, pieces: [Int: WireFrame])?
+        /// The newest version asked for and not yet received.
+        var asked: UInt64?
+        /// The task leased to us and not yet started (one arriving while a shard is computed waits
+        /// here for it).
+        var pending: Lease?
+        /// The weights version each gradient buffer's shard was computed on (nil: free).
+        var slots: [UInt64?]
+    }
+
+    /// A task as the coordinator leased it.
+    struct Lease {
+        var task: WireTask, inputs: [Int32], targets: [Int32], state: [Float]
+    }
+
+    /// The shard being computed.
+    struct Shard {
+        /// The task as computed (async: on the weights held, maybe newer than dealt).
+        var task: WireTask
+        /// Its lease, handed back when the shard is given up.
+        var lease: UInt64
+        /// Pieces of its weights already handed to the computation.
+        var handed: Set<Int> = []
+        /// The piece the computation waits for, and since when (reset by each server message).
+        var needed: (piece: Int, sinceMs: Int)?
+        /// A stop came while computing: leave once it is reported.
+        var leaveAfter = false
     }
 
     /// The run's id.
     public let runID: UInt64
     /// This worker's name (also its routing id).
     public let name: String
-    /// The configuration once welcomed.
-    public internal(set) var config: RunConfig?
-    /// Version of the weights held (nil before the first).
-    public internal(set) var weightsVersion: UInt64?
-    /// Weights held, one frame per piece in piece order (a frame of a whole slice stands for
-    /// each of its pieces); complete when `weightsVersion` is set.
-    public internal(set) var weights: [WireFrame]?
-    /// Pieces received for the version being gathered, by piece index.
-    var gathering: (version: UInt64, pieces: [Int: WireFrame])?
-    /// The complete weights the task in hand was started on, kept until it is computed: a newer
-    /// version may replace `weights` before the loop has read them (async mode).
-    var computing: (version: UInt64, frames: [WireFrame])?
-    /// The welcoming coordinator's incarnation.
-    var incarnation: UInt64 = 0
-    /// The newest version asked for and not yet received.
-    var weightsAsked: UInt64?
-    /// Sync: start a task as soon as the first piece of its weights is here, and let the loop
-    /// wait for the rest as the forward pass needs them (`weightsPiece(_:version:)`). Off, a task
-    /// starts once all of its weights are here.
-    public var startsEarly = false
-    /// The parameter slices, once welcomed.
-    var shards: ParameterShards?
-    /// The pieces weights and gradients travel in, once welcomed.
-    var pieces: ParameterPieces?
-    var pending: (task: WireTask, inputs: [Int32], targets: [Int32], state: [Float])?
-    var busy = false
-    var stopping = false
+    /// Sync: start a task as soon as the first piece of its weights is here and hand the rest to
+    /// the computation as it arrives. Off, a task starts once all of its weights are here.
+    public let startsEarly: Bool
+    /// How long the coordinator may be silent before the worker gives up.
+    public let peerTimeoutMs: Int
+    /// How long the computation may wait for a piece of the weights while no server says
+    /// anything: a version's pieces leave the servers in one burst, so a silence this long means a
+    /// server is gone, and the shard is given up (its lease will be dealt again).
+    public static let pieceTimeoutMs = 5_000
+    var state = State.joining
     var sequence: UInt64 = 0
+    /// The clock (nil before the first tick), and when we last heard from a peer and beat.
+    var nowMs: Int?
+    var lastHeardMs = 0, lastBeatMs = 0, heartbeatMs = 1_000
     let pid: UInt32, hostname: String, threads: UInt32
 
     /// Creates a worker.
-    public init(runID: UInt64, name: String, pid: UInt32, hostname: String, threads: UInt32) {
+    /// - Parameters:
+    ///   - startsEarly: see `startsEarly` (the process sets it; whole-weights starts are for tests).
+    ///   - peerTimeoutMs: how long the coordinator may be silent.
+    public init(runID: UInt64, name: String, pid: UInt32, hostname: String, threads: UInt32, startsEarly: Bool = false,
+                peerTimeoutMs: Int = 60_000) {
         self.runID = runID
+        self.startsEarly = startsEarly
         self.name = name
         self.pid = pid
         self.hostname = hostname
         self.threads = threads
+        self.peerTimeoutMs = peerTimeoutMs
+    }
+
+    /// The configuration once welcomed.
+    public var config: RunConfig? { run?.config }
+    /// Version of the complete weights held (nil before the first).
+    public var weightsVersion: UInt64? { run?.weights?.version }
+    /// Complete weights held, one frame per piece in piece order.
+    public var weights: [WireFrame]? { run?.weights?.frames }
+    /// Whether a shard is being computed.
+    public var isComputing: Bool { if case .computing = state { return true } else { return false } }
+
+    /// The task leased to us and not yet started.
+    var pending: Lease? { run?.pending }
+
+    var run: Run? {
+        switch state {
+        case .ready(let r), .computing(let r, _): return r
+        case .joining, .gone: return nil
+        }
     }
 
     func message(_ body: WireBody, frames: [WireFrame] = []) -> WireMessage {
@@ -126,191 +207,81 @@ public final class WorkerMachine {
 
     /// Reacts to one event.
     public func handle(_ event: Event) -> [Action] {
+        if case .gone = state { return [] }
         switch event {
         case .start:
             return [.toCoordinator(message(.hello(WireHello(workerID: name, pid: pid, hostname: hostname, threads: threads))))]
-        case .stop:
-            stopping = true
-            if busy { return [] }  // leave after the task in hand is reported
-            // Never welcomed: nothing to hand back, and the coordinator may be gone (a queued Leave
-            // would hold the exit for the sockets' linger).
-            if config == nil { return [.exit] }
-            return leave()
+        case .tick(let now): return tick(now)
+        case .stop: return stop()
+        case .fromCoordinator(let m):
+            lastHeardMs = nowMs ?? 0
+            return coordinatorMessage(m)
+        case .fromPS(let m):
+            lastHeardMs = nowMs ?? 0
+            return psMessage(m)
         case .weightsLost(let why):
-            weightsAsked = nil  // the answer to it is gone: the next need asks again
-            let line = Action.log("worker: \(why); asking for the weights again")
-            return busy ? [line] : [line] + tryCompute()
-        case .fromCoordinator(let m): return coordinatorMessage(m)
-        case .fromPS(let m): return psMessage(m)
-        case .gradientPiece(let t, let f, let loss, let tokens, let state): return gradientPiece(t, f, loss, tokens, state)
+            guard var r = run else { return [.log("worker: \(why)")] }
+            r.asked = nil  // the answer to it is gone: the next need asks again
+            return [.log("worker: \(why); asking for the weights again")] + replaceRun(r)
+        case .pieceNeeded(let p): return pieceNeeded(p)
+        case .gradientPieceDone(let f, let loss, let tokens, let s): return gradientPieceDone(f, loss, tokens, s)
         case .computed(let o): return computed(o)
-        case .abandoned(let why):
-            busy = false
-            computing = nil
-            var actions: [Action] = [.log("worker: \(why)")]
-            if let p = pending {  // hand the shard back now rather than when its lease expires
-                actions.append(.toCoordinator(message(.reject(WireReject(code: .unspecified, detail: "shard abandoned: \(why)",
-                                                                         leaseID: p.task.leaseID)))))
-            }
-            pending = nil
-            return stopping ? actions + leave() : actions + tryCompute()
+        case .abandoned(let why): return abandoned(why)
         }
     }
 
-    func leave() -> [Action] {
-        var lease: UInt64? = nil
-        if let p = pending { lease = p.task.leaseID }
-        pending = nil
-        return [.toCoordinator(message(.leave(WireLeave(reason: "stopping", leaseID: lease)))), .exit]
-    }
-
-    func coordinatorMessage(_ m: WireMessage) -> [Action] {
-        switch m.body {
-        case .welcome(let w):
-            var actions: [Action] = []
-            if config != nil {
-                guard w.incarnation != incarnation else { return [] }  // the same coordinator, again
-                // A restarted coordinator resumes from a checkpoint: what we held is of the old run.
-                actions.append(.log("worker: a new coordinator (incarnation \(w.incarnation)); starting over"))
-                config = nil; shards = nil; pieces = nil; weights = nil; weightsVersion = nil; gathering = nil; weightsAsked = nil
-                if !busy { pending = nil }
-            }
-            incarnation = w.incarnation
-            let c: RunConfig
-            do { c = try RunConfig.parse(w.configJSON) } catch { return [.log("worker: \(error)"), .exit] }
-            guard let shards = try? c.parameterShards, let pieces = try? c.parameterPieces, w.psEndpoints.count == shards.shards else {
-                return [.log("worker: welcome with \(w.psEndpoints.count) parameter servers for \(c.psShards) slices"), .exit]
-            }
-            config = c
-            self.shards = shards
-            self.pieces = pieces
-            return actions + [.configure(c), .connectPS(endpoints: w.psEndpoints)]
-        case .task(let t):
-            guard config != nil else { return [.log("worker: task before welcome; ignored")] }
-            do {
-                let inputs = try m.frame(named: "inputs").int32s(), targets = try m.frame(named: "targets").int32s()
-                let state = try m.frame(named: "state").floats()
-                pending = (t, inputs, targets, state)
-            } catch { return [.log("worker: malformed task: \(error)")] }
-            return tryCompute()
-        case .heartbeat: return []
-        case .leave: return [.log("worker: the coordinator ended the run"), .exit]
-        default: return [.log("worker: ignored \(m.body.kind) from the coordinator")]
+    func stop() -> [Action] {
+        switch state {
+        case .computing(let r, var s):  // leave after the task in hand is reported
+            s.leaveAfter = true
+            state = .computing(r, s)
+            return []
+        case .ready(let r): return leave(r)
+        // Never welcomed: nothing to hand back, and the coordinator may be gone (a queued Leave
+        // would hold the exit for the sockets' linger).
+        case .joining, .gone:
+            state = .gone
+            return [.exit]
         }
     }
 
-    func psMessage(_ m: WireMessage) -> [Action] {
-        switch m.body {
-        case .weights(let w):
-            if let v = weightsVersion, v >= w.version { return tryCompute() }
-            guard let shards, let pieces else { return [] }
-            let frame: WireFrame
-            do { frame = try m.frame(named: "params") } catch { return [.log("worker: malformed weights: \(error)")] }
-            let covered = ParameterPieces.held(by: frame.offset ..< frame.offset + frame.elementCount, pieces: pieces.ranges,
-                                               slices: shards.ranges)
-            guard frame.dtype == .f32, !covered.isEmpty else {
-                return [.log("worker: weights of \(frame.elementCount) values at offset \(frame.offset) fit no slice or piece; dropped")]
-            }
-            if gathering == nil || gathering!.version < w.version { gathering = (w.version, [:]) }
-            guard gathering!.version == w.version else { return [] }  // older than a piece already held
-            for p in covered { gathering!.pieces[p] = frame }
-            guard gathering!.pieces.count == pieces.ranges.count else { return startsEarly ? tryCompute() : [] }
-            weights = pieces.ranges.indices.map { gathering!.pieces[$0]! }
-            weightsVersion = w.version
-            gathering = nil
-            return tryCompute()
-        case .reject(let r): return [.log("worker: the parameter server rejected our gradient: \(r.detail)")]
-        default: return []
-        }
+    func leave(_ r: Run) -> [Action] {
+        state = .gone
+        return [.toCoordinator(message(.leave(WireLeave(reason: "stopping", leaseID: r.pending?.task.leaseID)))), .exit]
     }
 
-    func tryCompute() -> [Action] {
-        guard let p = pending, !busy else { return [] }
-        let async = config?.mode == .async
-        if let v = weightsVersion, v == p.task.weightVersion || (async && v > p.task.weightVersion) {
-            busy = true
-            computing = weights.map { (v, $0) }
-            var task = p.task
-            task.weightVersion = v  // async: newer weights than dealt are only less stale
-            // Sync: ask for the next version before computing, so the server counts us among the
-            // peers it sends each updated piece to the moment it is ready.
-            let ask = async ? [] : requestWeights(minVersion: v + 1)
-            return ask + [.compute(task: task, inputs: p.inputs, targets: p.targets, state: p.state)]
+    /// Heartbeats, the coordinator's silence, and a piece of the weights that does not come.
+    func tick(_ now: Int) -> [Action] {
+        guard nowMs != nil else {
+            (nowMs, lastHeardMs, lastBeatMs) = (now, now, now)
+            return []
         }
-        if startsEarly, !async, let g = gathering, g.version == p.task.weightVersion, g.pieces[0] != nil {
-            busy = true  // the loop waits for each remaining piece as the forward pass reaches it
-            return requestWeights(minVersion: g.version + 1)
-                + [.compute(task: p.task, inputs: p.inputs, targets: p.targets, state: p.state)]
+        nowMs = now
+        if now - lastHeardMs > peerTimeoutMs {  // the coordinator answers every heartbeat
+            state = .gone
+            return [.fail("no word from the coordinator for \(peerTimeoutMs) ms")]
         }
-        if let v = weightsVersion, v > p.task.weightVersion, config?.mode == .sync {
-            pending = nil  // the step moved on without us: the shard was done elsewhere
-            return [.log("worker: task for version \(p.task.weightVersion) is obsolete (have \(v))"),
-                    .toCoordinator(message(.result(WireResult(leaseID: p.task.leaseID, step: p.task.step, shard: p.task.shard,
-                                                              weightVersion: v, lossSum: 0, tokenCount: 0, computeMs: 0))))]
-        }
-        return requestWeights(minVersion: p.task.weightVersion)
-    }
-
-    /// The frame holding piece `p` of weights version `version`, if it is here (complete or
-    /// being gathered).
-    public func weightsPiece(_ p: Int, version: UInt64) -> WireFrame? {
-        if let c = computing, c.version == version, p < c.frames.count { return c.frames[p] }
-        if weightsVersion == version, let w = weights, p < w.count { return w[p] }
-        if let g = gathering, g.version == version { return g.pieces[p] }
-        return nil
-    }
-
-    /// Whether pieces of weights version `version` can still come: false once a newer version
-    /// is held or being gathered.
-    public func mayStillReceive(version: UInt64) -> Bool {
-        (weightsVersion ?? 0) <= version && (gathering?.version ?? 0) <= version
-    }
-
-    /// Asks every slice's server for weights at least `minVersion` new, unless such a request is
-    /// already waiting.
-    func requestWeights(minVersion: UInt64) -> [Action] {
-        if let asked = weightsAsked, asked >= minVersion, weightsVersion.map({ $0 < asked }) ?? true { return [] }  // still waiting
-        weightsAsked = minVersion
-        return (0..<(shards?.shards ?? 1)).map {
-            .toPS($0, message(.weightsRequest(WireWeightsRequest(minVersion: minVersion, inPieces: true))))
-        }
-    }
-
-    func gradientPiece(_ t: WireTask, _ f: WireFrame, _ lossSum: Double, _ tokens: Int, _ state: [Float]?) -> [Action] {
-        guard let shards, let k = shards.ranges.firstIndex(where: { $0.contains(Int(f.offset)) }) else {
-            return [.log("worker: a gradient piece at \(f.offset) is in no slice")]
-        }
-        var frames = [f]
-        if let state {
-            do {
-                frames.append(try WireFrame(name: "state", shape: [Int(t.laneCount), state.count / max(1, Int(t.laneCount))], floats: state))
-            } catch { return [.log("worker: cannot encode the state: \(error)")] }
-        }
-        return [.toPS(k, message(.gradient(WireGradient(leaseID: t.leaseID, step: t.step, shard: t.shard, shardCount: t.shardCount,
-                                                        weightVersion: t.weightVersion, tokenCount: UInt64(tokens),
-                                                        lossSum: lossSum)), frames: frames))]
-    }
-
-    func computed(_ o: ShardOutcome) -> [Action] {
-        busy = false
-        computing = nil
-        pending = nil
-        let t = o.task
         var actions: [Action] = []
-        do {
-            let s = try WireFrame(name: "state", shape: [Int(t.laneCount), o.state.count / max(1, Int(t.laneCount))], floats: o.state)
-            for (k, g) in o.gradients.enumerated() {  // each slice to its server; the state rides with slice 0
-                actions.append(.toPS(k, message(.gradient(WireGradient(leaseID: t.leaseID, step: t.step, shard: t.shard,
-                                                                       shardCount: t.shardCount, weightVersion: t.weightVersion,
-                                                                       tokenCount: UInt64(o.tokens), lossSum: o.lossSum)),
-                                                frames: k == 0 ? [g, s] : [g])))
-            }
-        } catch { return [.log("worker: cannot encode the gradient: \(error)")] }
-        actions.append(.toCoordinator(message(.result(WireResult(leaseID: t.leaseID, step: t.step, shard: t.shard,
-                                                                 weightVersion: t.weightVersion, lossSum: o.lossSum,
-                                                                 tokenCount: UInt64(o.tokens), computeMs: o.computeMs)))))
-        if stopping { return actions + leave() }
-        // Ask now for the weights the next task will need; the server answers when it has them.
-        return actions + requestWeights(minVersion: t.weightVersion + 1)
+        if now - lastBeatMs >= heartbeatMs {
+            lastBeatMs = now
+            actions.append(.heartbeat(WireMessage(runID: runID, sender: name, sequence: 0,
+                                                  body: .heartbeat(WireHeartbeat(nowMs: UInt64(now), state: "idle")))))
+        }
+        if case .computing(let r, var s) = state, let n = s.needed, now - n.sinceMs > Self.pieceTimeoutMs {
+            s.needed = nil
+            state = .computing(r, s)
+            actions.append(.handPiece(n.piece, nil))
+        }
+        return actions
+    }
+
+    /// Stores `r` and, when no shard is being computed, starts the pending one if it can.
+    func replaceRun(_ r: Run) -> [Action] {
+        switch state {
+        case .computing(_, let s):
+            state = .computing(r, s)
+            return handOver()
+        default: return tryCompute(r)
+        }
     }
 }

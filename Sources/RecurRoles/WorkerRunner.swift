@@ -1,5 +1,6 @@
 // WorkerRunner: the worker's run loop — a DEALER to the coordinator and one to each parameter
-// server slice; it performs the machine's actions and computes shards when told to.
+// server slice; it turns sockets, the compute thread and the clock into the machine's events and
+// performs its actions (a shard is computed on `WorkerComputeThread`, never inside the loop).
 import Foundation
 import RecurModel
 import RecurTransport
@@ -30,14 +31,14 @@ public final class WorkerRunner {
         self.threads = threads
         self.peerTimeoutMs = peerTimeoutMs
         machine = WorkerMachine(runID: runID, name: name, pid: UInt32(getpid()),
-                                hostname: ProcessInfo.processInfo.hostName, threads: UInt32(threads))
-        machine.startsEarly = true
+                                hostname: ProcessInfo.processInfo.hostName, threads: UInt32(threads), startsEarly: true,
+                                peerTimeoutMs: peerTimeoutMs)
     }
 
     /// Sends `m` to slice `k`'s server; a failure is logged (the lease will be dealt again).
     func send(_ m: WireMessage, toPS k: Int, _ ps: [ZSocket]) {
         guard k < ps.count else { return }
-        do { try ps[k].send(links.outgoing(m, toPS: k)) } catch {
+        do { try ps[k].send(links.outgoing(m, to: k)) } catch {
             RoleSupport.log(name, "could not reach parameter server \(k): \(error)")
         }
         if case .gradient = m.body, let f = m.frames.first {
@@ -47,55 +48,21 @@ public final class WorkerRunner {
         }
     }
 
-    /// How long a worker waits for the next piece of the weights it computes with while no server
-    /// says anything: a version's pieces leave the servers in one burst, so a silence this long
-    /// means a server is gone, and the shard is given up (its lease will be dealt again) rather
-    /// than holding the worker away from its coordinator.
-    static let pieceTimeoutMs = 5_000
-
     /// How long a leaving worker's sockets keep trying to deliver what is queued.
     static let exitLinger: Duration = .seconds(2)
-
-    /// Waits until piece `p` of weights version `version` is here, handing the machine every
-    /// message the servers send meanwhile; nil when it cannot come (a newer version replaced it,
-    /// or the servers were silent for `pieceTimeoutMs`).
-    func awaitPiece(_ p: Int, version: UInt64, ps: [ZSocket], queue: inout [WorkerMachine.Action]) -> WireFrame? {
-        let started = DispatchTime.now().uptimeNanoseconds
-        var deadline = RoleSupport.nowMs() + Self.pieceTimeoutMs
-        var waited = false
-        while true {
-            if let f = machine.weightsPiece(p, version: version) {
-                // Counted as time outside compute by bench/step_breakdown.py.
-                if waited { RoleSupport.trace(name, String(format: "waited %.3f ms for weights piece %d",
-                                                            Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6, p)) }
-                return f
-            }
-            waited = true
-            guard machine.mayStillReceive(version: version), RoleSupport.nowMs() < deadline,
-                  let ready = try? ZPoller(ps).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs)) else { return nil }
-            for i in ready {
-                guard let m = try? receive(fromPS: i, ps[i], queue: &queue) else { continue }
-                RoleSupport.trace(name, "received \(m.body.kind) from ps \(i) while computing")
-                deadline = RoleSupport.nowMs() + Self.pieceTimeoutMs  // the servers are alive: keep waiting
-                queue += machine.handle(.fromPS(m))
-            }
-        }
-    }
 
     /// One waiting message from slice `k`'s server, read through the shared-memory links (nil when
     /// it did not decode): each direction's switch is logged, and weights the server replaced
     /// before they were read are asked for again.
     /// - Throws: `TransportError` from the receive itself.
     func receive(fromPS k: Int, _ socket: ZSocket, queue: inout [WorkerMachine.Action]) throws -> WireMessage? {
-        let lost = links.inbox.reused
-        guard let m = try socket.receiveMessage(deadline: .zero, routed: false, run: runID, role: name, from: "ps",
-                                                shared: links.inbox)?.message else {
-            if links.inbox.reused != lost {
-                queue += machine.handle(.weightsLost("weights from ps \(k) were replaced before they were read"))
-            }
-            return nil
+        let message = try socket.receiveMessage(deadline: .zero, routed: false, run: runID, role: name, from: "ps",
+                                                shared: links.resolver)?.message
+        if links.unreadable() > 0 {
+            queue += machine.handle(.weightsLost("weights from ps \(k) were replaced before they were read"))
         }
-        for line in links.received(m, fromPS: k) { RoleSupport.log(name, line) }
+        guard let m = message else { return nil }
+        for line in links.received(m, from: k) { RoleSupport.log(name, line) }
         return m
     }
 
@@ -105,17 +72,29 @@ public final class WorkerRunner {
         let context = try ZContext()
         let coordinator = try RoleSupport.socket(context, .dealer, identity: name, security: security.client)
         try coordinator.connect(coordinatorEndpoint)
+        // The compute thread rings this bell after each event it posts, waking the poll below. The
+        // bell has a context of its own: the computing thread may hold the ringer a moment after
+        // the loop returns, and it must not keep the sockets' context (whose end flushes the last
+        // messages for `exitLinger`) from ending with `run()`.
+        let bellContext = try ZContext()
+        let bell = try ZSocket(context: bellContext, type: .pair), ringer = try ZSocket(context: bellContext, type: .pair)
+        let bellEndpoint = try bell.bind("inproc://\(name)-compute-\(UInt(bitPattern: ObjectIdentifier(self).hashValue))")
+        try ringer.connect(bellEndpoint)
+        let ring = Bell(socket: ringer)
+        let computer = WorkerComputeThread { ring.ring() }
+        defer { computer.cancel() }
         var ps: [ZSocket] = []
         var compute: WorkerCompute?
-        var heartbeatMs = 1_000, lastHeartbeat = RoleSupport.nowMs(), lastHeard = RoleSupport.nowMs()
-        var stopSent = false
-        var queue = machine.handle(.start)
+        var stopSent = false, welcomed = false
+        var queue = machine.handle(.start) + machine.handle(.tick(nowMs: RoleSupport.nowMs()))
         while true {
             while !queue.isEmpty {
                 let action = queue.removeFirst()
                 switch action {
                 case .toCoordinator(let m):
                     try? coordinator.send(m)
+                case .heartbeat(let m):
+                    try? coordinator.send(m, deadline: .milliseconds(100))
                 case .toPS(let k, let m):
                     send(m, toPS: k, ps)
                 case .connectPS(let endpoints):
@@ -130,44 +109,27 @@ public final class WorkerRunner {
                     }
                 case .configure(let c):
                     compute = try WorkerCompute(config: c)
+                    welcomed = true
                     if let line = links.configure(c, name: name) { RoleSupport.log(name, line) }
-                    heartbeatMs = c.heartbeatIntervalMs
                     RoleSupport.log(name, "welcomed: \(c.model.cell.rawValue) H=\(c.model.hidden), \(c.lanesPerShard) lanes per shard")
-                case .compute(let task, let inputs, let targets, let state):
+                case .compute(let task, let inputs, let targets, let state, let slot):
                     guard let compute else { continue }
                     RoleSupport.trace(name, "compute start step \(task.step) shard \(task.shard)")
-                    // A task for version v is dealt once the server has reached v (sync: it has
-                    // then read every gradient of v - 1).
-                    links.beginShard(version: task.weightVersion, newest: max(task.weightVersion, machine.weightsVersion ?? 0))
-                    // The weights' pieces are read as the forward pass reaches them (the rest may
-                    // still be on its way), and each piece of the gradient leaves as soon as
-                    // backpropagation has finished it.
-                    let piece: (Int) -> WireFrame? = { p in
-                        self.awaitPiece(p, version: task.weightVersion, ps: ps, queue: &queue)
-                    }
-                    let sendPiece = { (piece: WireFrame, loss: ChunkLoss, finalState: [Float]?) in
-                        for action in self.machine.handle(.gradientPiece(task: task, frame: piece, lossSum: loss.sum,
-                                                                         tokens: loss.count, state: finalState)) {
-                            if case .toPS(let k, let m) = action { self.send(m, toPS: k, ps) } else { queue.append(action) }
-                        }
-                    }
-                    let outcome: WorkerMachine.ShardOutcome
-                    do {
-                        outcome = try compute.run(task: task, inputs: inputs, targets: targets, state: state,
-                                                  version: task.weightVersion, piece: piece, send: sendPiece,
-                                                  into: links.gradientDestination())
-                    } catch let e as WorkerCompute.Abandoned {
-                        queue += machine.handle(.abandoned("step \(task.step) shard \(task.shard): \(e)"))
-                        continue
-                    }
-                    RoleSupport.trace(name, "compute end")
-                    queue += machine.handle(.computed(outcome))
+                    // The weights' pieces follow as `.handPiece` (the rest may still be on its way),
+                    // and each piece of the gradient leaves as soon as backpropagation has finished it.
+                    computer.start(compute, task: task, inputs: inputs, targets: targets, state: state,
+                                   into: links.beginShard(slot: slot).map { WorkerComputeThread.Destination($0.0, owner: $0.1) })
+                case .handPiece(let p, let frame):
+                    RoleSupport.trace(name, frame == nil ? "weights piece \(p) will not come" : "handed weights piece \(p)")
+                    computer.hand(p, frame)
                 case .log(let line): RoleSupport.log(name, line)
+                case .fail(let why):
+                    throw RoleError.peerTimeout("\(name): \(why) (at \(coordinatorEndpoint))")
                 case .exit:
                     // Let what is queued (a last gradient, the Leave) reach its peers before closing, for
                     // at most `exitLinger` (within the launcher's 3 s between SIGTERM and SIGKILL); a
                     // worker never welcomed has only its Hello queued, to a coordinator that may be gone.
-                    let linger: Duration = machine.config == nil ? .zero : Self.exitLinger
+                    let linger: Duration = welcomed ? Self.exitLinger : .zero
                     try? coordinator.setLinger(linger)
                     for s in ps { try? s.setLinger(linger) }
                     return
@@ -178,27 +140,31 @@ public final class WorkerRunner {
                 queue += machine.handle(.stop)
                 continue
             }
-            let sockets = [coordinator] + ps
+            let sockets = [coordinator, bell] + ps
             let ready = try ZPoller(sockets).poll(deadline: .milliseconds(RoleSupport.pollIntervalMs))
             for i in ready {
+                if i == 1 {
+                    while let _ = try? bell.receive(deadline: .zero) {}
+                    continue
+                }
                 let message = i == 0
                     ? try coordinator.receiveMessage(deadline: .zero, routed: false, run: runID, role: name, from: "coordinator")?.message
-                    : try receive(fromPS: i - 1, sockets[i], queue: &queue)
+                    : try receive(fromPS: i - 2, sockets[i], queue: &queue)
                 guard let m = message else { continue }
-                lastHeard = RoleSupport.nowMs()
-                RoleSupport.trace(name, "received \(m.body.kind) from \(i == 0 ? "coordinator" : "ps \(i - 1)")")
+                RoleSupport.trace(name, "received \(m.body.kind) from \(i == 0 ? "coordinator" : "ps \(i - 2)")")
+                queue += machine.handle(.tick(nowMs: RoleSupport.nowMs()))
                 queue += machine.handle(i == 0 ? .fromCoordinator(m) : .fromPS(m))
             }
-            let now = RoleSupport.nowMs()
-            if now - lastHeard > peerTimeoutMs {  // the coordinator answers every heartbeat
-                throw RoleError.peerTimeout("\(name): no word from the coordinator at \(coordinatorEndpoint) for \(peerTimeoutMs) ms")
-            }
-            if now - lastHeartbeat >= heartbeatMs {
-                lastHeartbeat = now
-                let hb = WireMessage(runID: runID, sender: name, sequence: 0,
-                                     body: .heartbeat(WireHeartbeat(nowMs: UInt64(now), state: "idle")))
-                try? coordinator.send(hb, deadline: .milliseconds(100))
-            }
+            for event in computer.take() { queue += machine.handle(event) }
+            queue += machine.handle(.tick(nowMs: RoleSupport.nowMs()))
         }
     }
+}
+
+/// The compute thread's side of the run loop's bell: one socket, used only from that thread.
+private final class Bell: @unchecked Sendable {
+    let socket: ZSocket
+    init(socket: ZSocket) { self.socket = socket }
+    /// Wakes the loop; a full queue already holds a ring.
+    func ring() { try? socket.send([[0]], deadline: .zero) }
 }

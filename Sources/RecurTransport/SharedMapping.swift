@@ -2,6 +2,7 @@
 #if os(Linux)
 import CSharedMemory
 import Glibc
+import RecurWire
 import Synchronization
 
 /// A peer's segment mapped read-only in this process.

@@ -2,6 +2,7 @@
 #if os(Linux)
 import CSharedMemory
 import Glibc
+import RecurWire
 import Synchronization
 
 /// A segment this process writes: a header page then `slots` slots of `slotBytes` bytes each

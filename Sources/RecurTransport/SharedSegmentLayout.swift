@@ -1,4 +1,5 @@
 // The byte layout of a shared-memory segment (header, generations, slots) and its descriptor.
+import RecurWire
 //
 // A segment is one sealed memfd of `byteCount` bytes, all offsets in bytes, integers little-endian
 // (native on every supported host):
@@ -16,30 +17,9 @@
 //
 //   byteCount = headerBytes + S*B
 
-/// Where a peer's segment is: enough to map it from the same host.
-public struct SharedSegmentDescriptor: Equatable, Sendable {
-    /// The writer's process id.
-    public var pid: UInt32
-    /// The memfd's descriptor number in the writer.
-    public var fd: Int32
-    /// Random and nonzero; also stored in the segment header, so a reused fd number is detected.
-    public var token: UInt64
-    /// The total size of the memfd in bytes (header + slots).
-    public var byteCount: UInt64
-
-    /// Creates a descriptor.
-    /// - Parameters:
-    ///   - pid: the writer's process id.
-    ///   - fd: the memfd's descriptor number in the writer.
-    ///   - token: the segment's token (nonzero).
-    ///   - byteCount: the memfd's total size in bytes.
-    public init(pid: UInt32, fd: Int32, token: UInt64, byteCount: UInt64) {
-        self.pid = pid
-        self.fd = fd
-        self.token = token
-        self.byteCount = byteCount
-    }
-}
+/// Where a peer's segment is: enough to map it from the same host. One definition serves the
+/// wire (a Segment field of WeightsRequest and Weights) and the mapping code: `WireSegment`.
+public typealias SharedSegmentDescriptor = WireSegment
 
 /// Offsets and limits of the segment layout described at the top of this file.
 enum SharedSegmentLayout {

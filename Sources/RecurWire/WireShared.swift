@@ -22,18 +22,24 @@ public struct WireSharedRef: Equatable, Hashable, Sendable {
     }
 }
 
-/// A shared-memory segment its sender offers to a peer on the same host (`recur.Segment`).
+/// A shared-memory segment its sender offers to a peer on the same host (`recur.Segment`); also
+/// what RecurTransport maps (`SharedSegmentDescriptor` is this type), so the two cannot drift apart.
 public struct WireSegment: Equatable, Hashable, Sendable {
-    /// The sender's process id.
+    /// The sender's (the writer's) process id.
     public var pid: UInt32
     /// The memfd's descriptor number in the sender.
     public var fd: Int32
-    /// Random nonzero id, also in the segment's header.
+    /// Random and nonzero; also stored in the segment's header, so a reused fd number is detected.
     public var token: UInt64
-    /// The segment's size in bytes.
+    /// The total size of the memfd in bytes (header + slots).
     public var byteCount: UInt64
 
     /// Creates a segment description.
+    /// - Parameters:
+    ///   - pid: the writer's process id.
+    ///   - fd: the memfd's descriptor number in the writer.
+    ///   - token: the segment's token (nonzero).
+    ///   - byteCount: the memfd's total size in bytes.
     public init(pid: UInt32, fd: Int32, token: UInt64, byteCount: UInt64) {
         self.pid = pid
         self.fd = fd

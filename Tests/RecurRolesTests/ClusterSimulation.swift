@@ -1,5 +1,7 @@
 // ClusterSimulation: the three role machines wired together in memory (no sockets), with a
-// controllable delivery order and the ability to silence a worker, for end-to-end tests.
+// controllable delivery order (shuffled, dropped and duplicated deliveries, seeded) and the ability
+// to silence a worker, for end-to-end tests. Workers compute on `WorkerComputeThread`, as the
+// process does, and what the computation reports is delivered like any other message.
 import Foundation
 import RecurData
 import RecurMath
@@ -12,7 +14,7 @@ import RecurWire
 /// their messages through a queue; `pick` chooses which queued message is delivered next.
 final class ClusterSimulation {
     enum Envelope { case toCoordinatorFromWorker(String, WireMessage), toCoordinatorFromPS(Int, WireMessage),
-                    toPS(Int, String, WireMessage), toWorker(String, WireMessage) }
+                    toPS(Int, String, WireMessage), toWorker(String, WireMessage), fromCompute(String, WorkerMachine.Event) }
 
     let coordinator: CoordinatorMachine
     let servers: [ParameterServerMachine]
@@ -20,6 +22,7 @@ final class ClusterSimulation {
     var ps: ParameterServerMachine { servers[0] }
     var workers: [String: WorkerMachine] = [:]
     var computes: [String: WorkerCompute] = [:]
+    var threads: [String: WorkerComputeThread] = [:]
     var queue: [Envelope] = []
     var silenced = Set<String>()
     var reports: [CoordinatorMachine.StepReport] = []
@@ -37,6 +40,15 @@ final class ClusterSimulation {
     var nowMs = 0
     var rng = SplitMix64(seed: 7)
     var shuffle = false
+    /// Per mille of the gradient messages workers send that are lost (the shard's lease expires
+    /// and it is dealt again).
+    var dropPerMille: UInt64 = 0
+    /// The most gradient messages lost in one run (each costs a lease expiry and the worker).
+    var dropLimit = 1
+    /// Per mille of the gradient and weights messages between workers and servers delivered twice.
+    var duplicatePerMille: UInt64 = 0
+    /// Deliveries dropped and duplicated so far.
+    var dropped = 0, duplicated = 0
     /// Workers send each piece of a gradient as backpropagation finishes it (as the real worker
     /// does), each piece a message of its own in the queue; otherwise one frame per slice at the end.
     var streaming = false
@@ -54,8 +66,10 @@ final class ClusterSimulation {
     }
 
     func addWorker(_ name: String) {
-        let w = WorkerMachine(runID: 1, name: name, pid: 1, hostname: "sim", threads: 1)
+        // A streaming worker starts on the first piece of its weights, as the process does.
+        let w = WorkerMachine(runID: 1, name: name, pid: 1, hostname: "sim", threads: 1, startsEarly: streaming)
         workers[name] = w
+        threads[name] = WorkerComputeThread()
         perform(worker: name, w.handle(.start))
     }
 
@@ -86,30 +100,40 @@ final class ClusterSimulation {
         for a in actions {
             switch a {
             case .send(let to, let m): queue.append(to == "coordinator" ? .toCoordinatorFromPS(k, m) : .toWorker(to, m))
-            case .proceed: perform(ps: k, servers[k].handle(.proceed))
+            case .proceed: perform(ps: k, servers[k].handle(.proceed(into: nil)))
             case .log: break
             }
         }
     }
 
     func perform(worker id: String, _ actions: [WorkerMachine.Action]) {
-        guard let w = workers[id] else { return }
         for a in actions {
             switch a {
-            case .toCoordinator(let m): queue.append(.toCoordinatorFromWorker(id, m))
+            case .toCoordinator(let m), .heartbeat(let m): queue.append(.toCoordinatorFromWorker(id, m))
             case .toPS(let k, let m): queue.append(.toPS(k, id, m))
             case .configure(let c): computes[id] = try! WorkerCompute(config: c)
-            case .compute(let t, let i, let y, let s):
-                let send: ((WireFrame, ChunkLoss, [Float]?) -> Void)? = streaming ? { piece, loss, state in
-                    self.perform(worker: id, w.handle(.gradientPiece(task: t, frame: piece, lossSum: loss.sum,
-                                                                      tokens: loss.count, state: state)))
-                } : nil
-                let o = try! computes[id]!.run(task: t, inputs: i, targets: y, state: s, weights: w.weights!,
-                                               version: w.weightsVersion!, send: send)
-                perform(worker: id, w.handle(.computed(o)))
-            case .connectPS, .log, .exit: break
+            case .compute(let t, let i, let y, let s, _):
+                threads[id]!.start(computes[id]!, task: t, inputs: i, targets: y, state: s, streams: streaming)
+            case .handPiece(let p, let f): threads[id]!.hand(p, f)
+            case .connectPS, .log, .exit, .fail: break
             }
         }
+    }
+
+    /// Moves what the compute threads reported into the queue; with nothing else to deliver,
+    /// waits for a running computation to report (a computation always does, or is cancelled).
+    func collectComputeEvents() {
+        let running = threads.filter { !silenced.contains($0.key) && $0.value.isRunning }
+        if queue.isEmpty, let (_, t) = running.first { _ = t.wait(timeout: 30) }
+        for (id, t) in threads.sorted(by: { $0.key < $1.key }) {
+            for e in t.take() where !silenced.contains(id) { queue.append(.fromCompute(id, e)) }
+        }
+    }
+
+    /// Cuts worker `id` off: nothing it sends or is sent arrives, and its computation gives up.
+    func silence(_ id: String) {
+        silenced.insert(id)
+        threads[id]?.cancel()
     }
 
     func pipeName(_ e: Envelope) -> String {
@@ -118,6 +142,7 @@ final class ClusterSimulation {
         case .toCoordinatorFromPS(let k, _): return "ps-\(k)>coordinator"
         case .toPS(let k, let from, _): return "\(from)>ps-\(k)"
         case .toWorker(let id, let m): return "\(m.sender)>\(id)"
+        case .fromCompute(let id, _): return "compute>\(id)"
         }
     }
 
@@ -130,6 +155,7 @@ final class ClusterSimulation {
                 nowMs += 1000
                 perform(coordinator: coordinator.handle(.tick(nowMs: nowMs)))
             }
+            collectComputeEvents()
             if queue.isEmpty {  // idle: let time pass until something happens (bounded)
                 for _ in 0..<100 where queue.isEmpty {
                     nowMs += 1000
@@ -151,8 +177,15 @@ final class ClusterSimulation {
             case .toPS(let k, let from, var m):
                 if silenced.contains(from) { continue }
                 if from == partiallyDelivered, k == 1, case .gradient(let g) = m.body, g.step >= 1 {
-                    silenced.insert(from)
+                    silence(from)
                     continue
+                }
+                if case .gradient = m.body, from != "coordinator" {
+                    if dropPerMille > 0, dropped < dropLimit, rng.next() % 1000 < dropPerMille {
+                        dropped += 1
+                        continue
+                    }
+                    duplicate(e)
                 }
                 if poisonGradients > 0, case .gradient = m.body, let g = try? m.frame(named: "gradient") {
                     poisonGradients -= 1
@@ -162,9 +195,20 @@ final class ClusterSimulation {
                 perform(ps: k, servers[k].handle(.message(from: from, m)))
             case .toWorker(let id, let m):
                 if silenced.contains(id) { continue }
+                if case .weights = m.body { duplicate(e) }
                 if m.sender.hasPrefix("ps") { perform(worker: id, workers[id]!.handle(.fromPS(m))) }
                 else { perform(worker: id, workers[id]!.handle(.fromCoordinator(m))) }
+            case .fromCompute(let id, let event):
+                if silenced.contains(id) { continue }
+                perform(worker: id, workers[id]!.handle(event))
             }
         }
+    }
+
+    /// Queues `e` once more, behind what its pipe holds, `duplicatePerMille` times in a thousand.
+    func duplicate(_ e: Envelope) {
+        guard duplicatePerMille > 0, rng.next() % 1000 < duplicatePerMille else { return }
+        duplicated += 1
+        queue.append(e)
     }
 }

@@ -43,7 +43,8 @@ final class ClusterSimulationTests: XCTestCase {
 
     func simulate(_ o: TrainOptions, workers: Int, shuffle: Bool, silence: String? = nil,
                   leaseTimeoutMs: Int = 5_000, psShards: Int = 1, streaming: Bool = false,
-                  schedule: RunSchedule? = nil) throws -> (params: [Float], sim: ClusterSimulation) {
+                  schedule: RunSchedule? = nil, seed: UInt64 = 7, dropPerMille: UInt64 = 0,
+                  duplicatePerMille: UInt64 = 0) throws -> (params: [Float], sim: ClusterSimulation) {
         let data = try Dataset.load(o)
         let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
         let config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: o.steps!,
@@ -51,11 +52,14 @@ final class ClusterSimulationTests: XCTestCase {
         let sim = ClusterSimulation(config: config, tokens: data.train, layout: layout, schedule: schedule)
         sim.shuffle = shuffle
         sim.streaming = streaming
+        sim.rng = SplitMix64(seed: seed)
+        sim.dropPerMille = dropPerMille
+        sim.duplicatePerMille = duplicatePerMille
         sim.start()
         for i in 0..<workers { sim.addWorker("worker-\(i)") }
         if let s = silence {
             sim.run(limit: 12)  // let the doomed worker take a lease, then cut it off
-            sim.silenced.insert(s)
+            sim.silence(s)
         }
         sim.run(tickEvery: silence == nil ? 0 : 50)
         return (sim.servers.allSatisfy { $0.params != nil } ? sim.params : [], sim)

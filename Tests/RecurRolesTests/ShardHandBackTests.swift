@@ -47,15 +47,18 @@ final class ShardHandBackTests: XCTestCase {
         let c = asyncConfig, w = try worker(c)
         _ = w.handle(.fromPS(try weights(c, version: 1)))
         let started = w.handle(.fromCoordinator(try task(c, version: 1, lease: 7)))
-        guard case .compute(let t, _, _, _)? = started.last else { return XCTFail("no compute: \(started)") }
+        guard case .compute(let t, _, _, _, _)? = started.first(where: { if case .compute = $0 { return true }; return false })
+        else { return XCTFail("no compute: \(started)") }
         XCTAssertEqual(t.weightVersion, 1)
-        // The loop reads the weights only once it runs the compute; a newer version lands first.
-        _ = w.handle(.fromPS(try weights(c, version: 2)))
+        // The computation is handed the task's own weights at once, so a newer version landing
+        // before it reads them changes nothing.
+        guard case .handPiece(0, let f)? = started.last else { return XCTFail("no piece handed: \(started)") }
+        XCTAssertEqual(try f?.floats().first, 1)
+        XCTAssertEqual(w.handle(.fromPS(try weights(c, version: 2))), [])
         XCTAssertEqual(w.weightsVersion, 2)
-        XCTAssertEqual(try w.weightsPiece(0, version: 1)?.floats().first, 1, "the task's own weights are kept")
-        XCTAssertEqual(try w.weightsPiece(0, version: 2)?.floats().first, 2)
+        XCTAssertEqual(w.handle(.pieceNeeded(0)), [], "piece 0 was handed already")
         _ = w.handle(.computed(WorkerMachine.ShardOutcome(task: t, gradients: [], state: [], lossSum: 0, tokens: 1, computeMs: 1)))
-        XCTAssertNil(w.weightsPiece(0, version: 1), "and let go once it is computed")
+        XCTAssertFalse(w.isComputing)
     }
 
     /// A weights answer that could not be read (its shared-memory slot already held a newer

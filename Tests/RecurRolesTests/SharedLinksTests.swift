@@ -38,7 +38,7 @@ final class SharedLinksTests: XCTestCase {
 
     /// The weights messages the server sends the worker for a request, through the links, as received.
     func weights(_ ps: ParameterServerMachine, _ links: PSSharedLinks, _ worker: WorkerSharedLinks, version: UInt64) throws -> [WireMessage] {
-        let sent = try wire(worker.outgoing(request(version), toPS: 0), nil)
+        let sent = try wire(worker.outgoing(request(version), to: 0), nil)
         _ = links.received(sent, from: "w0", machine: ps)
         return try ps.handle(.message(from: "w0", sent)).compactMap { action -> WireMessage? in
             guard case .send("w0", let m) = action else { return nil }
@@ -65,7 +65,7 @@ final class SharedLinksTests: XCTestCase {
             XCTAssertEqual(w.attachedToken, gradientToken, "the server says it mapped the worker's segment")
             XCTAssertNotNil(w.weightsSegment)
             XCTAssertTrue(m.frames.allSatisfy { $0.shared == nil }, "the worker has not mapped the server's segment yet")
-            _ = worker.received(m, fromPS: 0)
+            _ = worker.received(m, from: 0)
         }
         XCTAssertEqual(worker.accepting, [0])
         let weightsToken = try XCTUnwrap(links.outbox?.token)
@@ -84,11 +84,11 @@ final class SharedLinksTests: XCTestCase {
 
         // A gradient piece by reference: the server reads a private copy with the same bits.
         let values = (0..<500).map { Float($0) * 0.37 - 50 }
-        worker.beginShard(version: 0, newest: 0)
-        let slot = try XCTUnwrap(worker.outbox?.current?.slot)
-        XCTAssertEqual(worker.gradientDestination().map { UnsafeRawPointer($0.0) }, UnsafeRawPointer(try XCTUnwrap(worker.outbox).segment.slot(slot)),
-                       "the shard computes its gradient in its slot")
-        let out = worker.outgoing(try gradient(c, values: values, offset: 64), toPS: 0)
+        let destination = worker.beginShard(slot: 1)
+        XCTAssertEqual(worker.outbox?.current?.slot, 1)
+        XCTAssertEqual(destination.map { UnsafeRawPointer($0.0) }, UnsafeRawPointer(try XCTUnwrap(worker.outbox).segment.slot(1)),
+                       "the shard computes its gradient in the slot its machine chose")
+        let out = worker.outgoing(try gradient(c, values: values, offset: 64), to: 0)
         XCTAssertEqual(out.frames[0].shared?.token, gradientToken)
         XCTAssertEqual(out.frames[0].shared?.byteOffset, 64 * 4)
         let got = try wire(out, links.inbox)
@@ -102,10 +102,10 @@ final class SharedLinksTests: XCTestCase {
     func testTheUpdateWritesStraightIntoTheSegmentAndANewCoordinatorGetsANewOne() throws {
         let c = config(), ps = try server(c), links = PSSharedLinks(), worker = WorkerSharedLinks()
         _ = worker.configure(c, name: "w0")
-        for m in try weights(ps, links, worker, version: 0) { _ = worker.received(m, fromPS: 0) }
+        for m in try weights(ps, links, worker, version: 0) { _ = worker.received(m, from: 0) }
         let segment = try XCTUnwrap(links.outbox?.segment)
         // The worker waits for version 1; every shard's gradient comes in (as whole slices).
-        let waiting = try wire(worker.outgoing(request(1), toPS: 0), nil)
+        let waiting = try wire(worker.outgoing(request(1), to: 0), nil)
         _ = links.received(waiting, from: "w0", machine: ps)
         XCTAssertTrue(ps.handle(.message(from: "w0", waiting)).isEmpty)
         let count = try XCTUnwrap(ps.params).count
@@ -122,7 +122,7 @@ final class SharedLinksTests: XCTestCase {
         var sent: [WireMessage] = [], raw: [WireMessage] = []
         while !queue.isEmpty {
             switch queue.removeFirst() {
-            case .proceed: queue += ps.handle(.proceed)
+            case .proceed(let piece): queue += ps.handle(.proceed(into: links.weightsBuffer(for: piece)))
             case .send("w0", let m): raw.append(m); sent.append(links.outgoing(m, to: "w0"))
             default: break
             }
@@ -147,10 +147,10 @@ final class SharedLinksTests: XCTestCase {
         _ = links.received(waiting, from: "w0", machine: ps)
         XCTAssertNotEqual(links.outbox?.token, token)
         // The worker maps the new segment and lets the old one go.
-        let again = try wire(worker.outgoing(request(0), toPS: 0), nil)
+        let again = try wire(worker.outgoing(request(0), to: 0), nil)
         _ = links.received(again, from: "w0", machine: ps)
         for case .send("w0", let m) in ps.handle(.message(from: "w0", again)) {
-            _ = worker.received(try wire(links.outgoing(m, to: "w0"), worker.inbox), fromPS: 0)
+            _ = worker.received(try wire(links.outgoing(m, to: "w0"), worker.inbox), from: 0)
         }
         XCTAssertTrue(worker.inbox.isMapped(try XCTUnwrap(links.outbox?.token)))
         XCTAssertFalse(worker.inbox.isMapped(token))
@@ -159,19 +159,20 @@ final class SharedLinksTests: XCTestCase {
     func testATornGradientIsRefusedAndItsShardDealtAgainAtOnce() throws {
         let c = config(), ps = try server(c), links = PSSharedLinks(), worker = WorkerSharedLinks()
         _ = worker.configure(c, name: "w0")
-        for m in try weights(ps, links, worker, version: 0) { _ = worker.received(m, fromPS: 0) }
+        for m in try weights(ps, links, worker, version: 0) { _ = worker.received(m, from: 0) }
         let count = try XCTUnwrap(ps.params).count
         let values = [Float](repeating: 1.5, count: count)
-        XCTAssertTrue(try XCTUnwrap(worker.outbox).beginShard(version: 0, newest: 0, staleness: 0))
-        var old = worker.outgoing(try gradient(c, values: values), toPS: 0)
+        try XCTUnwrap(worker.outbox).beginShard(slot: 0)
+        var old = worker.outgoing(try gradient(c, values: values), to: 0)
         old.frames.append(try WireFrame(name: "state", shape: [c.lanesPerShard, c.model.stateFloatsPerLane],
                                         floats: [Float](repeating: 0, count: c.lanesPerShard * c.model.stateFloatsPerLane)))
         let encoded = WireCodec.encode(old)
-        // The worker reuses that slot (every slot is free once it holds weights version 1).
-        let slots = try XCTUnwrap(worker.outbox).segment.slots
-        for _ in 0..<slots { XCTAssertTrue(try XCTUnwrap(worker.outbox).beginShard(version: 1, newest: 1, staleness: 0)) }
+        // The worker reuses that slot (its machine frees every slot once it holds weights version 1).
+        try XCTUnwrap(worker.outbox).beginShard(slot: 0)
         let got = try WireCodec.decode(encoded, expectedRun: 1, shared: links.inbox)
         XCTAssertEqual(links.inbox.torn, 1)
+        XCTAssertEqual(links.unreadable(), 1, "the run loop hears of it once")
+        XCTAssertEqual(links.unreadable(), 0)
         XCTAssertTrue(try got.frame(named: "gradient").floats().allSatisfy(\.isNaN), "a torn copy is handed on as unusable")
         // The server refuses it and tells the coordinator, with the lease, so the shard is dealt again now.
         let actions = ps.handle(.message(from: "w0", got))
@@ -194,21 +195,16 @@ final class SharedLinksTests: XCTestCase {
         }
     }
 
-    func testGradientSlotsAreFreedOnlyWhenTheServerIsDoneWithThem() throws {
+    func testAShardWithoutASlotTravelsInline() throws {
         let c = config(), worker = WorkerSharedLinks()
         _ = worker.configure(c, name: "w0")
         let outbox = try XCTUnwrap(worker.outbox)
-        XCTAssertEqual(outbox.segment.slots, 4, "one slot per shard of a step")
-        for _ in 0..<4 { XCTAssertTrue(outbox.beginShard(version: 3, newest: 3, staleness: 0)) }
-        XCTAssertFalse(outbox.beginShard(version: 3, newest: 3, staleness: 0), "a fifth shard of step 3 goes over TCP")
-        XCTAssertNil(outbox.shareGradient(try gradient(c, values: [1, 2]).frames[0]))
-        XCTAssertTrue(outbox.beginShard(version: 4, newest: 4, staleness: 0), "weights 4 free the slots of step 3")
-        // Async with staleness 2: a shard on weights 4 holds its slot until weights 7.
-        let async = SharedOutbox.self
-        let o = try async.init(name: "t", slots: 1, floats: 8, firstElement: 0)
-        XCTAssertTrue(o.beginShard(version: 4, newest: 4, staleness: 2))
-        XCTAssertFalse(o.beginShard(version: 6, newest: 6, staleness: 2))
-        XCTAssertTrue(o.beginShard(version: 7, newest: 7, staleness: 2))
+        XCTAssertEqual(outbox.segment.slots, WorkerMachine.gradientSlots(c), "one slot per shard of a step")
+        XCTAssertEqual(outbox.segment.slots, 4)
+        outbox.beginShard(slot: 3)
+        XCTAssertNotNil(outbox.shareGradient(try gradient(c, values: [1, 2]).frames[0]))
+        outbox.beginShard(slot: nil)
+        XCTAssertNil(outbox.shareGradient(try gradient(c, values: [1, 2]).frames[0]), "no slot chosen: over TCP")
     }
 
     func testWeightsSlotsFollowVersionsAndAnOverwrittenOneIsRefused() throws {
@@ -247,17 +243,16 @@ final class SharedLinksTests: XCTestCase {
         // gradients stay inline.
         let c = config(), ps2 = try server(c), links2 = PSSharedLinks(), w2 = WorkerSharedLinks()
         _ = w2.configure(c, name: "w0")
-        var r = try XCTUnwrap(w2.outgoing(request(0), toPS: 0).body.weightsRequestBody)
+        var r = try XCTUnwrap(w2.outgoing(request(0), to: 0).body.weightsRequestBody)
         r.gradientSegment?.token ^= 1
         let lines = links2.received(WireMessage(runID: 1, sender: "w0", sequence: 1, body: .weightsRequest(r)), from: "w0", machine: ps2)
         XCTAssertTrue(lines.contains { $0.contains("over TCP") }, "\(lines)")
         for case .send("w0", let m) in ps2.handle(.message(from: "w0", WireMessage(runID: 1, sender: "w0", sequence: 1, body: .weightsRequest(r)))) {
-            _ = w2.received(links2.outgoing(m, to: "w0"), fromPS: 0)
+            _ = w2.received(links2.outgoing(m, to: "w0"), from: 0)
         }
         XCTAssertTrue(w2.accepting.isEmpty)
-        w2.beginShard(version: 0, newest: 0)
-        XCTAssertNil(w2.gradientDestination(), "no server reads the slot: the worker's own buffer")
-        XCTAssertNil(w2.outgoing(try gradient(c, values: [1, 2, 3]), toPS: 0).frames[0].shared)
+        XCTAssertNil(w2.beginShard(slot: 0), "no server reads the slot: the worker's own buffer")
+        XCTAssertNil(w2.outgoing(try gradient(c, values: [1, 2, 3]), to: 0).frames[0].shared)
     }
 }
 

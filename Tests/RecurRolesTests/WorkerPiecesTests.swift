@@ -1,5 +1,6 @@
 // WorkerPiecesTests: the worker gathers weights piece by piece (starting a sync task on piece 0 when
-// allowed), asks for the next version before computing, and sends each gradient piece to its slice.
+// allowed, handing each later piece to the computation as it arrives), asks for the next version
+// before computing, and sends each gradient piece to its slice.
 import XCTest
 @testable import RecurRoles
 import RecurMath
@@ -17,8 +18,7 @@ final class WorkerPiecesTests: XCTestCase {
     }
 
     func worker(_ c: RunConfig, startsEarly: Bool) throws -> WorkerMachine {
-        let w = WorkerMachine(runID: 1, name: "w", pid: 1, hostname: "test", threads: 1)
-        w.startsEarly = startsEarly
+        let w = WorkerMachine(runID: 1, name: "w", pid: 1, hostname: "test", threads: 1, startsEarly: startsEarly)
         _ = w.handle(.start)
         let endpoints = (0..<c.psShards).map { "inproc://ps-\($0)" }
         let welcome = WireWelcome(configJSON: try c.json(), psEndpoints: endpoints, heartbeatIntervalMs: 1_000,
@@ -39,9 +39,9 @@ final class WorkerPiecesTests: XCTestCase {
         return (task, WireMessage(runID: 1, sender: "coordinator", sequence: lease, body: .task(task), frames: frames))
     }
 
-    func compute(_ t: (WireTask, WireMessage)) -> WorkerMachine.Action {
+    func compute(_ t: (WireTask, WireMessage), slot: Int? = 0) -> WorkerMachine.Action {
         .compute(task: t.0, inputs: try! t.1.frame(named: "inputs").int32s(), targets: try! t.1.frame(named: "targets").int32s(),
-                 state: try! t.1.frame(named: "state").floats())
+                 state: try! t.1.frame(named: "state").floats(), gradientSlot: slot)
     }
 
     /// Weights values of `version` over `r`, reproducible.
@@ -73,15 +73,14 @@ final class WorkerPiecesTests: XCTestCase {
         XCTAssertEqual(w.weightsPiece(1, version: 0), frame(p[1], version: 0))
         XCTAssertNil(w.weightsPiece(0, version: 0))
         let started = weights(w, p[0], version: 0)
-        XCTAssertEqual(started.count, 2)
+        XCTAssertEqual(started.count, 4)
         ask(started[0], minVersion: 1)
-        XCTAssertEqual(started.last, compute(t))
-        XCTAssertEqual(w.weightsPiece(0, version: 0), frame(p[0], version: 0))
-        XCTAssertNil(w.weightsPiece(2, version: 0))
+        XCTAssertEqual(started[1], compute(t))
+        XCTAssertEqual(Array(started[2...]), [.handPiece(0, frame(p[0], version: 0)), .handPiece(1, frame(p[1], version: 0))],
+                       "every piece already here goes with the compute")
         XCTAssertNil(w.weightsVersion)
-        for k in [3, 2] {  // the rest arrives while computing: no second compute, each piece readable at once
-            XCTAssertEqual(weights(w, p[k], version: 0), [])
-            XCTAssertEqual(w.weightsPiece(k, version: 0), frame(p[k], version: 0))
+        for k in [3, 2] {  // the rest arrives while computing: each handed over at once, no second compute
+            XCTAssertEqual(weights(w, p[k], version: 0), [.handPiece(k, frame(p[k], version: 0))])
         }
         XCTAssertEqual(w.weightsVersion, 0)
         XCTAssertEqual(w.weights, p.map { frame($0, version: 0) })
@@ -95,9 +94,10 @@ final class WorkerPiecesTests: XCTestCase {
         let v = try worker(c, startsEarly: true)
         XCTAssertEqual(weights(v, p[0], version: 0), [])
         let now = v.handle(.fromCoordinator(t.1))
-        XCTAssertEqual(now.count, 2)
+        XCTAssertEqual(now.count, 3)
         ask(now[0], minVersion: 1)
-        XCTAssertEqual(now.last, compute(t))
+        XCTAssertEqual(now[1], compute(t))
+        XCTAssertEqual(now[2], .handPiece(0, frame(p[0], version: 0)))
     }
 
     func testWithoutStartingEarlyComputesOnceAllPiecesAreIn() throws {
@@ -109,9 +109,10 @@ final class WorkerPiecesTests: XCTestCase {
             XCTAssertEqual(w.weightsPiece(k, version: 0), frame(p[k], version: 0))
         }
         let started = weights(w, p[3], version: 0)
-        XCTAssertEqual(started.count, 2)
+        XCTAssertEqual(started.count, 6)
         ask(started[0], minVersion: 1)
-        XCTAssertEqual(started.last, compute(t))
+        XCTAssertEqual(started[1], compute(t))
+        XCTAssertEqual(Array(started[2...]), p.indices.map { .handPiece($0, frame(p[$0], version: 0)) })
         XCTAssertEqual(w.weights, p.map { frame($0, version: 0) })
     }
 
@@ -119,8 +120,9 @@ final class WorkerPiecesTests: XCTestCase {
         let c = config(), p = try c.parameterPieces.ranges
         let w = try worker(c, startsEarly: true), t0 = task(c, version: 0, lease: 1)
         _ = w.handle(.fromCoordinator(t0.1))
-        XCTAssertEqual(weights(w, p[0], version: 0).last, compute(t0))
-        XCTAssertEqual(weights(w, p[0], version: 1), [], "busy: no second compute")
+        XCTAssertEqual(weights(w, p[0], version: 0).dropLast().last, compute(t0))
+        XCTAssertEqual(w.handle(.pieceNeeded(1)), [], "piece 1 may still come")
+        XCTAssertEqual(weights(w, p[0], version: 1), [.handPiece(1, nil)], "busy: no second compute; piece 1 of version 0 will not come")
         XCTAssertFalse(w.mayStillReceive(version: 0), "the rest of version 0 will not come")
         let given = w.handle(.abandoned("piece 1 of version 0 did not come"))
         XCTAssertEqual(given.count, 2)
@@ -129,20 +131,33 @@ final class WorkerPiecesTests: XCTestCase {
         XCTAssertEqual(r.leaseID, 1, "the shard is handed back at once")
         let t1 = task(c, version: 1, lease: 2)
         let next = w.handle(.fromCoordinator(t1.1))
-        XCTAssertEqual(next.count, 2)
+        XCTAssertEqual(next.count, 3)
         ask(next[0], minVersion: 2)
-        XCTAssertEqual(next.last, compute(t1))
+        XCTAssertEqual(next[1], compute(t1), "a task on version 1 frees the slot of a shard on version 0")
+        XCTAssertEqual(next[2], .handPiece(0, frame(p[0], version: 1)))
     }
 
-    func testGradientPieceGoesToTheSliceHoldingItWithStateOnlyWhenGiven() throws {
+    /// Each gradient piece goes to the slice holding it the moment the computation says it is done
+    /// (nothing waits for the rest of the shard), with the state only when given.
+    func testGradientPieceIsSentToItsSliceAsSoonAsItIsDone() throws {
         let c = config(psShards: 2), p = try c.parameterPieces.ranges, shards = try c.parameterShards
         XCTAssertEqual(shards.ranges[0].upperBound, p[2].lowerBound)
-        let w = try worker(c, startsEarly: true), t = task(c, shard: 2, version: 3, lease: 7).0
+        let w = try worker(c, startsEarly: true), tm = task(c, shard: 2, version: 3, lease: 7)
+        XCTAssertEqual(w.handle(.gradientPieceDone(frame(p[0], version: 0), lossSum: 0, tokens: 1, state: nil)).count, 1)
+        XCTAssertFalse(w.handle(.gradientPieceDone(frame(p[0], version: 0), lossSum: 0, tokens: 1, state: nil)).contains {
+            if case .toPS = $0 { return true }; return false
+        }, "no shard in hand: nothing is sent")
+        _ = w.handle(.fromCoordinator(tm.1))
+        for k in 0..<2 {
+            _ = w.handle(.fromPS(WireMessage(runID: 1, sender: "ps-\(k)", sequence: 1, body: .weights(WireWeights(version: 3)),
+                                             frames: [frame(shards.ranges[k], version: 3)])))
+        }
+        XCTAssertTrue(w.isComputing)
         let state = (0..<(c.lanesPerShard * c.model.stateFloatsPerLane)).map { Float($0) / 8 }
-        for (k, slice) in [(0, 0), (1, 0), (2, 1), (3, 1)] {
+        for (k, slice) in [(3, 1), (2, 1), (1, 0), (0, 0)] {  // backpropagation finishes the last piece first
             let g = try WireFrame(name: "gradient", shape: [p[k].count], offset: p[k].lowerBound,
                                   floats: [Float](repeating: Float(k), count: p[k].count))
-            let a = w.handle(.gradientPiece(task: t, frame: g, lossSum: 3.5, tokens: 8, state: k == 0 ? state : nil))
+            let a = w.handle(.gradientPieceDone(g, lossSum: 3.5, tokens: 8, state: k == 0 ? state : nil))
             XCTAssertEqual(a.count, 1)
             guard case .toPS(let to, let m)? = a.first else { XCTFail("\(a)"); continue }
             XCTAssertEqual(to, slice, "piece \(k)")
@@ -152,7 +167,7 @@ final class WorkerPiecesTests: XCTestCase {
             XCTAssertEqual(m.frames, k == 0 ? [g, s] : [g], "piece \(k)")
         }
         let outside = try WireFrame(name: "gradient", shape: [4], offset: shards.count, floats: [1, 2, 3, 4])
-        let a = w.handle(.gradientPiece(task: t, frame: outside, lossSum: 0, tokens: 8, state: nil))
+        let a = w.handle(.gradientPieceDone(outside, lossSum: 0, tokens: 8, state: nil))
         XCTAssertTrue(a.allSatisfy { if case .log = $0 { return true }; return false }, "\(a)")
     }
 
@@ -174,7 +189,7 @@ final class WorkerPiecesTests: XCTestCase {
         XCTAssertNil(w.weightsPiece(2, version: 0))
         XCTAssertEqual(weights(w, p[3], version: 0), [])
         let started = weights(w, p[2], version: 0)
-        XCTAssertEqual(started.last, compute(t))
+        XCTAssertTrue(started.contains(compute(t)))
         XCTAssertEqual(w.weights, [slice0, slice0, frame(p[2], version: 0), frame(p[3], version: 0)])
         // The compute reads each piece out of the slice frame: the same gradient as from four pieces.
         let compute = try WorkerCompute(config: c)

@@ -1,0 +1,144 @@
+// WorkerComputeThread: where a worker's shard is computed, off the run loop, so the loop keeps
+// serving sockets while backpropagation runs; the two meet only through a small locked channel.
+import Foundation
+import RecurModel
+import RecurWire
+
+/// Computes one shard at a time on a thread of its own and reports what happens as
+/// `WorkerMachine` events, which the run loop collects with `take()` and hands to the machine.
+///
+/// The computation asks for each piece of the weights as its forward pass reaches it (posting
+/// `.pieceNeeded`, then waiting until the loop performs `.handPiece`), and posts
+/// `.gradientPieceDone` as each piece of the gradient is finished, then `.computed` or
+/// `.abandoned`: in that order, so the loop sends every piece before the result.
+public final class WorkerComputeThread: @unchecked Sendable {
+    private let lock = NSCondition()
+    /// Events posted for the loop, oldest first.
+    private var posted: [WorkerMachine.Event] = []
+    /// Pieces the loop has handed over for the shard in hand (nil: it will not come).
+    private var handed: [Int: WireFrame?] = [:]
+    /// Whether a shard is being computed.
+    private var running = false
+    /// Called after each post, on the computing thread, to wake the loop.
+    private let ring: @Sendable () -> Void
+
+    /// Creates an idle compute thread.
+    /// - Parameter ring: wakes the run loop (it then calls `take()`); called outside the lock.
+    public init(ring: @escaping @Sendable () -> Void = {}) { self.ring = ring }
+
+    /// What a shard computes into: the gradient buffer, and what keeps it alive.
+    public struct Destination: @unchecked Sendable {
+        /// Where the gradient [P] is computed.
+        public var pointer: UnsafeMutablePointer<Float>
+        /// Keeps `pointer` valid.
+        public var owner: AnyObject
+
+        /// Wraps a destination.
+        public init(_ pointer: UnsafeMutablePointer<Float>, owner: AnyObject) {
+            self.pointer = pointer
+            self.owner = owner
+        }
+    }
+
+    /// Starts computing `task` (`WorkerMachine.Action.compute`) with `compute`.
+    /// - Parameters:
+    ///   - streams: send each gradient piece as it is done (the worker does); off, the outcome
+    ///     holds one frame per slice.
+    ///   - destination: the data path's gradient buffer for the shard, if any.
+    public func start(_ compute: WorkerCompute, task: WireTask, inputs: [Int32], targets: [Int32], state: [Float],
+                      streams: Bool = true, into destination: Destination? = nil) {
+        lock.lock()
+        precondition(!running, "one shard at a time")
+        running = true
+        handed = [:]
+        lock.unlock()
+        let job = Job(compute: compute, task: task, inputs: inputs, targets: targets, state: state)
+        let thread = Thread { [self] in
+            let event: WorkerMachine.Event
+            let send: ((WireFrame, ChunkLoss, [Float]?) -> Void)? = streams ? { f, loss, s in
+                self.post(.gradientPieceDone(f, lossSum: loss.sum, tokens: loss.count, state: s))
+            } : nil
+            do {
+                event = .computed(try job.compute.run(
+                    task: job.task, inputs: job.inputs, targets: job.targets, state: job.state, version: job.task.weightVersion,
+                    piece: { self.piece($0) }, send: send,
+                    into: destination.map { ($0.pointer, $0.owner) }))
+            } catch {
+                event = .abandoned("step \(job.task.step) shard \(job.task.shard): \(error)")
+            }
+            self.post(event, last: true)
+        }
+        thread.stackSize = 16 << 20
+        thread.start()
+    }
+
+    /// A shard's inputs, carried to the computing thread.
+    private struct Job: @unchecked Sendable {
+        var compute: WorkerCompute, task: WireTask, inputs: [Int32], targets: [Int32], state: [Float]
+    }
+
+    /// Hands piece `p` of the weights to the computation (`WorkerMachine.Action.handPiece`).
+    public func hand(_ p: Int, _ frame: WireFrame?) {
+        lock.lock()
+        if running { handed[p] = .some(frame) }
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    /// Refuses every piece still awaited (the worker is leaving): the shard gives up.
+    public func cancel() {
+        lock.lock()
+        running = false
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    /// Every event posted since the last call, oldest first.
+    public func take() -> [WorkerMachine.Event] {
+        lock.lock()
+        defer { lock.unlock() }
+        let events = posted
+        posted = []
+        return events
+    }
+
+    /// Waits until an event is posted, for at most `timeout`; returns whether one is waiting.
+    public func wait(timeout: TimeInterval) -> Bool {
+        let limit = Date(timeIntervalSinceNow: timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while posted.isEmpty { if !lock.wait(until: limit) { break } }
+        return !posted.isEmpty
+    }
+
+    /// Whether a shard is being computed (its last event not yet posted).
+    public var isRunning: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return running
+    }
+
+    private func post(_ event: WorkerMachine.Event, last: Bool = false) {
+        lock.lock()
+        posted.append(event)
+        if last { running = false }
+        lock.broadcast()
+        lock.unlock()
+        ring()
+    }
+
+    /// Piece `p`, once the loop hands it over; nil when it will not come.
+    private func piece(_ p: Int) -> WireFrame? {
+        lock.lock()
+        if handed[p] == nil, running {
+            posted.append(.pieceNeeded(p))
+            lock.broadcast()
+            lock.unlock()
+            ring()
+            lock.lock()
+        }
+        while handed[p] == nil, running { lock.wait() }
+        defer { lock.unlock() }
+        return handed[p] ?? nil
+    }
+}

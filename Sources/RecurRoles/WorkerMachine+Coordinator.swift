@@ -1,0 +1,64 @@
+// WorkerMachine+Coordinator: what the coordinator says to a worker — Welcome (a run to join, or a
+// restarted coordinator's run to start over in), Task, Heartbeat and Leave.
+import RecurModel
+import RecurTrain
+import RecurWire
+
+extension WorkerMachine {
+    func coordinatorMessage(_ m: WireMessage) -> [Action] {
+        switch m.body {
+        case .welcome(let w): return welcome(w)
+        case .task(let t):
+            guard var r = run else { return [.log("worker: task before welcome; ignored")] }
+            do {
+                let inputs = try m.frame(named: "inputs").int32s(), targets = try m.frame(named: "targets").int32s()
+                let state = try m.frame(named: "state").floats()
+                if case .computing(_, let s) = self.state, s.lease == t.leaseID { return [] }  // the shard in hand, again
+                r.pending = Lease(task: t, inputs: inputs, targets: targets, state: state)
+            } catch { return [.log("worker: malformed task: \(error)")] }
+            return replaceRun(r)
+        case .heartbeat: return []
+        case .leave:
+            state = .gone
+            return [.log("worker: the coordinator ended the run"), .exit]
+        default: return [.log("worker: ignored \(m.body.kind) from the coordinator")]
+        }
+    }
+
+    func welcome(_ w: WireWelcome) -> [Action] {
+        var actions: [Action] = []
+        var shard: Shard?
+        switch self.state {
+        case .ready(let r), .computing(let r, _):
+            guard w.incarnation != r.incarnation else { return [] }  // the same coordinator, again
+            // A restarted coordinator resumes from a checkpoint: what we held is of the old run.
+            actions.append(.log("worker: a new coordinator (incarnation \(w.incarnation)); starting over"))
+            if case .computing(_, let s) = state { shard = s }
+        case .joining, .gone: break
+        }
+        let c: RunConfig
+        do { c = try RunConfig.parse(w.configJSON) } catch {
+            state = .gone
+            return [.log("worker: \(error)"), .exit]
+        }
+        guard let shards = try? c.parameterShards, let pieces = try? c.parameterPieces, w.psEndpoints.count == shards.shards else {
+            state = .gone
+            return [.log("worker: welcome with \(w.psEndpoints.count) parameter servers for \(c.psShards) slices"), .exit]
+        }
+        heartbeatMs = c.heartbeatIntervalMs
+        let slots = c.sharedMemory ? Array(repeating: UInt64?.none, count: Self.gradientSlots(c)) : []
+        // A shard in hand is finished and reported as it stands (its lease is the old run's).
+        let r = Run(config: c, shards: shards, pieces: pieces, incarnation: w.incarnation, weights: nil, gathering: nil,
+                    asked: nil, pending: nil, slots: slots)
+        state = shard.map { .computing(r, $0) } ?? .ready(r)
+        return actions + [.configure(c), .connectPS(endpoints: w.psEndpoints)]
+    }
+
+    /// The number of gradient buffers the data path keeps: a worker may compute every shard of a
+    /// step before the server reads the first, up to `maxGradientSlots`.
+    public static func gradientSlots(_ c: RunConfig) -> Int { min(max(2, c.shardCount), maxGradientSlots) }
+
+    /// The most gradient buffers a worker keeps (each holds a whole gradient); a worker that has
+    /// more shards of one step in flight sends the rest over TCP.
+    public static let maxGradientSlots = 8
+}
