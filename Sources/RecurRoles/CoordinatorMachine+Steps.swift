@@ -1,5 +1,6 @@
 // CoordinatorMachine+Steps: dealing shards under leases, taking results, expiring leases and
 // advancing from step to step.
+import RecurIO
 import RecurMath
 import RecurWire
 
@@ -136,14 +137,16 @@ extension CoordinatorMachine.Core {
             if case .leased(let lease, let w, let deadline) = shards[s], now >= deadline {
                 shards[s] = .open
                 counters.expired += 1
-                actions.append(.log("coordinator: lease \(lease) of worker \(w) (step \(step) shard \(s)) expired; dealing it again"))
+                actions.append(.event(LogRecord(.leaseExpired, "coordinator: lease \(lease) of worker \(w) (step \(step) shard \(s)) expired; dealing it again",
+                                                [("worker", .string(w)), ("lease", .int(Int(lease))), ("step", .int(step)), ("shard", .int(s))])))
                 workers[w] = nil
                 joinOrder.removeAll { $0 == w }
             }
         }
         for id in joinOrder where workers[id]?.lease == nil && now - (workers[id]?.lastSeenMs ?? now) > 3 * config.leaseTimeoutMs {
             workers[id] = nil
-            actions.append(.log("coordinator: worker \(id) silent for \(3 * config.leaseTimeoutMs) ms; forgotten"))
+            actions.append(.event(LogRecord(.workerForgotten, "coordinator: worker \(id) silent for \(3 * config.leaseTimeoutMs) ms; forgotten",
+                                                [("worker", .string(id))])))
         }
         joinOrder.removeAll { workers[$0] == nil }
         return actions

@@ -1,6 +1,7 @@
 // CoordinatorMachine: the coordinator's protocol logic as a closed state machine — register
 // workers, deal each step's shards under leases, collect results, advance when the PS has applied,
 // read the weights a step's evaluation or checkpoint needs, and tell when a server fell silent.
+import RecurIO
 import RecurMath
 import RecurModel
 import RecurData
@@ -87,6 +88,8 @@ public final class CoordinatorMachine {
         case fail(String)
         /// Write a log line.
         case log(String)
+        /// Write a log line that names an event (`LogEvent`) with typed fields.
+        case event(LogRecord)
     }
 
     /// Counters of faults handled, for logs and tests.

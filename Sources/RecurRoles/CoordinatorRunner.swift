@@ -105,11 +105,16 @@ public final class CoordinatorRunner {
                     checkpoint = try writeCheckpoint(w)
                 case .finished:
                     dismissAll(ps: ps, router: router)
+                    let c = machine.counters
+                    RoleSupport.log("coordinator", LogRecord(.coordinatorClosed, "run over at step \(machine.step); \(c)", [
+                        ("step", .int(machine.step)), ("expired", .int(c.expired)), ("duplicates", .int(c.duplicates)),
+                        ("handed_back", .int(c.handedBack)), ("refused_registrations", .int(c.refusedRegistrations))]))
                     guard let path = checkpoint ?? CheckpointStore(runDirectory: options.runDirectory).latest() else {
                         throw RoleError.failed("coordinator: the run ended without a checkpoint")
                     }
                     return path
                 case .log(let line): RoleSupport.log("coordinator", line)
+                case .event(let record): RoleSupport.log("coordinator", record)
                 case .abort(let reason):
                     for id in machine.workerIDs { try? router.send(leave(reason), routingID: id, deadline: .milliseconds(200)) }
                     for (k, _) in ps.connected { try? ps.send(k, leave(reason), deadline: .milliseconds(500)) }

@@ -1,6 +1,7 @@
 // ParameterServerRunner: the parameter server's run loop — one ROUTER socket that the
 // coordinator and every worker connect to; it only performs the machine's actions.
 import Foundation
+import RecurIO
 import RecurTransport
 import RecurWire
 
@@ -89,7 +90,10 @@ public final class ParameterServerRunner {
             if peer == "coordinator" {
                 lastCoordinatorMs = RoleSupport.nowMs()
                 if case .leave = m.body {
-                    RoleSupport.log(machine.name, "run over at version \(machine.version); \(machine.counters)")
+                    let c = machine.counters
+                    RoleSupport.log(machine.name, LogRecord(.serverClosed, "run over at version \(machine.version); \(c)", [
+                        ("version", .int(Int(machine.version))), ("bad_shape", .int(c.badShape)), ("duplicates", .int(c.duplicates)),
+                        ("not_finite", .int(c.notFinite)), ("stale", .int(c.stale))]))
                     return
                 }
             }

@@ -17,7 +17,7 @@ struct Progress {
         let valText = val.map { String(format: " val %.4f", $0) } ?? ""
         let line = String(format: "step %d/%d loss %.4f%@ %.0f tok/s, %d workers, ETA %@", step, total, loss, valText,
                           tokensPerSecond, workers, Progress.clock(eta))
-        if isTerminal {
+        if isTerminal && EventLog.format == .text {
             FileHandle.standardError.write(Data("\r\u{1B}[2K[coordinator] \(line)\(step == total ? "\n" : "")".utf8))
         } else {
             RoleSupport.log("coordinator", line)

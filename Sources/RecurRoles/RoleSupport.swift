@@ -1,6 +1,7 @@
 // RoleSupport: what every run loop shares — a monotonic clock, stop signals, logging and the
 // checked send/receive of wire messages.
 import Foundation
+import RecurIO
 import RecurTransport
 import RecurWire
 
@@ -49,10 +50,11 @@ public enum RoleSupport {
         if tracing { log(role, String(format: "trace %.3f ", Double(DispatchTime.now().uptimeNanoseconds) / 1e6) + event()) }
     }
 
-    /// Writes one line to standard error, prefixed with the role.
-    public static func log(_ role: String, _ line: String) {
-        FileHandle.standardError.write(Data("[\(role)] \(line)\n".utf8))
-    }
+    /// Writes one line of text to standard error as the role's (a `note` event in json format).
+    public static func log(_ role: String, _ line: String) { EventLog.write(role: role, LogRecord(.note, line)) }
+
+    /// Writes `record` to standard error as the role's, in the process's `EventLog.format`.
+    public static func log(_ role: String, _ record: LogRecord) { EventLog.write(role: role, record) }
 
     /// A socket with the limits every role uses: message size cap, no linger, and `security`
     /// (set before it binds or connects).

@@ -8,6 +8,7 @@
 // 3. From then on the worker sends gradient pieces the server has mapped as references, and the
 //    server sends weights as references to a worker that said it mapped them. Anything that fails
 //    leaves that direction on TCP; nothing else changes.
+import RecurIO
 import RecurTransport
 import RecurWire
 
@@ -41,7 +42,7 @@ public final class PSSharedLinks: DataPath {
     }
 
     /// `serve(machine)`, then `received(m, from: peer)`.
-    public func received(_ m: WireMessage, from peer: String, machine: ParameterServerMachine) -> [String] {
+    public func received(_ m: WireMessage, from peer: String, machine: ParameterServerMachine) -> [LogRecord] {
         serve(machine)
         return received(m, from: peer)
     }
@@ -52,11 +53,12 @@ public final class PSSharedLinks: DataPath {
         return inbox.torn - tornSeen
     }
 
-    /// Notes what `m` says about shared memory before the machine sees it; returns lines to log.
-    public func received(_ m: WireMessage, from peer: String) -> [String] {
+    /// Notes what `m` says about shared memory before the machine sees it; returns lines to log
+    /// (`data_path` events for the direction `gradients_in` from `peer`).
+    public func received(_ m: WireMessage, from peer: String) -> [LogRecord] {
         guard case .weightsRequest(let r) = m.body, let s = served, s.config.sharedMemory else { return [] }
         let c = s.config
-        var lines: [String] = []
+        var lines: [LogRecord] = []
         let slots = c.mode == .async ? c.staleness + 2 : 2
         // A new configuration (a restarted coordinator resumes, and versions repeat) gets a new
         // segment, so no slot can pass for a version it held before.
@@ -70,17 +72,17 @@ public final class PSSharedLinks: DataPath {
                 outbox = o
             } catch {
                 outbox = nil
-                lines.append("no shared memory for the weights (\(error)); workers get them over TCP")
+                lines.append(LogRecord(.note, "no shared memory for the weights (\(error)); workers get them over TCP"))
             }
         }
         if let o = outbox, r.attachedToken == o.token { mapsOurs.insert(peer) } else { mapsOurs.remove(peer) }
         if let offer = r.gradientSegment {
             if let why = inbox.attach(offer) {
-                if theirs[peer] != 0 { lines.append("\(peer)'s gradients come over TCP: \(why)") }
+                if theirs[peer] != 0 { lines.append(Self.path(peer, "gradients_in", shared: false, "\(peer)'s gradients come over TCP: \(why)")) }
                 theirs[peer] = 0
             } else {
                 if theirs[peer] != offer.token {
-                    lines.append("\(peer)'s gradients come through shared memory")
+                    lines.append(Self.path(peer, "gradients_in", shared: true, "\(peer)'s gradients come through shared memory"))
                     if let old = theirs[peer], old != 0 { inbox.forget(old) }  // the peer restarted
                 }
                 theirs[peer] = offer.token
@@ -182,22 +184,25 @@ public final class WorkerSharedLinks: DataPath {
     /// The number of parameter slices (servers), once configured.
     var slices = 0
 
-    /// Notes what Weights from slice `k`'s server say; returns lines to log.
-    public func received(_ m: WireMessage, from k: Int) -> [String] {
+    /// Notes what Weights from slice `k`'s server say; returns lines to log (`data_path` events
+    /// for the directions `gradients_out` and `weights_in` of peer `ps <k>`).
+    public func received(_ m: WireMessage, from k: Int) -> [LogRecord] {
         guard case .weights(let w) = m.body else { return [] }
-        var lines: [String] = []
+        var lines: [LogRecord] = []
+        let peer = "ps \(k)"
         let accepts = outbox.map { w.attachedToken != 0 && w.attachedToken == $0.token } ?? false
         if accepts != accepting.contains(k) {
-            lines.append(accepts ? "gradients to ps \(k) go through shared memory" : "gradients to ps \(k) go over TCP")
+            lines.append(Self.path(peer, "gradients_out", shared: accepts,
+                                                accepts ? "gradients to ps \(k) go through shared memory" : "gradients to ps \(k) go over TCP"))
         }
         if accepts { accepting.insert(k) } else { accepting.remove(k) }
         if let offer = w.weightsSegment, mapped[k] != offer.token, tried.insert(offer.token).inserted {
             if let why = inbox.attach(offer) {
-                lines.append("weights from ps \(k) come over TCP: \(why)")
+                lines.append(Self.path(peer, "weights_in", shared: false, "weights from ps \(k) come over TCP: \(why)"))
             } else {
                 if let old = mapped[k] { inbox.forget(old) }  // the server restarted or was reconfigured
                 mapped[k] = offer.token
-                lines.append("weights from ps \(k) come through shared memory")
+                lines.append(Self.path(peer, "weights_in", shared: true, "weights from ps \(k) come through shared memory"))
             }
         }
         return lines

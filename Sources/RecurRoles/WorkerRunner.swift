@@ -2,6 +2,7 @@
 // server slice; it turns sockets, the compute thread and the clock into the machine's events and
 // performs its actions (a shard is computed on `WorkerComputeThread`, never inside the loop).
 import Foundation
+import RecurIO
 import RecurModel
 import RecurTransport
 import RecurWire
@@ -86,6 +87,7 @@ public final class WorkerRunner {
         var ps: [ZSocket] = []
         var compute: WorkerCompute?
         var stopSent = false, welcomed = false
+        var shards = 0  // shards started, for the closing line
         var queue = machine.handle(.start) + machine.handle(.tick(nowMs: RoleSupport.nowMs()))
         while true {
             while !queue.isEmpty {
@@ -114,6 +116,7 @@ public final class WorkerRunner {
                     RoleSupport.log(name, "welcomed: \(c.model.cell.rawValue) H=\(c.model.hidden), \(c.lanesPerShard) lanes per shard")
                 case .compute(let task, let inputs, let targets, let state, let slot):
                     guard let compute else { continue }
+                    shards += 1
                     RoleSupport.trace(name, "compute start step \(task.step) shard \(task.shard)")
                     // The weights' pieces follow as `.handPiece` (the rest may still be on its way),
                     // and each piece of the gradient leaves as soon as backpropagation has finished it.
@@ -132,6 +135,8 @@ public final class WorkerRunner {
                     let linger: Duration = welcomed ? Self.exitLinger : .zero
                     try? coordinator.setLinger(linger)
                     for s in ps { try? s.setLinger(linger) }
+                    RoleSupport.log(name, LogRecord(.workerClosed, "leaving after \(shards) shard(s)",
+                                                    [("shards", .int(shards)), ("welcomed", .bool(welcomed))]))
                     return
                 }
             }

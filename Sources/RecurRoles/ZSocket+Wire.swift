@@ -1,5 +1,6 @@
 // Wire messages over a socket without copying their tensors: payloads go to libzmq from where they
 // live, and received payloads stay in libzmq's memory until the message is dropped.
+import RecurIO
 import RecurTransport
 import RecurWire
 
@@ -41,7 +42,7 @@ extension RoleSupport {
     public static func decode(_ frames: [WireBytes], run: UInt64, role: String, from peer: String,
                               shared: WireSharedResolver? = nil) -> WireMessage? {
         do { return try WireCodec.decode(frames, expectedRun: run == 0 ? nil : run, shared: shared) } catch {
-            log(role, "dropped a message from \(peer): \(error)")
+            log(role, LogRecord(.messageDropped, "dropped a message from \(peer): \(error)", [("peer", .string(peer)), ("error", .string("\(error)"))]))
             return nil
         }
     }

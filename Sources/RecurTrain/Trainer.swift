@@ -122,7 +122,10 @@ public final class Trainer {
     ///   has rolled back too often.
     func rollBack(after loss: Double, norm: Double) throws {
         let what = "the loss (\(loss)) or gradient norm (\(norm)) is not finite at step \(step + 1)"
-        guard options.onDivergence == .rollback else { throw TrainError.data("\(what); stopping (--on-divergence stop)") }
+        guard options.onDivergence == .rollback else {
+            log(LogRecord(.divergenceStopped, "diverged: \(what); stopping", [("step", .int(step + 1))]))
+            throw TrainError.data("\(what); stopping (--on-divergence stop)")
+        }
         guard rollbacks < RunSchedule.maxRollbacks else {
             throw TrainError.data("\(what) after \(RunSchedule.maxRollbacks) rollbacks; stopping")
         }
@@ -138,7 +141,8 @@ public final class Trainer {
         let path = (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl")
         try Trainer.truncateMetrics(path, after: step)
         metrics = try MetricsWriter(path: path)
-        log("diverged: \(what); rolled back to step \(step) (\(r.path)) with the learning rate halved to \(lr)")
+        log(LogRecord(.rolledBack, "diverged: \(what); rolled back to step \(step) (\(r.path)) with the learning rate halved to \(lr)",
+                      [("step", .int(step)), ("lr", .double(Double(lr))), ("path", .string(r.path))]))
     }
 
     /// Validation loss (nats per token) over the held-out split, or nil when it is too short.
@@ -211,7 +215,7 @@ public final class Trainer {
     /// for the last step, its newest checkpoint, and no throughput (nothing ran).
     func completeSummary() -> TrainSummary {
         metrics.close()
-        log(schedule.completeNote(atStep: step))
+        log(LogRecord(.runComplete, schedule.completeNote(atStep: step), [("step", .int(step))]))
         let metricsPath = (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl")
         let line = Trainer.metricsLine(step: step, in: metricsPath)
         return TrainSummary(steps: step, lastLoss: line?["loss"], valLoss: line?["val_loss"], tokensPerSecond: 0,
@@ -229,5 +233,8 @@ public final class Trainer {
         return nil
     }
 
-    func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    func log(_ line: String) { log(LogRecord(.note, line)) }
+
+    /// Writes `record` as `train`'s (in text, without a prefix, as `recur train` always wrote).
+    func log(_ record: LogRecord) { EventLog.write(role: "train", record, prefix: false) }
 }

@@ -26,6 +26,7 @@ struct LaunchCommand: ParsableCommand {
     @OptionGroup var flags: TrainFlags
     @OptionGroup var distributed: RunFlags
     @OptionGroup var secure: SecurityFlags
+    @OptionGroup var log: LogFlags
     @Option(help: "auto (from the rank), coordinator, ps or worker (else RECUR_ROLE).")
     var role: String?
     @Option(help: "A parameter server's slice when there is no rank (else RECUR_PS_INDEX).")
@@ -60,6 +61,7 @@ struct LaunchCommand: ParsableCommand {
     }
 
     func run() throws {
+        log.apply()
         RoleSupport.installStopHandlers()
         let env = ProcessInfo.processInfo.environment
         var s = LaunchSettings()

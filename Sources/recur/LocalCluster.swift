@@ -75,7 +75,8 @@ struct LocalCluster {
                     }
                     rollbacks += 1
                     let lr = r.trainer.lr / 2
-                    note("diverged: rolling back to step \(r.step) (\(r.path)) with the learning rate halved to \(lr)")
+                    note(LogRecord(.rolledBack, "diverged: rolling back to step \(r.step) (\(r.path)) with the learning rate halved to \(lr)",
+                                   [("step", .int(r.step)), ("lr", .double(lr)), ("path", .string(r.path))]))
                     cluster.options.learningRate = lr
                     cluster.overrideLearningRate = true
                     continue
@@ -84,8 +85,9 @@ struct LocalCluster {
                     throw RoleError.failed("the \(died.role) exited (status \(died.status)); no restarts left")
                 }
                 attempt += 1
-                note("restart \(attempt)/\(restarts): the \(died.role) exited (status \(died.status)); "
-                     + "resuming from the newest checkpoint in \(options.runDirectory)")
+                note(LogRecord(.processExited, "restart \(attempt)/\(restarts): the \(died.role) exited (status \(died.status)); "
+                               + "resuming from the newest checkpoint in \(options.runDirectory)",
+                               [("process", .string(died.role)), ("status", .int(Int(died.status))), ("restart", .int(attempt))]))
             }
         }
     }
@@ -98,7 +100,7 @@ struct LocalCluster {
         let runID = UInt64.random(in: 1...UInt64(Int64.max))
         var children: [Child] = []
         defer { Child.stopAll(children) }
-        let role = ["--run-id", String(runID), "--die-with-parent"]
+        let role = ["--run-id", String(runID), "--die-with-parent"] + LogFlags.arguments
         var servers: [Child] = [], psArguments: [String] = []
         for k in 0..<psShards {
             let name = psShards == 1 ? "ps" : "ps-\(k)"
@@ -135,7 +137,9 @@ struct LocalCluster {
         // own peer timeout: it is stopped, so the run ends now.
         Child.waitAll(children, timeoutMs: Self.dismissalGraceMs)
         for c in children where c.isRunning {
-            note("train: \(c.name) was still running \(Self.dismissalGraceMs) ms after the run ended (a worker that never joined is never dismissed); stopping it")
+            note(LogRecord(.processStopped, "train: \(c.name) was still running \(Self.dismissalGraceMs) ms after the run ended "
+                           + "(a worker that never joined is never dismissed); stopping it",
+                           [("process", .string(c.name)), ("killed", .bool(false))]))
         }  // the deferred stopAll stops them
         guard let path = CheckpointStore(runDirectory: options.runDirectory).latest() else {
             throw RoleError.failed("the coordinator finished without a checkpoint in \(options.runDirectory)")
@@ -205,7 +209,8 @@ final class Child {
         for c in children where c.isRunning { kill(c.process.processIdentifier, SIGTERM) }
         waitAll(children, timeoutMs: 3_000)
         for c in children where c.isRunning {
-            note("train: \(c.name) did not stop within 3 s of SIGTERM; killed")
+            note(LogRecord(.processStopped, "train: \(c.name) did not stop within 3 s of SIGTERM; killed",
+                           [("process", .string(c.name)), ("killed", .bool(true))]))
             kill(c.process.processIdentifier, SIGKILL)
         }
         waitAll(children, timeoutMs: 2_000)

@@ -1,6 +1,7 @@
 // Recur: the one executable; every role and tool is a subcommand.
 import ArgumentParser
 import Foundation
+import RecurIO
 import RecurRoles
 import RecurTrain
 
@@ -36,10 +37,28 @@ struct Recur: ParsableCommand {
     }
 }
 
-/// Writes a line to standard error.
-func note(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+/// Writes a line to standard error (a `note` event in json format).
+func note(_ line: String) { note(LogRecord(.note, line)) }
+
+/// Writes `record` to standard error as the running command's (`role` is the subcommand's name:
+/// `train`, `launch`, `coordinator`, …; text lines carry no prefix, as they always did).
+func note(_ record: LogRecord) {
+    EventLog.write(role: CommandLine.arguments.dropFirst().first ?? "recur", record, prefix: false)
 }
+
+/// `--log-format`: taken by `recur train`, `recur launch` and every role command.
+struct LogFlags: ParsableArguments {
+    @Option(help: "Log lines on standard error: text, or json (one object per line with role, event, fields and message).")
+    var logFormat: LogFormat = .text
+
+    /// The flag as a child process of a launcher takes it.
+    static var arguments: [String] { ["--log-format=\(EventLog.format.rawValue)"] }
+
+    /// Makes this process write its log lines in the chosen format.
+    func apply() { EventLog.use(logFormat) }
+}
+
+extension LogFormat: ExpressibleByArgument {}
 
 /// Prints a value as JSON on one line to standard output with sorted keys.
 func printJSON(_ value: some Encodable) throws {

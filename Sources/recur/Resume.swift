@@ -1,6 +1,7 @@
 // Resume: `--resume PATH` for `recur train` and `recur coordinator` — the checkpoint to continue
 // from and the options of the continued run.
 import Foundation
+import RecurIO
 import RecurTrain
 
 /// Resolves `--resume PATH` against the parsed options.
@@ -15,7 +16,11 @@ func resolveResume(_ path: String, runDir: String?, options given: TrainOptions)
         try Trainer.clearMetrics(in: o.runDirectory)
         return (o, nil)
     }
-    for s in r.skipped { note("warning: skipped checkpoint \(s.path): \(s.error)") }
+    for s in r.skipped {
+        let step = (s.path as NSString).lastPathComponent.split(separator: "-").last.flatMap { Int($0) }
+        note(LogRecord(.checkpointSkipped, "warning: skipped checkpoint \(s.path): \(s.error)",
+                       [("step", step.map { .int($0) } ?? .null), ("path", .string(s.path)), ("error", .string(s.error))]))
+    }
     let explicit = Set(CommandLine.arguments.map { String($0.split(separator: "=").first ?? "") })
     o = try r.options(given, explicit: explicit)
     if let runDir {
@@ -24,6 +29,6 @@ func resolveResume(_ path: String, runDir: String?, options given: TrainOptions)
         let isRun = FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("checkpoints"))
         o.runDirectory = isRun ? path : ((r.path as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
     }
-    note("resuming from \(r.path) at step \(r.step)")
+    note(LogRecord(.resumed, "resuming from \(r.path) at step \(r.step)", [("step", .int(r.step)), ("path", .string(r.path))]))
     return (o, r)
 }

@@ -53,9 +53,11 @@ struct RoleFlags: ParsableArguments {
     var runId: UInt64 = 0
     @Flag(help: "Exit when the parent process exits (set by the local launcher).")
     var dieWithParent = false
+    @OptionGroup var log: LogFlags
 
-    /// Applies process-wide settings: stop signals, and stopping when the parent exits.
+    /// Applies process-wide settings: the log format, stop signals, and stopping when the parent exits.
     func apply() {
+        log.apply()
         RoleSupport.installStopHandlers()
         if dieWithParent { RoleSupport.watchParent() }
     }

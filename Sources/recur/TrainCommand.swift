@@ -36,6 +36,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "BLAS threads per process.")
     var threads: Int = TrainOptions().threads
     @OptionGroup var distributed: RunFlags
+    @OptionGroup var log: LogFlags
     @Option(help: "Local cluster: restarts from the newest checkpoint when the PS or coordinator dies.")
     var restarts: Int = 3
     @Flag(help: "Print the options the run would use (after --resume) as one JSON object, and exit.")
@@ -57,6 +58,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        log.apply()
         var o = flags.options(threads: threads)
         var state: ResumeState?
         if let path = distributed.resume { (o, state) = try resolveResume(path, runDir: flags.runDir, options: o) }

@@ -91,7 +91,7 @@ final class ClusterSimulation {
             case .abort(let reason), .fail(let reason), .peerTimeout(let reason): aborted = reason; finished = true
             case .evaluate(let w): evaluated.append(w)
             case .checkpoint(let w): checkpointed.append(w)
-            case .log: break
+            case .log, .event: break
             }
         }
     }

@@ -3,6 +3,7 @@
 // weights and gradients by reference with the same bits as over TCP, torn or unknown references
 // refused, slots freed only when the server is done with them, and TCP whenever anything is missing.
 import Foundation
+import RecurIO
 import XCTest
 @testable import RecurRoles
 import RecurModel
@@ -246,7 +247,8 @@ final class SharedLinksTests: XCTestCase {
         var r = try XCTUnwrap(w2.outgoing(request(0), to: 0).body.weightsRequestBody)
         r.gradientSegment?.token ^= 1
         let lines = links2.received(WireMessage(runID: 1, sender: "w0", sequence: 1, body: .weightsRequest(r)), from: "w0", machine: ps2)
-        XCTAssertTrue(lines.contains { $0.contains("over TCP") }, "\(lines)")
+        XCTAssertEqual(lines.map(\.event), [.dataPath], "\(lines.map(\.message))")
+        XCTAssertEqual(lines.first?.field("shared"), .bool(false), "\(lines.map(\.message))")
         for case .send("w0", let m) in ps2.handle(.message(from: "w0", WireMessage(runID: 1, sender: "w0", sequence: 1, body: .weightsRequest(r)))) {
             _ = w2.received(links2.outgoing(m, to: "w0"), from: 0)
         }
