@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "RecurWireTests", dependencies: ["RecurWire"]),
         .testTarget(name: "RecurTransportTests", dependencies: ["RecurTransport", "CSharedMemory"]),
         .testTarget(name: "RecurRolesTests", dependencies: ["RecurRoles", "RecurWire", "RecurTrain", "RecurModel",
-                                                           "RecurMath", "RecurData"]),
+                                                           "RecurMath", "RecurData", "RecurIO"]),
         .testTarget(name: "RecurClusterTests", dependencies: ["RecurTransport", "RecurWire", "RecurIO"]),
         .testTarget(name: "RecurCLITests", dependencies: ["RecurTrain", "RecurIO", "RecurData"]),
         // The deploy/ folder's Docker, Compose, Kubernetes, Slurm and systemd files: structure only.

@@ -6,6 +6,9 @@
 public enum LogEvent: String, Sendable, CaseIterable {
     /// Any line without an event of its own; only `message`.
     case note
+    /// The coordinator's progress line of a logged step: `step`, `total`, `loss`, `tokens_per_second`,
+    /// `workers`.
+    case progress
     /// A worker's lease ran out and its shard is dealt again: `worker`, `lease`, `step`, `shard`.
     case leaseExpired = "lease_expired"
     /// A silent worker with no shard in hand is forgotten: `worker`.

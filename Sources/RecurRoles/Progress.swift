@@ -20,7 +20,9 @@ struct Progress {
         if isTerminal && EventLog.format == .text {
             FileHandle.standardError.write(Data("\r\u{1B}[2K[coordinator] \(line)\(step == total ? "\n" : "")".utf8))
         } else {
-            RoleSupport.log("coordinator", line)
+            RoleSupport.log("coordinator", LogRecord(.progress, line, [
+                ("step", .int(step)), ("total", .int(total)), ("loss", .double(loss)),
+                ("tokens_per_second", .double(tokensPerSecond)), ("workers", .int(workers))]))
         }
     }
 

@@ -1,5 +1,6 @@
 // CLIRunner: finds the built `recur` executable and runs it as a subprocess with a timeout.
 import Foundation
+import RecurIO
 
 /// What one run of the `recur` binary produced.
 struct CLIResult {
@@ -21,6 +22,9 @@ struct CLIResult {
         stderr.split(whereSeparator: \.isNewline).map(String.init)
             .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
     }
+
+    /// The `event` records among the stderr lines (a run given `--log-format json`).
+    func events(_ event: LogEvent) -> [LogRecord] { LogRecord.read(event, in: stderrLines) }
 
     /// A short description for failure messages.
     var summary: String {

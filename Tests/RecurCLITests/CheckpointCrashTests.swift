@@ -23,10 +23,14 @@ final class CheckpointCrashTests: CLITestCase {
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
-            // Wait for the first checkpoint, then kill after a random 0–300 ms.
+            // Wait for the first checkpoint, then kill at a randomly chosen moment of one of the next
+            // ones (no fixed sleep): its staging folder holding `files` files (often mid-write), or
+            // (files -1) the checkpoint renamed into place.
             let end = Date().addingTimeInterval(30)
             while p.isRunning && CheckpointStore(runDirectory: dir).latest() == nil && Date() < end { usleep(2_000) }
-            usleep(UInt32.random(in: 0..<300_000, using: &rng))
+            let first = CheckpointStore(runDirectory: dir).latest().flatMap(CheckpointStore.step(ofCheckpoint:)) ?? 0
+            let target = first + Int.random(in: 1...3, using: &rng), files = Int.random(in: -1...2, using: &rng)
+            while p.isRunning && !reached(dir, step: target, files: files) && Date() < end { usleep(500) }
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
             let store = CheckpointStore(runDirectory: dir)
@@ -39,5 +43,16 @@ final class CheckpointCrashTests: CLITestCase {
             XCTAssertEqual(r.status, 0, "round \(round): resume after the kill\n\(r.summary)")
         }
         XCTAssertEqual(killedWithCheckpoints, 10)
+    }
+
+    /// Whether the run in `dir` has reached checkpoint `step`: its staging folder holds `files`
+    /// files, or (any `files`) the checkpoint, or a later one, is in place.
+    func reached(_ dir: String, step: Int, files: Int) -> Bool {
+        let folder = dir + "/checkpoints", name = String(format: "step-%08d", step)
+        let latest = CheckpointStore(runDirectory: dir).latest().flatMap(CheckpointStore.step(ofCheckpoint:)) ?? 0
+        if latest >= step { return true }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        guard files >= 0, let staging = names.first(where: { $0.hasPrefix(".tmp-\(name)-") }) else { return false }
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/" + staging))?.count ?? 0) >= files
     }
 }

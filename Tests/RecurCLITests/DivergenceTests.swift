@@ -1,15 +1,16 @@
 // DivergenceTests: a NaN gradient injected through the hidden fault flag is refused; the run rolls back
 // to its newest checkpoint with the learning rate halved and finishes — or stops, when asked to.
 import Foundation
+import RecurIO
 import XCTest
 
 final class DivergenceTests: CLITestCase {
     let flags = ["train", "--single-process", "--hidden", "16", "--layers", "1", "--batch", "4", "--bptt", "8",
                  "--synthetic-sentences", "300", "--steps", "20", "--checkpoint-every", "5", "--log-every", "1",
-                 "--lr", "0.004", "--threads", "1", "--quiet"]
+                 "--lr", "0.004", "--threads", "1", "--quiet", "--log-format", "json"]
 
     /// Runs recur with the hidden fault flag (step 12 is the 13th step, after checkpoint 10).
-    func runWithNaN(_ extra: [String]) throws -> (status: Int32, stderr: String) {
+    func runWithNaN(_ extra: [String]) throws -> (status: Int32, stderr: String, events: (LogEvent) -> [LogRecord]) {
         let p = Process()
         p.executableURL = try CLIRunner.binary()
         p.arguments = flags + ["--fault-nan-at-step", "12"] + extra
@@ -19,14 +20,17 @@ final class DivergenceTests: CLITestCase {
         try p.run()
         let data = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let text = String(decoding: data, as: UTF8.self)
+        return (p.terminationStatus, text, { LogRecord.read($0, in: text.split(separator: "\n")) })
     }
 
     func testNaNIsRolledBackWithTheLearningRateHalved() throws {
         let dir = path("rollback")
         let r = try runWithNaN(["--run-dir", dir])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("rolled back to step 10"), r.stderr)
+        let rollbacks = r.events(.rolledBack)
+        XCTAssertEqual(rollbacks.map { $0.field("step") }, [.int(10)], r.stderr)
+        XCTAssertEqual(rollbacks.first?.field("lr")?.number, 0.002, r.stderr)
         let lines = String(decoding: FileManager.default.contents(atPath: dir + "/metrics.jsonl") ?? Data(), as: UTF8.self)
             .split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         XCTAssertEqual(lines.compactMap { $0["step"] as? Int }, Array(1...20), "every step logged once, none twice")
@@ -40,6 +44,8 @@ final class DivergenceTests: CLITestCase {
     func testStopPolicyStopsWithAClearError() throws {
         let r = try runWithNaN(["--run-dir", path("stop"), "--on-divergence", "stop"])
         XCTAssertEqual(r.status, 2)
-        XCTAssertTrue(r.stderr.contains("not finite") && r.stderr.contains("--on-divergence stop"), r.stderr)
+        XCTAssertEqual(r.events(.divergenceStopped).map { $0.field("step") }, [.int(13)], r.stderr)
+        XCTAssertEqual(r.events(.rolledBack).count, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("error: ") && r.stderr.contains("--on-divergence stop"), "the error names the flag\n\(r.stderr)")
     }
 }

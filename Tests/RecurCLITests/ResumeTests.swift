@@ -74,9 +74,9 @@ final class ResumeTests: CLITestCase {
         var bytes = try XCTUnwrap(FileManager.default.contents(atPath: newest))
         bytes[bytes.count - 5] ^= 0xFF
         try bytes.write(to: URL(fileURLWithPath: newest))
-        let r = try recurOK(["train", "--single-process", "--resume", b, "--quiet"])
-        XCTAssertTrue(r.stderr.contains("step-00000020") && r.stderr.contains("warning"), "names the skipped checkpoint\n\(r.summary)")
-        XCTAssertTrue(r.stderr.contains("step-00000010"), "resumes from the previous one\n\(r.summary)")
+        let r = try recurOK(["train", "--single-process", "--resume", b, "--quiet", "--log-format", "json"])
+        XCTAssertEqual(r.events(.checkpointSkipped).map { $0.field("step") }, [.int(20)], "names the skipped checkpoint\n\(r.summary)")
+        XCTAssertEqual(r.events(.resumed).map { $0.field("step") }, [.int(10)], "resumes from the previous one\n\(r.summary)")
         XCTAssertEqual(modelBytes(a), modelBytes(b))
     }
 

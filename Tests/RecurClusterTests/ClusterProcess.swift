@@ -1,5 +1,6 @@
 // ClusterProcess: one `recur` subprocess with its standard output and error captured live.
 import Foundation
+import RecurIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -102,6 +103,9 @@ final class ClusterProcess {
         throw ClusterTestError("\(name) printed no endpoint line within \(Int(seconds)) s\n\(summary)")
     }
 
+    /// The `event` records among the stderr lines (a process started with `--log-format json`).
+    func events(_ event: LogEvent) -> [LogRecord] { LogRecord.read(event, in: stderrLines) }
+
     /// The stderr lines containing every one of `words`.
     func stderrLines(containing words: String...) -> [String] {
         stderrLines.filter { line in words.allSatisfy { line.contains($0) } }
@@ -111,7 +115,7 @@ final class ClusterProcess {
     /// Progress lines ("[coordinator] step 3/80 loss …") are left out: they drown the events.
     var summary: String {
         let all = stderrLines
-        let kept = all.filter { !($0.hasPrefix("[coordinator] step ") && $0.contains(" loss ")) }
+        let kept = all.filter { !($0.hasPrefix("[coordinator] step ") && $0.contains(" loss ")) && !$0.contains(#""event":"progress""#) }
         let note = kept.count < all.count ? ["(\(all.count - kept.count) progress lines left out)"] : []
         let e = (note + kept).joined(separator: "\n")
         let tail = e.count > 4000 ? "…" + String(e.suffix(4000)) : e

@@ -83,7 +83,7 @@ class ClusterTestCase: XCTestCase {
 
     /// `recur ps` on an ephemeral port; returns it and its endpoint.
     func startPS(runID: UInt64, bind: String = "tcp://127.0.0.1:*") throws -> (ClusterProcess, String) {
-        let ps = try start(["ps", "--bind", bind, "--run-id", String(runID), "--die-with-parent"], name: "ps")
+        let ps = try start(["ps", "--bind", bind, "--run-id", String(runID), "--die-with-parent", "--log-format", "json"], name: "ps")
         return (ps, try ps.endpoint())
     }
 
@@ -92,13 +92,13 @@ class ClusterTestCase: XCTestCase {
                           bind: String = "tcp://127.0.0.1:*") throws -> ClusterProcess {
         try start(["coordinator"] + flags + ["--threads", "1", "--ps", ps, "--bind", bind, "--run-id", String(runID),
                                              "--lease-timeout", String(leaseTimeout), "--run-dir", runDir,
-                                             "--die-with-parent"], name: "coordinator")
+                                             "--die-with-parent", "--log-format", "json"], name: "coordinator")
     }
 
     /// `recur worker` connecting to `coordinator`.
     func startWorker(_ name: String, coordinator: String, runID: UInt64, extra: [String] = []) throws -> ClusterProcess {
         try start(["worker", "--connect", coordinator, "--run-id", String(runID), "--name", name, "--threads", "1",
-                   "--die-with-parent"] + extra, name: name)
+                   "--die-with-parent", "--log-format", "json"] + extra, name: name)
     }
 
     /// Polls `condition` every 20 ms until it holds; throws after `seconds`, showing `processes`.

@@ -1,6 +1,7 @@
 // LauncherCompletionTests: `recur train --workers N` exits 0 even when the PS exits before the coordinator,
 // and ends with the run even when a worker never joined it.
 import Foundation
+import RecurIO
 import XCTest
 
 final class LauncherCompletionTests: ClusterTestCase {
@@ -12,12 +13,13 @@ final class LauncherCompletionTests: ClusterTestCase {
     func testLauncherSucceedsWhenTheServerExitsBeforeTheCoordinator() throws {
         let reference = try ReferenceRuns.singleProcess(Self.longFinishFlags, in: self)
         let dir = path("run")
-        let p = try runToEnd(["train", "--workers", "1", "--threads", "1", "--quiet", "--run-dir", dir] + Self.longFinishFlags,
+        let p = try runToEnd(["train", "--workers", "1", "--threads", "1", "--quiet", "--log-format", "json", "--run-dir", dir]
+                             + Self.longFinishFlags,
                              name: "train --workers 1")
-        XCTAssertFalse(p.stderrLines.contains { $0.contains("parameter server exited (status 0)") },
+        XCTAssertEqual(p.events(.processExited).count, 0,
                        "the launcher treated the PS's normal exit at the end of the run as a failure\n\(p.summary)")
         XCTAssertEqual(p.status, 0, "a finished run must exit 0\n\(p.summary)")
-        XCTAssertFalse(p.stderrLines(containing: "coordinator: checkpoint").isEmpty, "the coordinator finished the run\n\(p.summary)")
+        XCTAssertEqual(p.events(.coordinatorClosed).map { $0.field("step") }, [.int(4)], "the coordinator finished the run\n\(p.summary)")
         assertSameRun(try RunRecord.read(dir), reference, "--workers 1 with a long final evaluation")
     }
 
@@ -27,14 +29,14 @@ final class LauncherCompletionTests: ClusterTestCase {
         // ended, and the worker, stopped, used to wait for its queued Hello until it was killed.
         let dir = path("run")
         let started = Date()
-        let p = try runToEnd(["train", "--workers", "2", "--threads", "1", "--quiet", "--run-dir", dir,
+        let p = try runToEnd(["train", "--workers", "2", "--threads", "1", "--quiet", "--log-format", "json", "--run-dir", dir,
                               "--fault-silent-worker", "1"] + Self.tinyFlags, name: "train --workers 2")
         let seconds = Date().timeIntervalSince(started)
         XCTAssertEqual(p.status, 0, p.summary)
-        XCTAssertEqual(p.stderrLines(containing: "worker-1 was still running").count, 1,
-                       "the launcher stops the worker that never joined\n\(p.summary)")
-        XCTAssertTrue(p.stderrLines(containing: "worker-0 was still running").isEmpty, "worker-0 was dismissed\n\(p.summary)")
-        XCTAssertTrue(p.stderrLines(containing: "killed").isEmpty, "every role stops on SIGTERM\n\(p.summary)")
+        let stopped = p.events(.processStopped)
+        XCTAssertEqual(stopped.map { $0.field("process") }, [.string("worker-1")],
+                       "the launcher stops the worker that never joined, and only it (worker-0 was dismissed)\n\(p.summary)")
+        XCTAssertEqual(stopped.filter { $0.field("killed") == .bool(true) }.count, 0, "every role stops on SIGTERM\n\(p.summary)")
         // A liveness bound, not a speed figure: the tiny run takes about a second, the old wait 10 s.
         XCTAssertLessThan(seconds, 8, "the launcher waited for a worker that was never told the run had ended")
         XCTAssertEqual(try RunRecord.metricsObjects(dir).count, 12, "the run itself completed")

@@ -58,7 +58,7 @@ final class MultiHostRun {
                 peerTimeout: Int = peerTimeout) throws -> ClusterProcess {
         // The namespaces share one kernel, so the roles could map each other's memory: keep the
         // tensors on the simulated network.
-        let arguments = [binary, "launch", "--quiet", "--no-shared-memory", "--run-dir", runDir, "--threads", "1",
+        let arguments = [binary, "launch", "--quiet", "--no-shared-memory", "--log-format", "json", "--run-dir", runDir, "--threads", "1",
                          "--lease-timeout", String(Self.leaseTimeout), "--peer-timeout", String(peerTimeout)] + flags
         let p = try lab.run(in: host, arguments, environment: environment(rank: rank, keys: keys).merging(extra) { $1 })
         started.append((label, p))

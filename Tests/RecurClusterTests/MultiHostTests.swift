@@ -3,6 +3,7 @@
 // and a cut link costs a lease, never correctness — also when a gradient reached only one of the two shard
 // servers before its worker was lost. Skipped (by NetLab.make) where namespaces cannot be made.
 import Foundation
+import RecurIO
 import XCTest
 
 final class MultiHostTests: ClusterTestCase {
@@ -180,8 +181,8 @@ final class MultiHostTests: ClusterTestCase {
         let record = try finishedRun(run, workerHosts: ["w1"])
 
         // worker-r4 went silent with a shard (its lease expires) or between shards (it is forgotten).
-        let noticed = run.coordinatorLines("worker worker-r4").filter { $0.contains("expired; dealing it again") }
-            + run.coordinatorLines("worker-r4", "forgotten")
+        let noticed = (run.coordinator.events(.leaseExpired) + run.coordinator.events(.workerForgotten))
+            .filter { $0.field("worker") == .string("worker-r4") }
         XCTAssertFalse(noticed.isEmpty, "the coordinator never noticed that w2's worker was cut off\n\(run.summary)")
         XCTAssertTrue(run.worker(on: "w2").stderrLines(containing: "the coordinator ended the run").isEmpty,
                       "w2's worker heard the end of the run through a cut link\n\(run.summary)")

@@ -115,7 +115,8 @@ final class NetLabTests: XCTestCase {
         XCTAssertEqual(try namespaces(startingWith: ours), [])
         XCTAssertFalse(direct.isRunning)
         XCTAssertFalse(parent.isRunning)
-        usleep(100_000)
+        let reaped = Date().addingTimeInterval(5)  // the sweep's SIGKILL lands within moments
+        while ProcessTable.entry(orphan)?.isLive ?? false, Date() < reaped { usleep(10_000) }
         XCTAssertFalse(ProcessTable.entry(orphan)?.isLive ?? false, "sleep \(orphan) outlived the lab")
     }
 

@@ -31,13 +31,17 @@ final class WorkerLossTests: ClusterTestCase {
         assertFinishes(coordinator)
         assertFinishes(ps, seconds: 15)
         for w in [workers[0], workers[2]] { assertFinishes(w, seconds: 15) }
-        XCTAssertFalse(coordinator.stderrLines(containing: "worker-1", "expired").isEmpty,
+        XCTAssertFalse(coordinator.events(.leaseExpired).filter { $0.field("worker") == .string("worker-1") }.isEmpty,
                        "the coordinator must log the dead worker's expired lease\n\(coordinator.summary)")
-        let closing = ps.stderrLines(containing: "[ps] run over at version \(steps)")
-        XCTAssertEqual(closing.count, 1, "the PS must close with one line at version \(steps)\n\(ps.summary)")
-        for counter in ["duplicates:", "stale:"] {
-            XCTAssertTrue(closing.first?.contains(counter) ?? false, "the closing line must report \(counter) \(closing)")
+        let closed = coordinator.events(.coordinatorClosed)
+        XCTAssertEqual(closed.count, 1, coordinator.summary)
+        XCTAssertGreaterThanOrEqual(closed.first?.field("expired")?.integer ?? 0, 1, "the closing counters count the expired lease")
+        let closing = ps.events(.serverClosed)
+        XCTAssertEqual(closing.map { $0.field("version") }, [.int(steps)], "the PS must close once, at version \(steps)\n\(ps.summary)")
+        for counter in ["duplicates", "stale", "bad_shape", "not_finite"] {
+            XCTAssertNotNil(closing.first?.field(counter)?.integer, "the closing line must report \(counter): \(closing)")
         }
+        XCTAssertEqual(closing.first?.field("not_finite"), .int(0), "no worker sent a non-finite gradient")
         let record = try RunRecord.read(dir)
         assertEveryStepOnce(record)
         assertSameRun(record, reference, "3 workers, one SIGKILLed at step 3+")

@@ -71,7 +71,6 @@ final class ShardHandBackTests: XCTestCase {
         XCTAssertEqual(requests(w.handle(.fromCoordinator(try task(c, version: 3, lease: 9)))), [], "asked once while waiting")
         let again = w.handle(.weightsLost("weights from ps 0 were replaced before they were read"))
         XCTAssertEqual(requests(again), [3], "the lost answer is asked for again")
-        XCTAssertTrue(again.contains { if case .log(let l) = $0 { return l.contains("asking for the weights again") }; return false })
         // Once they come, the task computes.
         XCTAssertTrue(w.handle(.fromPS(try weights(c, version: 5))).contains { if case .compute = $0 { return true }; return false })
     }
