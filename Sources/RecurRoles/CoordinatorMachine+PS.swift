@@ -1,6 +1,7 @@
 // CoordinatorMachine+PS: the coordinator's side of the parameter servers — registration and
 // configuration of each slice's server, the global gradient norm of a sharded step, and the
 // step's end once every slice has applied it.
+import RecurIO
 import RecurModel
 import RecurWire
 
@@ -112,7 +113,8 @@ extension CoordinatorMachine.Core {
         step = Int(a.version)
         if config.mode == .sync && schedule.isComplete(atStep: step) {  // a resume of a finished run: nothing to do
             state = .finished
-            return actions + [.log("coordinator: " + schedule.completeNote(atStep: step)), .finished]
+            return actions + [.event(LogRecord(.runComplete, "coordinator: " + schedule.completeNote(atStep: step), [("step", .int(step))])),
+                              .finished]
         }
         state = .running
         if config.mode == .sync { beginStep() }

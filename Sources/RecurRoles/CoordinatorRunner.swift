@@ -106,7 +106,8 @@ public final class CoordinatorRunner {
                 case .finished:
                     dismissAll(ps: ps, router: router)
                     let c = machine.counters
-                    RoleSupport.log("coordinator", LogRecord(.coordinatorClosed, "run over at step \(machine.step); \(c)", [
+                    RoleSupport.log("coordinator", LogRecord(.coordinatorClosed, "run over at step \(machine.step): \(c.expired) lease(s) dealt again, "
+                        + "\(c.duplicates) late result(s), \(c.handedBack) shard(s) handed back, \(c.refusedRegistrations) hello(s) turned away", [
                         ("step", .int(machine.step)), ("expired", .int(c.expired)), ("duplicates", .int(c.duplicates)),
                         ("handed_back", .int(c.handedBack)), ("refused_registrations", .int(c.refusedRegistrations))]))
                     guard let path = checkpoint ?? CheckpointStore(runDirectory: options.runDirectory).latest() else {

@@ -1,6 +1,7 @@
 // CompleteRunTests: resuming a single-process run that already reached its last step trains
 // nothing, changes no file, and reports the figures its metrics recorded (no NaN loss, no
 // throughput for steps it did not run).
+import RecurIO
 import Foundation
 import RecurTrain
 import XCTest
@@ -25,7 +26,8 @@ final class CompleteRunTests: CLITestCase {
         let run = try trainTiny("done", ["--checkpoint-every", "5", "--eval-every", "10", "--val-fraction", "0.1"])
         let before = try snapshot(run)
         XCTAssertNotNil(before["checkpoints/step-00000020/model.safetensors"])
-        try recurOK(["train", "--single-process", "--resume", run.path, "--quiet"])
+        let resumed = try recurOK(["train", "--single-process", "--resume", run.path, "--quiet", "--log-format", "json"])
+        XCTAssertEqual(resumed.events(.runComplete).map { $0.field("step") }, [.int(20)], "says the run is complete\n\(resumed.summary)")
         XCTAssertEqual(try snapshot(run), before, "the command changed the run's files")
 
         let state = try XCTUnwrap(try ResumeState.load(run.path))

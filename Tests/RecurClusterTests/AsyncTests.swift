@@ -1,6 +1,7 @@
 // AsyncTests: a real asynchronous run (3 worker processes, staleness 2) learns, logs its staleness,
 // and applies every shard of every step exactly once.
 import Foundation
+import RecurIO
 import XCTest
 
 final class AsyncTests: ClusterTestCase {
@@ -8,7 +9,7 @@ final class AsyncTests: ClusterTestCase {
         let dir = path("async")
         let flags = ["--hidden", "32", "--layers", "1", "--batch", "8", "--bptt", "16", "--lanes-per-shard", "2",
                      "--synthetic-sentences", "600", "--steps", "40", "--lr", "0.01", "--log-every", "1",
-                     "--val-fraction", "0.05", "--threads", "1", "--quiet"]
+                     "--val-fraction", "0.05", "--threads", "1", "--quiet", "--log-format", "json"]
         let p = try runToEnd(["train", "--workers", "3", "--mode", "async", "--staleness", "2", "--run-dir", dir] + flags,
                              name: "train --mode async")
         XCTAssertEqual(p.status, 0, p.summary)
@@ -24,9 +25,11 @@ final class AsyncTests: ClusterTestCase {
         XCTAssertNotNil(lines.last?["val_loss"] as? Double)
         // Nothing waits for a lease to expire: a worker computes on the weights its task started
         // with, whatever newer version lands first.
-        XCTAssertTrue(p.stderrLines(containing: "expired").isEmpty && p.stderrLines(containing: "abandoned").isEmpty,
-                      "no shard abandoned or expired in an undisturbed run\n\(p.summary)")
-        XCTAssertTrue(p.stderrLines(containing: "run over at version 160").count == 1,
-                      "4 shards × 40 steps = 160 updates, each applied once\n\(p.summary)")
+        let closed = p.events(.coordinatorClosed)
+        XCTAssertEqual(closed.map { $0.field("expired") }, [.int(0)], "no lease expired in an undisturbed run\n\(p.summary)")
+        XCTAssertTrue(p.stderrLines(containing: "abandoned").isEmpty, "no shard abandoned\n\(p.summary)")
+        XCTAssertEqual(p.events(.leaseExpired).count, 0, p.summary)
+        XCTAssertEqual(p.events(.serverClosed).map { $0.field("version") }, [.int(160)],
+                       "4 shards × 40 steps = 160 updates, each applied once\n\(p.summary)")
     }
 }

@@ -106,9 +106,12 @@ final class ClusterProcess {
     /// The `event` records among the stderr lines (a process started with `--log-format json`).
     func events(_ event: LogEvent) -> [LogRecord] { LogRecord.read(event, in: stderrLines) }
 
-    /// The stderr lines containing every one of `words`.
+    /// The stderr lines whose text (a json line's `message`) contains every one of `words`.
     func stderrLines(containing words: String...) -> [String] {
-        stderrLines.filter { line in words.allSatisfy { line.contains($0) } }
+        stderrLines.filter { line in
+            let text = LogRecord.read(jsonLine: line)?.record.message ?? line
+            return words.allSatisfy { text.contains($0) }
+        }
     }
 
     /// Name, arguments, status and the tail of standard error, for failure messages.

@@ -1,6 +1,7 @@
 // MultiHostSupport: one `recur launch` run spread over NetLab hosts — the coordinator and the parameter
 // shards on "head", one worker on each of "w1" and "w2", found through torchrun's variables — and its keys.
 import Foundation
+import RecurIO
 import XCTest
 
 /// The processes of one multi-host run and the settings they share.
@@ -105,7 +106,10 @@ final class MultiHostRun {
 
     /// The coordinator's stderr lines containing every one of `words`.
     func coordinatorLines(_ words: String...) -> [String] {
-        coordinator.stderrLines.filter { line in words.allSatisfy { line.contains($0) } }
+        coordinator.stderrLines.filter { line in
+            let text = LogRecord.read(jsonLine: line)?.record.message ?? line  // not the json's field names
+            return words.allSatisfy { text.contains($0) }
+        }
     }
 }
 

@@ -109,6 +109,7 @@ final class MultiHostTests: ClusterTestCase {
         }
         XCTAssertEqual(joinedWorkers(run), ["worker-r3", "worker-r4"], run.summary)
         XCTAssertTrue(run.coordinatorLines("refused").isEmpty, "no client of the key file may be refused\n\(run.summary)")
+        XCTAssertEqual(run.coordinator.events(.coordinatorClosed).map { $0.field("refused_registrations") }, [.int(0)], run.summary)
         // Weights went to w1 and gradients came back over its link, not over some loopback.
         XCTAssertGreaterThan(after.rxBytes - before.rxBytes, 10_000, "w1 received almost nothing\n\(run.summary)")
         XCTAssertGreaterThan(after.txBytes - before.txBytes, 10_000, "w1 sent almost nothing\n\(run.summary)")
