@@ -1,8 +1,9 @@
 // Thin shim: what the build assumes of the CPU, and whether this CPU has it. Header only, no
 // logic beyond the check.
 //
-// RECUR_BUILT_FOR_AVX2_FMA reads the compiler's own macros, so it reflects the flags of the Swift
-// module that imports this header (RecurMath is compiled with -target-cpu haswell on x86-64).
+// RECUR_BUILT_FOR_AVX2_FMA and RECUR_BUILT_WITH_FMA read the compiler's own macros, so they
+// reflect the flags of the Swift module that imports this header (RecurMath is compiled with
+// -target-cpu haswell on x86-64).
 // recur_cpu_has_avx2_fma() asks CPUID: AVX, AVX2, FMA, the other instructions -target-cpu
 // haswell lets the compiler use (BMI1, BMI2, F16C, LZCNT, MOVBE), and whether the kernel saves
 // the AVX registers (OSXSAVE, then XCR0's SSE and AVX bits).
@@ -12,6 +13,13 @@
 #define RECUR_BUILT_FOR_AVX2_FMA 1
 #else
 #define RECUR_BUILT_FOR_AVX2_FMA 0
+#endif
+
+// Whether fused multiply-adds are instructions (x86-64 FMA, every arm64) rather than libm calls.
+#if defined(__FMA__) || defined(__aarch64__)
+#define RECUR_BUILT_WITH_FMA 1
+#else
+#define RECUR_BUILT_WITH_FMA 0
 #endif
 
 #if defined(__x86_64__)
