@@ -52,8 +52,8 @@ public final class PackedPanels {
 }
 
 /// The product with packed panels, register-blocked as 4 rows × 16 columns of C held in eight
-/// 8-lane accumulators; each element is a fused multiply–add chain over K in order, so its bits do
-/// not depend on M, on how rows are split, or on the thread count.
+/// 8-lane accumulators; each element is a multiply–add chain over K in order (`madd`), so its
+/// bits do not depend on M, on how rows are split, or on the thread count.
 public enum PackedGEMM {
     typealias V8 = SIMD8<Float>
 
