@@ -18,8 +18,8 @@ let cpu: [SwiftSetting] = []
 /// work in seconds rather than minutes.
 let optimisedDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
-/// The settings of every library target. Both are unsafe flags, which is why the package vends
-/// no library product (see `products`).
+/// The settings of every library target but RecurCPU. Both are unsafe flags, which is why the
+/// package vends no library product (see `products`).
 let fast = optimisedDebug + cpu
 
 let package = Package(
@@ -49,6 +49,9 @@ let package = Package(
         .target(name: "CRecurProto", path: "Sources/CRecurProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
         // Thin C target: what CPU the build assumes and CPUID's answer. Header only, no logic.
         .systemLibrary(name: "CCPUFeatures", path: "Sources/CCPUFeatures"),
+        // recur's start-up check of the CPU and its message. Compiled for baseline x86-64, like
+        // recur itself, so that it runs on any x86-64 before any AVX2 code does.
+        .target(name: "RecurCPU", dependencies: ["CCPUFeatures"], swiftSettings: optimisedDebug),
         // Tensors, GEMM (fast and naive reference), element-wise kernels, random numbers.
         .target(name: "RecurMath", dependencies: ["COpenBLAS", "CCPUFeatures"], swiftSettings: fast),
         // Cells, stacked language model, losses, optimizers. Knows nothing of files or networks.
@@ -76,9 +79,9 @@ let package = Package(
         // runs on any x86-64 before any AVX2 code does.
         .executableTarget(name: "recur", dependencies: [
             "RecurTrain", "RecurModel", "RecurData", "RecurIO", "RecurRoles", "RecurTransport", "RecurWire", "RecurMath",
-            "CCPUFeatures", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "RecurCPU", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimisedDebug),
-        .testTarget(name: "RecurModelTests", dependencies: ["RecurModel", "RecurMath"],
+        .testTarget(name: "RecurModelTests", dependencies: ["RecurModel", "RecurMath", "RecurCPU"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "RecurDataTests", dependencies: ["RecurData"]),
         .testTarget(name: "RecurIOTests", dependencies: ["RecurIO"]),
