@@ -77,7 +77,7 @@ public final class CoordinatorRunner {
         let endpoint = try router.bind(bindEndpoint)
         let ps = PSLinks(context: context, shards: machine.parameterShards.shards, security: security)
         print("endpoint \(endpoint)")
-        fflush(stdout)
+        fflush(nil)  // every stream: Swift 6 refuses to read the C global `stdout`
         try FileManager.default.createDirectory(atPath: options.runDirectory, withIntermediateDirectories: true)
         let metrics = try MetricsWriter(path: (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl"))
         defer { metrics.close() }

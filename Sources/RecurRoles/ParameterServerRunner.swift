@@ -58,7 +58,7 @@ public final class ParameterServerRunner {
         try router.setRouterHandover(true)  // a worker that reconnects (a new coordinator named us again) keeps its id
         let endpoint = try router.bind(bindEndpoint)
         print("endpoint \(endpoint)")
-        fflush(nil)  // every output stream (naming the global `stdout` is not concurrency-safe)
+        fflush(nil)  // every stream: Swift 6 refuses to read the C global `stdout`
         RoleSupport.log(machine.name, "listening on \(endpoint)")
         var lastCoordinatorMs = RoleSupport.nowMs(), lastHelloMs = 0
         var announce: ZSocket?
