@@ -101,6 +101,7 @@ final class ClusterSimulation {
             switch a {
             case .send(let to, let m): queue.append(to == "coordinator" ? .toCoordinatorFromPS(k, m) : .toWorker(to, m))
             case .proceed: perform(ps: k, servers[k].handle(.proceed(into: nil)))
+            case .announce, .finished, .fail: break
             case .log: break
             }
         }
