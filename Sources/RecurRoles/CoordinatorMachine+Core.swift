@@ -137,6 +137,18 @@ extension CoordinatorMachine {
         /// Whether every step is done or the run stopped.
         var isFinished: Bool { if case .finished = state { return true }; return false }
 
+        /// Ends the run: a Leave with `reason` to every worker and, with `servers`, to every
+        /// server connected so far (a slice with an endpoint has been connected).
+        func dismissal(_ reason: String, servers: Bool) -> [Action] {
+            state = .finished
+            let leave = WireMessage(runID: runID, sender: "coordinator", sequence: 0, body: .leave(WireLeave(reason: reason)))
+            return joinOrder.map { .dismissWorker($0, leave) }
+                + (servers ? psEndpoints.indices.filter { psEndpoints[$0] != nil }.map { .dismissPS($0, leave) } : [])
+        }
+
+        /// Stops the run with `reason`, dismissing every worker and server first.
+        func abort(_ reason: String) -> [Action] { dismissal(reason, servers: true) + [.abort(reason)] }
+
         /// Reacts to one event.
         func handle(_ event: Event) -> [Action] {
             if isFinished { return [] }
@@ -154,6 +166,8 @@ extension CoordinatorMachine {
                 if case .hello(let h) = m.body, h.role == "ps" { return registerPS(id, h) }
                 if psRegistrants.contains(id) { return [] }  // a server's registration socket says nothing else
                 return workerMessage(id, m, now: now)
+            case .stop:
+                return dismissal("stopped", servers: false) + [.fail("stopped by signal at step \(step)")]
             case .tick(let now):
                 // A server speaks at least once per step; four lease timeouts of silence means it is gone
                 // (or, for one that must register, never came).

@@ -87,8 +87,7 @@ extension CoordinatorMachine.Core {
             shards[s] = .open
             refusals[s, default: 0] += 1
             if refusals[s]! >= CoordinatorMachine.maxRefusals && r.code != .stale {
-                state = .finished
-                return [.abort("shard \(s) of step \(step) was refused \(refusals[s]!) times (\(r.detail)); stopping the run")]
+                return abort("shard \(s) of step \(step) was refused \(refusals[s]!) times (\(r.detail)); stopping the run")
             }
             return [.log("coordinator: parameter server \(k) refused lease \(r.leaseID): \(r.detail); dealing it again")]
                 + deal(now: now)
@@ -103,8 +102,7 @@ extension CoordinatorMachine.Core {
         configured.insert(k)
         var actions: [Action] = [.log("coordinator: parameter server \(k) ready at version \(a.version)")]
         if let v = first, v != a.version {
-            state = .finished
-            return actions + [.abort("parameter servers disagree on the version (\(v) and \(a.version))")]
+            return actions + abort("parameter servers disagree on the version (\(v) and \(a.version))")
         }
         state = .waitingForServers(configured: configured, version: a.version)
         guard configured.count == psEndpoints.count else { return actions }

@@ -29,6 +29,9 @@ public final class CoordinatorMachine {
         case fromPS(Int, WireMessage, nowMs: Int)
         /// Time passed: expire leases and silent workers, and notice a silent server.
         case tick(nowMs: Int)
+        /// A stop was requested (a signal, or the launcher died): the workers are dismissed, the
+        /// servers kept for a restarted coordinator, and the run ends here.
+        case stop
     }
 
     /// Where the run is.
@@ -80,10 +83,17 @@ public final class CoordinatorMachine {
         case finished
         /// A parameter server said nothing for four lease timeouts (or never came): it is gone.
         case peerTimeout(String)
-        /// The run cannot go on (a shard keeps being refused); the loop stops with this reason.
+        /// Tell a worker the run is over for it (a Leave). Best effort: the loop neither waits
+        /// long for it nor fails when it cannot be sent, since the run is ending anyway.
+        case dismissWorker(String, WireMessage)
+        /// Tell parameter-server slice `Int` the run is over (a Leave); best effort, like
+        /// `.dismissWorker`.
+        case dismissPS(Int, WireMessage)
+        /// The run cannot go on (a shard keeps being refused); the loop stops with this reason,
+        /// after the dismissals before it.
         case abort(String)
-        /// The run cannot go on in this process, but its servers and workers can serve a restarted
-        /// coordinator: stop without dismissing them.
+        /// The run cannot go on in this process: stop. Its servers (and its workers, unless
+        /// dismissed just before) stay to serve a restarted coordinator.
         case fail(String)
         /// Write a log line.
         case log(String)

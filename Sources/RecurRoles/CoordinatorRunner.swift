@@ -110,9 +110,11 @@ public final class CoordinatorRunner {
                     }
                     return path
                 case .log(let line): RoleSupport.log("coordinator", line)
+                case .dismissWorker(let id, let m):
+                    try? router.send(m, routingID: id, deadline: .milliseconds(200))
+                case .dismissPS(let k, let m):
+                    try? ps.send(k, m, deadline: .milliseconds(500))
                 case .abort(let reason):
-                    for id in machine.workerIDs { try? router.send(leave(reason), routingID: id, deadline: .milliseconds(200)) }
-                    for (k, _) in ps.connected { try? ps.send(k, leave(reason), deadline: .milliseconds(500)) }
                     throw RoleError.diverged("coordinator: \(reason)")
                 case .fail(let reason):  // the servers and workers stay, for the restarted coordinator
                     throw RoleError.failed("coordinator: \(reason)")
@@ -120,8 +122,9 @@ public final class CoordinatorRunner {
                     throw RoleError.peerTimeout(reason)
                 }
             }
-            if RoleSupport.stopRequested {
-                for id in machine.workerIDs { try? router.send(leave("stopped"), routingID: id, deadline: .milliseconds(200)) }
+            if RoleSupport.stopRequested {  // the machine dismisses whom it should and ends the run
+                queue = machine.handle(.stop)
+                guard queue.isEmpty else { continue }
                 throw RoleError.failed("coordinator: stopped by signal at step \(machine.step)")
             }
             let links = ps.connected
