@@ -138,16 +138,22 @@ extension CoordinatorMachine {
         var isFinished: Bool { if case .finished = state { return true }; return false }
 
         /// Ends the run: a Leave with `reason` to every worker and, with `servers`, to every
-        /// server connected so far (a slice with an endpoint has been connected).
-        func dismissal(_ reason: String, servers: Bool) -> [Action] {
+        /// server connected so far (a slice with an endpoint has been connected). A run that ends
+        /// well (`patient`) waits longer for each Leave to go than one that stops.
+        func dismissal(_ reason: String, servers: Bool, patient: Bool = false) -> [Action] {
             state = .finished
             let leave = WireMessage(runID: runID, sender: "coordinator", sequence: 0, body: .leave(WireLeave(reason: reason)))
-            return joinOrder.map { .dismissWorker($0, leave) }
-                + (servers ? psEndpoints.indices.filter { psEndpoints[$0] != nil }.map { .dismissPS($0, leave) } : [])
+            let toWorker: Duration = patient ? .milliseconds(500) : .milliseconds(200)
+            let toPS: Duration = patient ? .seconds(1) : .milliseconds(500)
+            return joinOrder.map { .dismissWorker($0, leave, within: toWorker) }
+                + (servers ? psEndpoints.indices.filter { psEndpoints[$0] != nil }.map { .dismissPS($0, leave, within: toPS) } : [])
         }
 
         /// Stops the run with `reason`, dismissing every worker and server first.
         func abort(_ reason: String) -> [Action] { dismissal(reason, servers: true) + [.abort(reason)] }
+
+        /// Every step is done: every worker and server is dismissed, then the run ends.
+        func finish() -> [Action] { dismissal("run finished", servers: true, patient: true) + [.finished] }
 
         /// Reacts to one event.
         func handle(_ event: Event) -> [Action] {

@@ -109,8 +109,7 @@ extension CoordinatorMachine.Core {
         version = a.version
         step = Int(a.version)
         if config.mode == .sync && schedule.isComplete(atStep: step) {  // a resume of a finished run: nothing to do
-            state = .finished
-            return actions + [.log("coordinator: " + schedule.completeNote(atStep: step)), .finished]
+            return actions + [.log("coordinator: " + schedule.completeNote(atStep: step))] + finish()
         }
         state = .running
         if config.mode == .sync { beginStep() }

@@ -79,16 +79,16 @@ public final class CoordinatorMachine {
         case evaluate(StepWeights)
         /// Write a checkpoint of these weights and the lanes' state.
         case checkpoint(StepWeights)
-        /// Every step is done (nothing is left to do when a resumed run was already complete).
+        /// Every step is done (nothing is left to do when a resumed run was already complete); the
+        /// Leaves before it dismissed every peer: let the sockets deliver them, then end.
         case finished
         /// A parameter server said nothing for four lease timeouts (or never came): it is gone.
         case peerTimeout(String)
-        /// Tell a worker the run is over for it (a Leave). Best effort: the loop neither waits
-        /// long for it nor fails when it cannot be sent, since the run is ending anyway.
-        case dismissWorker(String, WireMessage)
-        /// Tell parameter-server slice `Int` the run is over (a Leave); best effort, like
-        /// `.dismissWorker`.
-        case dismissPS(Int, WireMessage)
+        /// Tell a worker the run is over for it (a Leave), giving up after `within`: the run is
+        /// ending anyway, so a Leave that cannot be sent is no error.
+        case dismissWorker(String, WireMessage, within: Duration)
+        /// Tell parameter-server slice `Int` the run is over (a Leave), like `.dismissWorker`.
+        case dismissPS(Int, WireMessage, within: Duration)
         /// The run cannot go on (a shard keeps being refused); the loop stops with this reason,
         /// after the dismissals before it.
         case abort(String)

@@ -32,7 +32,7 @@ final class ClusterSimulation {
     var dealtBeforeReport: [Int: Bool] = [:]
     var finished = false
     var aborted: String?
-    /// Peers the coordinator dismissed when it stopped the run, in order.
+    /// Peers the coordinator dismissed when the run ended, in order.
     var dismissed: [String] = []
     /// How many gradients to replace with NaN on their way to the parameter server.
     var poisonGradients = 0
@@ -86,8 +86,8 @@ final class ClusterSimulation {
                 queue.append(.toWorker(id, m))
             case .toPS(let k, let m): queue.append(.toPS(k, "coordinator", m))
             case .connectPS: break
-            case .dismissWorker(let id, _): dismissed.append(id)
-            case .dismissPS(let k, _): dismissed.append("ps-\(k)")
+            case .dismissWorker(let id, _, _): dismissed.append(id)
+            case .dismissPS(let k, _, _): dismissed.append("ps-\(k)")
             case .stepDone(let r):
                 reports.append(r)
                 dealtBeforeReport[r.step] = dealt

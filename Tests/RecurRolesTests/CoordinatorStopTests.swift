@@ -45,8 +45,8 @@ final class CoordinatorStopTests: XCTestCase {
     func dismissed(_ actions: [CoordinatorMachine.Action]) -> [String] {
         actions.compactMap { a in
             switch a {
-            case .dismissWorker(let id, let m): if case .leave(let l) = m.body { return "\(id): \(l.reason)" }
-            case .dismissPS(let k, let m): if case .leave(let l) = m.body { return "ps-\(k): \(l.reason)" }
+            case .dismissWorker(let id, let m, _): if case .leave(let l) = m.body { return "\(id): \(l.reason)" }
+            case .dismissPS(let k, let m, _): if case .leave(let l) = m.body { return "ps-\(k): \(l.reason)" }
             default: break
             }
             return nil
