@@ -117,7 +117,7 @@ public final class CoordinatorRunner {
                     try? ps.send(k, m, deadline: within)
                 case .abort(let reason):
                     throw RoleError.diverged("coordinator: \(reason)")
-                case .fail(let reason):  // the servers and workers stay, for the restarted coordinator
+                case .fail(let reason):  // whoever was not dismissed stays, for a restarted coordinator
                     throw RoleError.failed("coordinator: \(reason)")
                 case .peerTimeout(let reason):
                     throw RoleError.peerTimeout(reason)
