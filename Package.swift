@@ -3,23 +3,35 @@
 import PackageDescription
 
 /// On x86-64 the kernels are compiled for AVX2 and FMA (Haswell, 2013, and every later x86-64
-/// server): the vectorised gate loops run about twice as fast as with baseline SSE2.
+/// server): the vectorised gate loops and the packed recurrent products (whose fused multiply-adds
+/// become calls to `fmaf` without FMA) run much faster than with baseline SSE2 (bench/cpu_flags.sh
+/// measures it). `recur` checks the CPU at start-up and names the portable rebuild on a CPU
+/// without them: `swift build -c release -Xswiftc -target-cpu -Xswiftc x86-64` (the last
+/// `-target-cpu` wins).
 #if arch(x86_64)
-let cpu = ["-target-cpu", "haswell"]
+let cpu: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 #else
-let cpu: [String] = []
+let cpu: [SwiftSetting] = []
 #endif
 
 /// Hot loops are compiled optimised even in debug builds, so `swift test` runs training-sized
 /// work in seconds rather than minutes.
-let fast: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug)), .unsafeFlags(cpu)]
+let optimisedDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
+/// The settings of every library target but RecurCPU. Both are unsafe flags, which is why the
+/// package vends no library product (see `products`).
+let fast = optimisedDebug + cpu
 
 let package = Package(
     name: "Recur",
-    platforms: [.macOS(.v13)],
+    // Synchronization's `Atomic` (the stop flags set from signal handlers) needs macOS 15.
+    platforms: [.macOS(.v15)],
+    // Only the executable is vended. A library product would impose the flags above on every
+    // package that depends on it (its binaries would need AVX2), and SwiftPM before tools-version
+    // 6.2 refuses a versioned dependency whose product has unsafe flags at all. The targets stay
+    // libraries inside the package, which its tests import.
     products: [
         .executable(name: "recur", targets: ["recur"]),
-        .library(name: "RecurModel", targets: ["RecurModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,8 +47,13 @@ let package = Package(
         // Generated protobuf-c code for proto/recur.proto (regenerate with proto/generate.sh); links
         // libprotobuf-c (libprotobuf-c-dev). No hand-written logic.
         .target(name: "CRecurProto", path: "Sources/CRecurProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
+        // Thin C target: what CPU the build assumes and CPUID's answer. Header only, no logic.
+        .systemLibrary(name: "CCPUFeatures", path: "Sources/CCPUFeatures"),
+        // recur's start-up check of the CPU and its message. Compiled for baseline x86-64, like
+        // recur itself, so that it runs on any x86-64 before any AVX2 code does.
+        .target(name: "RecurCPU", dependencies: ["CCPUFeatures"], swiftSettings: optimisedDebug),
         // Tensors, GEMM (fast and naive reference), element-wise kernels, random numbers.
-        .target(name: "RecurMath", dependencies: ["COpenBLAS"], swiftSettings: fast),
+        .target(name: "RecurMath", dependencies: ["COpenBLAS", "CCPUFeatures"], swiftSettings: fast),
         // Cells, stacked language model, losses, optimizers. Knows nothing of files or networks.
         // (RecurMath is tested from RecurModelTests/MathTests.swift.)
         .target(name: "RecurModel", dependencies: ["RecurMath"], swiftSettings: fast),
@@ -58,12 +75,13 @@ let package = Package(
         // The coordinator, parameter server and worker: pure state machines plus thin run loops.
         .target(name: "RecurRoles", dependencies: ["RecurTrain", "RecurModel", "RecurMath", "RecurData", "RecurIO",
                                                    "RecurWire", "RecurTransport"], swiftSettings: fast),
-        // The one executable.
+        // The one executable. Compiled for baseline x86-64, so that its start-up check of the CPU
+        // runs on any x86-64 before any AVX2 code does.
         .executableTarget(name: "recur", dependencies: [
-            "RecurTrain", "RecurModel", "RecurData", "RecurIO", "RecurRoles", "RecurTransport", "RecurWire",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: fast),
-        .testTarget(name: "RecurModelTests", dependencies: ["RecurModel", "RecurMath"],
+            "RecurTrain", "RecurModel", "RecurData", "RecurIO", "RecurRoles", "RecurTransport", "RecurWire", "RecurMath",
+            "RecurCPU", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: optimisedDebug),
+        .testTarget(name: "RecurModelTests", dependencies: ["RecurModel", "RecurMath", "RecurCPU"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "RecurDataTests", dependencies: ["RecurData"]),
         .testTarget(name: "RecurIOTests", dependencies: ["RecurIO"]),
@@ -76,5 +94,5 @@ let package = Package(
         // The deploy/ folder's Docker, Compose, Kubernetes, Slurm and systemd files: structure only.
         .testTarget(name: "DeployTests", dependencies: [.product(name: "Yams", package: "Yams")]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

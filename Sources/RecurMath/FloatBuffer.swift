@@ -4,6 +4,8 @@
 ///
 /// Models keep parameters, gradients, optimizer moments and activations in flat buffers (as
 /// llm.c does), and hand out pointers into them; nothing in the time loop allocates.
+/// `@unchecked Sendable`: `pointer` and `count` never change; which thread writes which elements
+/// is the callers' contract (disjoint parts in `Parallel.run`, a single owner otherwise).
 public final class FloatBuffer: @unchecked Sendable {
     /// Start of the storage. Valid for `count` elements while the buffer lives.
     public let pointer: UnsafeMutablePointer<Float>

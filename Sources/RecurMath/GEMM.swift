@@ -2,6 +2,7 @@
 // reference beside it for tests.
 import COpenBLAS
 import Dispatch
+import Synchronization
 
 /// Matrix products on row-major Float32 matrices.
 ///
@@ -62,17 +63,19 @@ public enum GEMM {
 /// calls, which steals the cores our own parallel loops need. Parallelism comes from `Parallel`
 /// instead, over splits fixed by the shapes alone, so results do not depend on the thread count.
 public enum MathThreads {
-    nonisolated(unsafe) static var count = 1
+    /// Atomic because `set` may run while another thread's `Parallel.run` reads it (tests, a
+    /// role that sets its threads after start-up); a relaxed load costs a plain load.
+    static let count = Atomic<Int>(1)
 
     /// Sets the number of threads the kernels may use (BLAS calls stay single-threaded).
     /// - Parameter count: threads, at least 1.
     public static func set(_ count: Int) {
         openblas_set_num_threads(1)
-        self.count = max(1, count)
+        self.count.store(max(1, count), ordering: .relaxed)
     }
 
     /// The number of threads the kernels may use.
-    public static var current: Int { count }
+    public static var current: Int { count.load(ordering: .relaxed) }
 }
 
 /// Runs independent parts of a computation, in parallel when the process has two or more
@@ -84,7 +87,18 @@ public enum Parallel {
             for i in 0..<parts { body(i) }
             return
         }
-        withoutActuallyEscaping(body) { f in DispatchQueue.concurrentPerform(iterations: parts, execute: f) }
+        withoutActuallyEscaping(body) { f in
+            let shared = Parts(body: f)
+            DispatchQueue.concurrentPerform(iterations: parts) { shared.body($0) }
+        }
+    }
+
+    /// The body, handed to several threads at once. Sound because every caller splits its work
+    /// into parts that write disjoint memory (rows, lane blocks, element ranges fixed by the
+    /// shapes) and read only what no part writes, and `run` returns only after every part has
+    /// ended, so the body never outlives the call.
+    private struct Parts: @unchecked Sendable {
+        let body: (Int) -> Void
     }
 }
 

@@ -1,6 +1,7 @@
 // PackedGEMM: C[M, N] (+)= A[M, K] · B[K, N] with B packed once into 16-column panels — the
 // recurrent product of every time step, where a general GEMM would repack the weights each call.
 // GEMM.naive is its reference (see the math tests).
+import CCPUFeatures
 
 /// B[K, N] laid out for `PackedGEMM`: panel q holds columns 16q ..< 16q+16 of every row of B,
 /// row after row ([panels, K, 16]), zero-padded past column N.
@@ -51,8 +52,8 @@ public final class PackedPanels {
 }
 
 /// The product with packed panels, register-blocked as 4 rows × 16 columns of C held in eight
-/// 8-lane accumulators; each element is a fused multiply–add chain over K in order, so its bits do
-/// not depend on M, on how rows are split, or on the thread count.
+/// 8-lane accumulators; each element is a multiply–add chain over K in order (`madd`), so its
+/// bits do not depend on M, on how rows are split, or on the thread count.
 public enum PackedGEMM {
     typealias V8 = SIMD8<Float>
 
@@ -73,10 +74,10 @@ public enum PackedGEMM {
                     let b1 = panel.load(fromByteOffset: p * 64 + 32, as: V8.self)
                     let x0 = V8(repeating: a0[p]), x1 = V8(repeating: a1[p])
                     let x2 = V8(repeating: a2[p]), x3 = V8(repeating: a3[p])
-                    acc.0 = acc.0.addingProduct(x0, b0); acc.1 = acc.1.addingProduct(x0, b1)
-                    acc.2 = acc.2.addingProduct(x1, b0); acc.3 = acc.3.addingProduct(x1, b1)
-                    acc.4 = acc.4.addingProduct(x2, b0); acc.5 = acc.5.addingProduct(x2, b1)
-                    acc.6 = acc.6.addingProduct(x3, b0); acc.7 = acc.7.addingProduct(x3, b1)
+                    acc.0 = madd(acc.0, x0, b0); acc.1 = madd(acc.1, x0, b1)
+                    acc.2 = madd(acc.2, x1, b0); acc.3 = madd(acc.3, x1, b1)
+                    acc.4 = madd(acc.4, x2, b0); acc.5 = madd(acc.5, x2, b1)
+                    acc.6 = madd(acc.6, x3, b0); acc.7 = madd(acc.7, x3, b1)
                 }
                 store(acc.0, acc.1, c + i * ldc + col0, width, accumulate)
                 store(acc.2, acc.3, c + (i + 1) * ldc + col0, width, accumulate)
@@ -89,14 +90,27 @@ public enum PackedGEMM {
                 let ar = a + i * lda
                 for p in 0..<k {
                     let x = V8(repeating: ar[p])
-                    s0 = s0.addingProduct(x, panel.load(fromByteOffset: p * 64, as: V8.self))
-                    s1 = s1.addingProduct(x, panel.load(fromByteOffset: p * 64 + 32, as: V8.self))
+                    s0 = madd(s0, x, panel.load(fromByteOffset: p * 64, as: V8.self))
+                    s1 = madd(s1, x, panel.load(fromByteOffset: p * 64 + 32, as: V8.self))
                 }
                 store(s0, s1, c + i * ldc + col0, width, accumulate)
                 i += 1
             }
         }
     }
+
+    /// acc + x · b: fused where the build targets FMA (x86-64 as shipped, arm64), a multiply then
+    /// an add in a build for baseline x86-64, where a fused one would become eight calls to
+    /// libm's `fmaf` (bench/cpu_flags.sh measured that build some 30 times slower). The choice
+    /// is fixed at compile time, so every process of one build computes the same bits.
+    @inline(__always)
+    static func madd(_ acc: V8, _ x: V8, _ b: V8) -> V8 {
+        fused ? acc.addingProduct(x, b) : acc + x * b
+    }
+
+    /// Whether `madd` fuses (a property, so the constant branch is folded without a warning).
+    @inline(__always)
+    static var fused: Bool { RECUR_BUILT_WITH_FMA != 0 }
 
     /// Writes (or adds) 16 accumulated columns, or only the first `width` of them.
     @inline(__always)

@@ -137,6 +137,24 @@ extension CoordinatorMachine {
         /// Whether every step is done or the run stopped.
         var isFinished: Bool { if case .finished = state { return true }; return false }
 
+        /// Ends the run: a Leave with `reason` to every worker and, with `servers`, to every
+        /// server connected so far (a slice with an endpoint has been connected). A run that ends
+        /// well (`patient`) waits longer for each Leave to go than one that stops.
+        func dismissal(_ reason: String, servers: Bool, patient: Bool = false) -> [Action] {
+            state = .finished
+            let leave = WireMessage(runID: runID, sender: "coordinator", sequence: 0, body: .leave(WireLeave(reason: reason)))
+            let toWorker: Duration = patient ? .milliseconds(500) : .milliseconds(200)
+            let toPS: Duration = patient ? .seconds(1) : .milliseconds(500)
+            return joinOrder.map { .dismissWorker($0, leave, within: toWorker) }
+                + (servers ? psEndpoints.indices.filter { psEndpoints[$0] != nil }.map { .dismissPS($0, leave, within: toPS) } : [])
+        }
+
+        /// Stops the run with `reason`, dismissing every worker and server first.
+        func abort(_ reason: String) -> [Action] { dismissal(reason, servers: true) + [.abort(reason)] }
+
+        /// Every step is done: every worker and server is dismissed, then the run ends.
+        func finish() -> [Action] { dismissal("run finished", servers: true, patient: true) + [.finished] }
+
         /// Reacts to one event.
         func handle(_ event: Event) -> [Action] {
             if isFinished { return [] }
@@ -154,6 +172,8 @@ extension CoordinatorMachine {
                 if case .hello(let h) = m.body, h.role == "ps" { return registerPS(id, h) }
                 if psRegistrants.contains(id) { return [] }  // a server's registration socket says nothing else
                 return workerMessage(id, m, now: now)
+            case .stop:
+                return dismissal("stopped", servers: false) + [.fail("stopped by signal at step \(step)")]
             case .tick(let now):
                 // A server speaks at least once per step; four lease timeouts of silence means it is gone
                 // (or, for one that must register, never came).

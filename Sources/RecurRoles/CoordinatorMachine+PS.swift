@@ -88,8 +88,7 @@ extension CoordinatorMachine.Core {
             shards[s] = .open
             refusals[s, default: 0] += 1
             if refusals[s]! >= CoordinatorMachine.maxRefusals && r.code != .stale {
-                state = .finished
-                return [.abort("shard \(s) of step \(step) was refused \(refusals[s]!) times (\(r.detail)); stopping the run")]
+                return abort("shard \(s) of step \(step) was refused \(refusals[s]!) times (\(r.detail)); stopping the run")
             }
             return [.log("coordinator: parameter server \(k) refused lease \(r.leaseID): \(r.detail); dealing it again")]
                 + deal(now: now)
@@ -104,17 +103,15 @@ extension CoordinatorMachine.Core {
         configured.insert(k)
         var actions: [Action] = [.log("coordinator: parameter server \(k) ready at version \(a.version)")]
         if let v = first, v != a.version {
-            state = .finished
-            return actions + [.abort("parameter servers disagree on the version (\(v) and \(a.version))")]
+            return actions + abort("parameter servers disagree on the version (\(v) and \(a.version))")
         }
         state = .waitingForServers(configured: configured, version: a.version)
         guard configured.count == psEndpoints.count else { return actions }
         version = a.version
         step = Int(a.version)
         if config.mode == .sync && schedule.isComplete(atStep: step) {  // a resume of a finished run: nothing to do
-            state = .finished
-            return actions + [.event(LogRecord(.runComplete, "coordinator: " + schedule.completeNote(atStep: step), [("step", .int(step))])),
-                              .finished]
+            return actions + [.event(LogRecord(.runComplete, "coordinator: " + schedule.completeNote(atStep: step), [("step", .int(step))]))]
+                + finish()
         }
         state = .running
         if config.mode == .sync { beginStep() }

@@ -115,10 +115,7 @@ extension CoordinatorMachine.Core {
             actions.append(.checkpoint(weights))
             lastCheckpointMs = now
         }
-        if read.plan.isLast {
-            state = .finished
-            return actions + [.finished]
-        }
+        if read.plan.isLast { return actions + finish() }
         state = .running
         return actions + deal(now: now)
     }

@@ -30,6 +30,9 @@ public final class CoordinatorMachine {
         case fromPS(Int, WireMessage, nowMs: Int)
         /// Time passed: expire leases and silent workers, and notice a silent server.
         case tick(nowMs: Int)
+        /// A stop was requested (a signal, or the launcher died): the workers are dismissed, the
+        /// servers kept for a restarted coordinator, and the run ends here.
+        case stop
     }
 
     /// Where the run is.
@@ -77,14 +80,21 @@ public final class CoordinatorMachine {
         case evaluate(StepWeights)
         /// Write a checkpoint of these weights and the lanes' state.
         case checkpoint(StepWeights)
-        /// Every step is done (nothing is left to do when a resumed run was already complete).
+        /// Every step is done (nothing is left to do when a resumed run was already complete); the
+        /// Leaves before it dismissed every peer: let the sockets deliver them, then end.
         case finished
         /// A parameter server said nothing for four lease timeouts (or never came): it is gone.
         case peerTimeout(String)
-        /// The run cannot go on (a shard keeps being refused); the loop stops with this reason.
+        /// Tell a worker the run is over for it (a Leave), giving up after `within`: the run is
+        /// ending anyway, so a Leave that cannot be sent is no error.
+        case dismissWorker(String, WireMessage, within: Duration)
+        /// Tell parameter-server slice `Int` the run is over (a Leave), like `.dismissWorker`.
+        case dismissPS(Int, WireMessage, within: Duration)
+        /// The run cannot go on (a shard keeps being refused); the loop stops with this reason,
+        /// after the dismissals before it.
         case abort(String)
-        /// The run cannot go on in this process, but its servers and workers can serve a restarted
-        /// coordinator: stop without dismissing them.
+        /// The run cannot go on in this process: stop. Its servers (and its workers, unless
+        /// dismissed just before) stay to serve a restarted coordinator.
         case fail(String)
         /// Write a log line.
         case log(String)

@@ -77,7 +77,7 @@ public final class CoordinatorRunner {
         let endpoint = try router.bind(bindEndpoint)
         let ps = PSLinks(context: context, shards: machine.parameterShards.shards, security: security)
         print("endpoint \(endpoint)")
-        fflush(stdout)
+        fflush(nil)  // every stream: Swift 6 refuses to read the C global `stdout`
         try FileManager.default.createDirectory(atPath: options.runDirectory, withIntermediateDirectories: true)
         let metrics = try MetricsWriter(path: (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl"))
         defer { metrics.close() }
@@ -103,31 +103,35 @@ public final class CoordinatorRunner {
                     try log.stepDone(r, schedule: schedule, config: config, metrics: metrics, verbose: options.verbose)
                 case .checkpoint(let w):
                     checkpoint = try writeCheckpoint(w)
-                case .finished:
-                    dismissAll(ps: ps, router: router)
+                case .finished:  // the Leaves before it are queued: let the sockets deliver them
                     let c = machine.counters
                     RoleSupport.log("coordinator", LogRecord(.coordinatorClosed, "run over at step \(machine.step): \(c.expired) lease(s) dealt again, "
                         + "\(c.duplicates) late result(s), \(c.handedBack) shard(s) handed back, \(c.refusedRegistrations) hello(s) turned away", [
                         ("step", .int(machine.step)), ("expired", .int(c.expired)), ("duplicates", .int(c.duplicates)),
                         ("handed_back", .int(c.handedBack)), ("refused_registrations", .int(c.refusedRegistrations))]))
+                    for (_, socket) in ps.connected { try? socket.setLinger(.seconds(2)) }
+                    try? router.setLinger(.seconds(2))
                     guard let path = checkpoint ?? CheckpointStore(runDirectory: options.runDirectory).latest() else {
                         throw RoleError.failed("coordinator: the run ended without a checkpoint")
                     }
                     return path
                 case .log(let line): RoleSupport.log("coordinator", line)
                 case .event(let record): RoleSupport.log("coordinator", record)
+                case .dismissWorker(let id, let m, let within):
+                    try? router.send(m, routingID: id, deadline: within)
+                case .dismissPS(let k, let m, let within):
+                    try? ps.send(k, m, deadline: within)
                 case .abort(let reason):
-                    for id in machine.workerIDs { try? router.send(leave(reason), routingID: id, deadline: .milliseconds(200)) }
-                    for (k, _) in ps.connected { try? ps.send(k, leave(reason), deadline: .milliseconds(500)) }
                     throw RoleError.diverged("coordinator: \(reason)")
-                case .fail(let reason):  // the servers and workers stay, for the restarted coordinator
+                case .fail(let reason):  // whoever was not dismissed stays, for a restarted coordinator
                     throw RoleError.failed("coordinator: \(reason)")
                 case .peerTimeout(let reason):
                     throw RoleError.peerTimeout(reason)
                 }
             }
-            if RoleSupport.stopRequested {
-                for id in machine.workerIDs { try? router.send(leave("stopped"), routingID: id, deadline: .milliseconds(200)) }
+            if RoleSupport.stopRequested {  // the machine dismisses whom it should and ends the run
+                queue = machine.handle(.stop)
+                guard queue.isEmpty else { continue }
                 throw RoleError.failed("coordinator: stopped by signal at step \(machine.step)")
             }
             let links = ps.connected
@@ -152,10 +156,6 @@ public final class CoordinatorRunner {
         }
     }
 
-    func leave(_ reason: String) -> WireMessage {
-        WireMessage(runID: runID, sender: "coordinator", sequence: 0, body: .leave(WireLeave(reason: reason)))
-    }
-
     /// Writes a checkpoint of the weights read — the same files a single process writes — and
     /// prunes old ones.
     /// - Returns: the checkpoint's path.
@@ -174,15 +174,5 @@ public final class CoordinatorRunner {
         guard data.val.count > 1, let model = try? LanguageModel(config.model) else { return nil }
         let l = Evaluator.evaluate(model: model, params: params, tokens: data.val, lanes: 16, chunk: 256)
         return l.count > 0 ? l.sum / Double(l.count) : nil
-    }
-
-    /// Dismisses every worker and server at the end of the run, and lets the sockets deliver it.
-    func dismissAll(ps: PSLinks, router: ZSocket) {
-        for id in machine.workerIDs { try? router.send(leave("run finished"), routingID: id, deadline: .milliseconds(500)) }
-        for (k, socket) in ps.connected {
-            try? ps.send(k, leave("run finished"), deadline: .seconds(1))
-            try? socket.setLinger(.seconds(2))
-        }
-        try? router.setLinger(.seconds(2))  // deliver the Leaves before the sockets close
     }
 }

@@ -7,7 +7,7 @@ import RecurWire
 
 extension ParameterServerMachine {
     func gradient(from peer: String, _ g: WireGradient, _ m: WireMessage) -> [Action] {
-        guard let c = config, let params, let sum, let optimizer, let coordinator else {
+        guard let s = serving, let c = config, let params, let sum, let optimizer, let coordinator else {
             return [.log("ps: gradient from \(peer) before configuration; dropped")]
         }
         let shard = Int(g.shard)
@@ -32,13 +32,13 @@ extension ParameterServerMachine {
             return [.send(to: peer, reject(.badShape, "\(error)")), .send(to: coordinator, reject(.badShape, "\(error)", lease: g.leaseID)),
                     .log("ps: bad gradient from \(peer): \(error)")]
         }
-        if c.mode == .sync, let known = shardTokens[shard], known != g.tokenCount {
+        if c.mode == .sync, let known = s.shardTokens[shard], known != g.tokenCount {
             counters.badShape += 1
             let why = "piece of step \(g.step) shard \(shard) counts \(g.tokenCount) tokens, its other pieces \(known)"
             return [.send(to: peer, reject(.badShape, why)), .send(to: coordinator, reject(.badShape, why, lease: g.leaseID)),
                     .log("ps: \(why); rejected")]
         }
-        let fresh = covered.filter { !(shardPieces[shard]?.contains($0) ?? false) }
+        let fresh = covered.filter { !(s.shardPieces[shard]?.contains($0) ?? false) }
         guard !fresh.isEmpty else {
             counters.duplicates += 1
             return [.log("ps: duplicate gradient for step \(g.step) shard \(shard); dropped")]
@@ -50,12 +50,12 @@ extension ParameterServerMachine {
                     .log("ps: non-finite gradient for step \(g.step) shard \(shard) from \(peer); rejected")]
         }
         if c.mode == .async {  // apply this shard's gradient on its own, now (one piece: the slice)
-            asyncNext[shard] += 1
+            s.asyncNext[shard] += 1
             let staleness = version - g.weightVersion
             sum.zero()
             FrameMath.accumulate(values, into: sum)
             let norm = UpdateRule.apply(params: params, grads: sum, tokens: Int(g.tokenCount), clip: c.clip, optimizer: optimizer)
-            version += 1
+            s.version += 1
             return [result(g, state: state)] + afterUpdate(step: g.step, norm: norm, staleness: UInt32(staleness), coordinator: coordinator)
         }
         // Sync: each piece of each shard is accepted once (a shard dealt again after a piece was
@@ -63,20 +63,20 @@ extension ParameterServerMachine {
         // those pieces are the same and are dropped). The coordinator hears of the shard once
         // every piece is in.
         var actions: [Action] = []
-        shardTokens[shard] = g.tokenCount
-        if let state { shardState[shard] = state }
-        shardPieces[shard, default: []].formUnion(fresh)
+        s.shardTokens[shard] = g.tokenCount
+        if let state { s.shardState[shard] = state }
+        s.shardPieces[shard, default: []].formUnion(fresh)
         for p in fresh {
-            folds[p].waiting[shard] = values
+            s.folds[p].waiting[shard] = values
             advance(piece: p, shardCount: c.shardCount)
         }
-        if shardPieces[shard]?.count == pieces.count {
-            actions.append(result(g, state: shardState.removeValue(forKey: shard)))
+        if s.shardPieces[shard]?.count == pieces.count {
+            actions.append(result(g, state: s.shardState.removeValue(forKey: shard)))
         }
-        guard folds.allSatisfy({ $0.blockSums != nil }) else { return actions }
-        let sums = folds.flatMap { $0.blockSums! }
+        guard s.folds.allSatisfy({ $0.blockSums != nil }) else { return actions }
+        let sums = s.folds.flatMap { $0.blockSums! }
         if c.psShards == 1 { return actions + finishStep(sumOfSquares: NormBlocks.total(sums)) }
-        phase = .awaitingNorm(version)  // the other slices' sums are needed for the global norm
+        s.phase = .awaitingNorm(version)  // the other slices' sums are needed for the global norm
         actions.append(.send(to: coordinator, message(.normPartial(WireNormPartial(
             step: version, psShard: UInt32(slice.index), firstBlock: UInt64(slice.range.lowerBound / NormBlocks.blockFloats),
             blockSums: sums)))))
@@ -91,17 +91,17 @@ extension ParameterServerMachine {
     /// Adds every shard of piece `p` that can be added in shard order; once all are, divides the
     /// piece by the step's token count and keeps its blocks' sums of squares.
     func advance(piece p: Int, shardCount: Int) {
-        guard let sum else { return }
+        guard let s = serving, let sum else { return }
         let r = pieces[p], local = sum.pointer + (r.lowerBound - slice.range.lowerBound)
-        while let f = folds[p].waiting.removeValue(forKey: folds[p].next) {
+        while let f = s.folds[p].waiting.removeValue(forKey: s.folds[p].next) {
             // The first shard overwrites what the last step left (0 + g: the bits of zeroing first).
-            FrameMath.accumulate(f, from: r.lowerBound - Int(f.offset), count: r.count, into: local, assign: folds[p].next == 0)
-            folds[p].next += 1
+            FrameMath.accumulate(f, from: r.lowerBound - Int(f.offset), count: r.count, into: local, assign: s.folds[p].next == 0)
+            s.folds[p].next += 1
         }
-        guard folds[p].next == shardCount, folds[p].blockSums == nil else { return }
+        guard s.folds[p].next == shardCount, s.folds[p].blockSums == nil else { return }
         // Every shard has sent this piece, so every shard's token count is known.
-        let tokens = shardTokens.values.reduce(0) { $0 + Int($1) }
-        folds[p].blockSums = UpdateRule.normalise(local, count: r.count, tokens: tokens)
+        let tokens = s.shardTokens.values.reduce(0) { $0 + Int($1) }
+        s.folds[p].blockSums = UpdateRule.normalise(local, count: r.count, tokens: tokens)
     }
 
     /// The Result the coordinator gets for a shard whose gradient is safe here.
@@ -113,27 +113,27 @@ extension ParameterServerMachine {
 
     /// Sync, S > 1: the coordinator's global sum of squares for the step awaiting it.
     func normTotal(_ t: WireNormTotal) -> [Action] {
-        guard let step = awaitingNorm, t.step == step else {
+        guard let s = serving, let step = awaitingNorm, t.step == step else {
             return [.log("ps: norm total for step \(t.step) while awaiting \(awaitingNorm.map(String.init) ?? "none"); ignored")]
         }
-        phase = .collecting
+        s.phase = .collecting
         return finishStep(sumOfSquares: t.sumOfSquares)
     }
 
     /// Why a gradient may not be applied (nil when it may): for the right step and weights
     /// (sync) or on weights at most `staleness` versions old (async), once per shard (async).
     func admission(_ g: WireGradient, shard: Int, config c: RunConfig) -> [Action]? {
-        guard shard < c.shardCount else {
+        guard let s = serving, shard < c.shardCount else {
             counters.badShape += 1
             return [.log("ps: gradient for shard \(shard) of a \(c.shardCount)-shard step; dropped")]
         }
         if c.mode == .async {
-            if g.step < asyncNext[shard] {
+            if g.step < s.asyncNext[shard] {
                 counters.duplicates += 1
                 return [.log("ps: duplicate gradient for shard \(shard) chunk \(g.step); dropped")]
             }
             let lag = version >= g.weightVersion ? version - g.weightVersion : 0
-            guard g.step == asyncNext[shard], g.weightVersion <= version, lag <= UInt64(c.staleness) else {
+            guard g.step == s.asyncNext[shard], g.weightVersion <= version, lag <= UInt64(c.staleness) else {
                 counters.stale += 1
                 let why = "stale gradient for shard \(shard) chunk \(g.step) (weights \(g.weightVersion), server \(version), limit \(c.staleness))"
                 var refusal: [Action] = [.log("ps: \(why); refused")]

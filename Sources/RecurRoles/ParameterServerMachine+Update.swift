@@ -9,13 +9,13 @@ extension ParameterServerMachine {
     /// Sync: clips the normalised step gradient by the global norm and starts applying it, first
     /// piece first (the embedding and layer 0, which a worker's next forward pass reads first).
     func finishStep(sumOfSquares: Double) -> [Action] {
-        guard let c = config, let optimizer else { return [] }
+        guard let s = serving, let c = config, let optimizer else { return [] }
         let (norm, scale) = UpdateRule.clipScale(sumOfSquares: sumOfSquares, clip: c.clip)
         let next = version + 1
-        let receivers = pendingRequests.filter { $0.inPieces && !$0.withOptimizer && $0.minVersion <= next }.map(\.peer)
-        pendingRequests.removeAll { $0.inPieces && !$0.withOptimizer && $0.minVersion <= next }
+        let receivers = s.pendingRequests.filter { $0.inPieces && !$0.withOptimizer && $0.minVersion <= next }.map(\.peer)
+        s.pendingRequests.removeAll { $0.inPieces && !$0.withOptimizer && $0.minVersion <= next }
         // A non-finite norm refuses the step: the version moves on with the weights unchanged.
-        phase = .applying(Finishing(coefficients: scale.map { _ in optimizer.beginStep() }, scale: scale ?? 1, norm: norm,
+        s.phase = .applying(Finishing(coefficients: scale.map { _ in optimizer.beginStep() }, scale: scale ?? 1, norm: norm,
                                     receivers: receivers))
         // The step's outcome is settled: the coordinator hears it now, so it deals the next
         // step's shards while the update is applied (a request for the new version is answered
@@ -34,7 +34,7 @@ extension ParameterServerMachine {
     /// pieces, and asks the loop to come back for the piece after; after the last piece, the step
     /// is done.
     func proceed(into buffer: WeightsBuffer?) -> [Action] {
-        guard var f = finishing, let params, let sum, let optimizer else { return [] }
+        guard let s = serving, var f = finishing, let params, let sum, let optimizer else { return [] }
         let r = pieces[f.next], local = (r.lowerBound - slice.range.lowerBound) ..< (r.upperBound - slice.range.lowerBound)
         var actions: [Action] = []
         if let frame = Self.update(local, params: params, grads: sum, optimizer: optimizer, coefficients: f.coefficients,
@@ -46,12 +46,12 @@ extension ParameterServerMachine {
         }
         f.next += 1
         if f.next < pieces.count {
-            phase = .applying(f)
+            s.phase = .applying(f)
             return actions + [nextPiece(f.next)]
         }
-        version += 1
-        if f.frames.count == pieces.count { pieceFrames = (version, f.frames) }
-        startStep()
+        s.version += 1
+        if f.frames.count == pieces.count { s.pieceFrames = (version, f.frames) }
+        s.startStep()
         return actions + serveWaiting()
     }
 
@@ -95,9 +95,9 @@ extension ParameterServerMachine {
     /// The weights message of the current version (the served slice, at its offset); with the
     /// optimizer's moments for a checkpoint.
     func weightsMessage(withOptimizer: Bool = false) -> WireMessage? {
-        guard let p = params else { return nil }
+        guard let s = serving, let p = params else { return nil }
         // Every worker asks for the same version: its frame is copied out of the buffer once.
-        if !withOptimizer, let cached = paramsFrame, cached.version == version {
+        if !withOptimizer, let cached = s.paramsFrame, cached.version == version {
             return message(.weights(WireWeights(version: version)), frames: [cached.frame])
         }
         var buffers = [("params", p)]
@@ -108,21 +108,21 @@ extension ParameterServerMachine {
             try? WireFrame(name: name, shape: [b.count], offset: slice.range.lowerBound,
                            floats: UnsafeBufferPointer(start: b.pointer, count: b.count))
         }
-        if let first = frames.first { paramsFrame = (version, first) }
+        if let first = frames.first { s.paramsFrame = (version, first) }
         return message(.weights(WireWeights(version: version)), frames: frames)
     }
 
     /// The current version as one Weights message per piece, in parameter order.
     func pieceMessages() -> [WireMessage] {
-        guard let params else { return [] }
-        if pieceFrames?.version != version {
+        guard let s = serving, let params else { return [] }
+        if s.pieceFrames?.version != version {
             let frames = pieces.compactMap { r in
                 try? WireFrame(name: "params", shape: [r.count], offset: r.lowerBound,
                                floats: UnsafeBufferPointer(start: params.pointer + (r.lowerBound - slice.range.lowerBound), count: r.count))
             }
-            pieceFrames = (version, frames)
+            s.pieceFrames = (version, frames)
         }
-        return pieceFrames!.frames.map { message(.weights(WireWeights(version: version)), frames: [$0]) }
+        return s.pieceFrames!.frames.map { message(.weights(WireWeights(version: version)), frames: [$0]) }
     }
 
     /// What a waiting peer gets once the version it needs is here.
@@ -132,13 +132,13 @@ extension ParameterServerMachine {
     }
 
     func weightsRequest(from peer: String, _ r: WireWeightsRequest) -> [Action] {
-        guard params != nil else { return [.log("ps: weights requested before configuration by \(peer)")] }
+        guard let s = serving else { return [.log("ps: weights requested before configuration by \(peer)")] }
         let waiter = WeightsWaiter(peer: peer, minVersion: r.minVersion, withOptimizer: r.withOptimizer, inPieces: r.inPieces)
         // Mid-update the weights are part old, part new: such a request waits for the new version.
         if version >= r.minVersion, finishing == nil { return reply(to: waiter) }
         // One waiting request per peer and kind: a worker that asks again gets the version once.
-        pendingRequests.removeAll { $0.peer == peer && $0.withOptimizer == r.withOptimizer }
-        pendingRequests.append(waiter)
+        s.pendingRequests.removeAll { $0.peer == peer && $0.withOptimizer == r.withOptimizer }
+        s.pendingRequests.append(waiter)
         return []
     }
 
@@ -151,9 +151,10 @@ extension ParameterServerMachine {
 
     /// The current version to every peer waiting for it.
     func serveWaiting() -> [Action] {
+        guard let s = serving else { return [] }
         var actions: [Action] = []
-        for w in pendingRequests where w.minVersion <= version { actions += reply(to: w) }
-        pendingRequests.removeAll { $0.minVersion <= version }
+        for w in s.pendingRequests where w.minVersion <= version { actions += reply(to: w) }
+        s.pendingRequests.removeAll { $0.minVersion <= version }
         return actions
     }
 }

@@ -22,6 +22,10 @@ import RecurWire
 /// `.proceed(into:)`, with where that piece goes (the shared-memory slot the workers read), once
 /// the sends are on their way. Nothing outside the machine writes into it.
 ///
+/// Time comes in as `.tick` events: the machine decides when a registering server repeats its
+/// Hello (`.announce`) and when the coordinator's silence ends it (`.fail`); the coordinator's
+/// Leave ends the run (`.finished`).
+///
 /// With S > 1 slices, a step's update waits for the global gradient norm: the server sends its
 /// blocks' sums of squares (NormPartial) to the coordinator, which answers every slice with the
 /// total in block order (NormTotal); the bits are those of one process.
@@ -34,6 +38,9 @@ public final class ParameterServerMachine {
         /// `.proceed`), writing the next piece's weights into `into` (memory the data path shares
         /// with the workers), or into a private copy when nil.
         case proceed(into: WeightsBuffer?)
+        /// Time passed (milliseconds on a monotonic clock): announce the server while it
+        /// registers, and give up on a silent coordinator.
+        case tick(nowMs: Int)
     }
 
     /// Which weights the next step of an update writes: `count` values of `version` from element
@@ -71,6 +78,13 @@ public final class ParameterServerMachine {
         /// where the piece named goes: the update is applied piece by piece, and each piece's
         /// weights are sent before the next is updated.
         case proceed(WeightsPiece)
+        /// Send this registration Hello to the coordinator over the registration connection (best
+        /// effort: a lost one is sent again).
+        case announce(WireMessage)
+        /// The coordinator dismissed the server: the run is over; stop serving.
+        case finished
+        /// Give up: the coordinator said nothing for `peerTimeoutMs`.
+        case fail(String)
     }
 
     /// Counters of refused traffic, for logs and tests.
@@ -89,51 +103,25 @@ public final class ParameterServerMachine {
     public let runID: UInt64
     /// This server's name on the wire.
     public let name: String
-    /// Where the server is; each case carries what is valid only there.
-    enum State {
-        /// No configuration yet (or the last one belonged to a coordinator that was replaced).
-        case unconfigured
-        /// Serving a slice of a configured run.
-        case serving(Serving)
-    }
-
-    /// What a Welcome establishes.
-    struct Serving {
-        var config: RunConfig
-        /// The configuring coordinator's routing id (the latest Welcome's sender) and incarnation.
-        var coordinator: String
-        var incarnation: UInt64
-        /// The slice served: its index and its element range within [P].
-        var slice: (index: Int, range: Range<Int>)
-        /// Parameters of the served slice [P_k].
-        let params: FloatBuffer
-        /// The optimizer and its state.
-        let optimizer: Optimizer
-        /// The step's gradient sum over the slice [P_k].
-        let sum: FloatBuffer
-        /// The served slice's pieces (global ranges, in parameter order).
-        var pieces: [Range<Int>]
-    }
-
-    /// Where a sync step is.
-    enum Phase {
-        /// Gathering the step's gradients, piece by piece.
-        case collecting
-        /// S > 1: every piece is summed; the global norm of step `UInt64` is awaited.
-        case awaitingNorm(UInt64)
-        /// The update is being applied piece by piece.
-        case applying(Finishing)
-    }
-
+    /// How long the coordinator may be silent (once it configured us, or while we register)
+    /// before the server gives up.
+    public let peerTimeoutMs: Int
+    /// The Hello a server started by `recur launch` registers with (nil: it waits to be found).
+    let announcement: WireHello?
+    /// Where the server is: unconfigured, or serving with everything that holds only then.
     var state = State.unconfigured
-    /// Sync: where the step in progress is.
-    var phase = Phase.collecting
-    /// Steps applied so far; also the weight version.
-    public internal(set) var version: UInt64 = 0
     /// Refused traffic.
     public internal(set) var counters = Counters()
+    var sequence: UInt64 = 0
+    /// The clock of the last tick (nil before the first), when the coordinator last spoke, and
+    /// when the last registration Hello left.
+    var nowMs: Int?
+    var heardMs = 0
+    var announcedMs: Int?
 
     var serving: Serving? { if case .serving(let s) = state { return s } else { return nil } }
+    /// Steps applied so far; also the weight version (0 before a configuration).
+    public var version: UInt64 { serving?.version ?? 0 }
     /// The run configuration, once the coordinator has sent it.
     public var config: RunConfig? { serving?.config }
     /// Parameters of the served slice [P_k].
@@ -148,76 +136,39 @@ public final class ParameterServerMachine {
     var coordinator: String? { serving?.coordinator }
     /// The configuring coordinator's incarnation (0 before any).
     var incarnation: UInt64 { serving?.incarnation ?? 0 }
+    var phase: Phase { serving?.phase ?? .collecting }
     var awaitingNorm: UInt64? { if case .awaitingNorm(let step) = phase { return step } else { return nil } }
     var finishing: Finishing? { if case .applying(let f) = phase { return f } else { return nil } }
-    /// Sync: each piece's shard-order sum in progress.
-    var folds: [PieceFold] = []
-    /// Sync: the pieces accepted from each shard of the step.
-    var shardPieces: [Int: Set<Int>] = [:]
-    /// Sync: each shard's token count, from its first accepted piece.
-    var shardTokens: [Int: UInt64] = [:]
-    /// Sync, slice 0: each shard's final carried state, relayed once the shard is whole.
-    var shardState: [Int: WireFrame] = [:]
-    /// Async: the next chunk expected from each shard.
-    var asyncNext: [UInt64] = []
-    var pendingRequests: [WeightsWaiter] = []
-    /// The weights frame of one version, shared by every reply for that version.
-    var paramsFrame: (version: UInt64, frame: WireFrame)?
-    /// The weights of one version as pieces, shared by every reply in pieces for that version.
-    var pieceFrames: (version: UInt64, frames: [WireFrame])?
-    var sequence: UInt64 = 0
-
-    /// A peer waiting for a weights version.
-    struct WeightsWaiter {
-        var peer: String
-        var minVersion: UInt64
-        var withOptimizer: Bool
-        var inPieces: Bool
-    }
-
-    /// One piece's sum over a step's shards, added in shard order.
-    struct PieceFold {
-        /// The next shard to add.
-        var next = 0
-        /// Frames holding this piece from shards that cannot be added yet.
-        var waiting: [Int: WireFrame] = [:]
-        /// Set once every shard is added: the normalised piece's blocks' sums of squares.
-        var blockSums: [Double]?
-    }
-
-    /// An update in progress: applied and sent one piece at a time.
-    struct Finishing {
-        /// The step's coefficients; nil for a refused (non-finite) step, which changes nothing.
-        var coefficients: Optimizer.StepCoefficients?
-        var scale: Float
-        var norm: Double
-        /// The next piece to update.
-        var next = 0
-        /// Peers that asked for this version in pieces.
-        var receivers: [String]
-        /// The updated pieces' frames so far.
-        var frames: [WireFrame] = []
-    }
 
     /// Creates a server for run `runID`.
-    public init(runID: UInt64, name: String = "ps") {
+    /// - Parameters:
+    ///   - peerTimeoutMs: see `peerTimeoutMs`.
+    ///   - announcing: the Hello to register with (`recur launch`): sent on the first tick, then
+    ///     once a second until configured and every five seconds after, so a restarted
+    ///     coordinator finds the server; its `psShard` is the only slice the server accepts.
+    public init(runID: UInt64, name: String = "ps", peerTimeoutMs: Int = 120_000, announcing: WireHello? = nil) {
         self.runID = runID
         self.name = name
+        self.peerTimeoutMs = peerTimeoutMs
+        announcement = announcing
     }
 
     /// Reacts to one event.
     public func handle(_ event: Event) -> [Action] {
         switch event {
         case .message(let from, let m):
+            if from == "coordinator" { heardMs = nowMs ?? heardMs }
             switch m.body {
             case .welcome(let w): return configure(from: from, w, frames: m.frames)
             case .gradient(let g): return gradient(from: from, g, m)
             case .weightsRequest(let r): return weightsRequest(from: from, r)
             case .normTotal(let t): return normTotal(t)
+            case .leave where from == "coordinator": return [.finished]
             case .heartbeat, .hello, .leave: return []
             default: return [.log("ps: ignored \(m.body.kind) from \(from)")]
             }
         case .proceed(let into): return proceed(into: into)
+        case .tick(let now): return tick(now)
         }
     }
 
@@ -227,17 +178,17 @@ public final class ParameterServerMachine {
     }
 
     func configure(from peer: String, _ w: WireWelcome, frames: [WireFrame]) -> [Action] {
-        if case .serving(var s) = state {
-            s.coordinator = peer
-            state = .serving(s)
+        if let registered = announcement?.psShard, w.psShard != registered {
+            return [.log("ps: refused a configuration for slice \(w.psShard): registered for slice \(registered)")]
         }
+        serving?.coordinator = peer
         let c: RunConfig
         do { c = try RunConfig.parse(w.configJSON) } catch { return [.log("ps: refused configuration: \(error)")] }
         var actions: [Action] = []
         if let s = serving, w.incarnation != s.incarnation {
             // A restarted coordinator: whatever this server held belongs to the run it replaced.
             actions.append(.log("ps: a new coordinator (incarnation \(w.incarnation)); starting over from step \(c.resumeStep ?? 0)"))
-            reset()
+            state = .unconfigured
         }
         if let old = config {
             if old != c || Int(w.psShard) != slice.index { return [.log("ps: refused a second, different configuration")] }
@@ -261,30 +212,12 @@ public final class ParameterServerMachine {
                     }
                 }
                 o.step = start
-                version = UInt64(start)
             }
             state = .serving(Serving(config: c, coordinator: peer, incarnation: w.incarnation, slice: (Int(w.psShard), range),
-                                     params: p, optimizer: o, sum: FloatBuffer(count: range.count),
-                                     pieces: ((try? c.parameterPieces)?.pieces(in: range)) ?? [range]))
-            startStep()
-            asyncNext = Array(repeating: 0, count: c.shardCount)
+                                     params: p, optimizer: o, pieces: ((try? c.parameterPieces)?.pieces(in: range)) ?? [range],
+                                     version: UInt64(c.resumeStep ?? 0)))
         }
         return actions + [.send(to: peer, message(.stepApplied(WireStepApplied(version: version, step: version, gradNorm: 0,
                                                                                     staleness: 0))))]
-    }
-
-    /// Forgets the configuration and every step in progress.
-    func reset() {
-        state = .unconfigured
-        paramsFrame = nil; pieceFrames = nil
-        version = 0; asyncNext = []; pendingRequests = []
-        startStep()
-    }
-
-    /// Clears a sync step's bookkeeping for the next step.
-    func startStep() {
-        folds = Array(repeating: PieceFold(), count: pieces.count)
-        shardPieces = [:]; shardTokens = [:]; shardState = [:]
-        phase = .collecting
     }
 }

@@ -10,7 +10,6 @@ public final class ParameterServerRunner {
     let machine: ParameterServerMachine
     let bindEndpoint: String
     let runID: UInt64
-    let peerTimeoutMs: Int
     let security: RoleSecurity
     let registration: Registration?
 
@@ -40,10 +39,14 @@ public final class ParameterServerRunner {
                 registration: Registration? = nil) throws {
         try security.checkPlainTCP(bind)
         if let registration { try security.checkPlainTCP(registration.coordinator) }
-        machine = ParameterServerMachine(runID: runID, name: registration.map { "ps-\($0.slice)" } ?? "ps")
+        let name = registration.map { "ps-\($0.slice)" } ?? "ps"
+        let hello = registration.map { r in
+            WireHello(workerID: name, pid: UInt32(getpid()), hostname: ProcessInfo.processInfo.hostName, threads: 0,
+                      securityMechanism: security.mechanism, role: "ps", psShard: UInt32(r.slice), endpoint: r.advertised)
+        }
+        machine = ParameterServerMachine(runID: runID, name: name, peerTimeoutMs: peerTimeoutMs, announcing: hello)
         bindEndpoint = bind
         self.runID = runID
-        self.peerTimeoutMs = peerTimeoutMs
         self.security = security
         self.registration = registration
     }
@@ -59,9 +62,8 @@ public final class ParameterServerRunner {
         try router.setRouterHandover(true)  // a worker that reconnects (a new coordinator named us again) keeps its id
         let endpoint = try router.bind(bindEndpoint)
         print("endpoint \(endpoint)")
-        fflush(nil)  // every output stream (naming the global `stdout` is not concurrency-safe)
+        fflush(nil)  // every stream: Swift 6 refuses to read the C global `stdout`
         RoleSupport.log(machine.name, "listening on \(endpoint)")
-        var lastCoordinatorMs = RoleSupport.nowMs(), lastHelloMs = 0
         var announce: ZSocket?
         let links = PSSharedLinks()
         if let r = registration {
@@ -69,44 +71,9 @@ public final class ParameterServerRunner {
             try s.connect(r.coordinator)
             announce = s
         }
-        while !RoleSupport.stopRequested {
-            // Once a second until configured, then every five: a restarted coordinator finds us.
-            if let r = registration, let s = announce, RoleSupport.nowMs() - lastHelloMs >= (machine.config == nil ? 1_000 : 5_000) {
-                lastHelloMs = RoleSupport.nowMs()
-                let hello = WireMessage(runID: runID, sender: machine.name, sequence: 0, body: .hello(WireHello(
-                    workerID: machine.name, pid: UInt32(getpid()), hostname: ProcessInfo.processInfo.hostName, threads: 0,
-                    securityMechanism: security.mechanism, role: "ps", psShard: UInt32(r.slice), endpoint: r.advertised)))
-                try? s.send(hello, deadline: .milliseconds(100))
-            }
-            guard let got = try router.receiveMessage(deadline: .milliseconds(RoleSupport.pollIntervalMs), routed: true,
-                                                      run: runID, role: "ps", from: "", shared: links.resolver) else {
-                if RoleSupport.nowMs() - lastCoordinatorMs > peerTimeoutMs, machine.config != nil || registration != nil {
-                    throw RoleError.peerTimeout("\(machine.name): no word from the coordinator for \(peerTimeoutMs) ms; giving up")
-                }
-                continue
-            }
-            let peer = got.peer
-            guard let m = got.message else { continue }
-            if peer == "coordinator" {
-                lastCoordinatorMs = RoleSupport.nowMs()
-                if case .leave = m.body {
-                    let c = machine.counters
-                    RoleSupport.log(machine.name, LogRecord(.serverClosed, "run over at version \(machine.version); \(c)", [
-                        ("version", .int(Int(machine.version))), ("bad_shape", .int(c.badShape)), ("duplicates", .int(c.duplicates)),
-                        ("not_finite", .int(c.notFinite)), ("stale", .int(c.stale))]))
-                    return
-                }
-            }
-            if registration != nil, case .welcome(let w) = m.body, Int(w.psShard) != registration!.slice {
-                RoleSupport.log(machine.name, "refused a configuration for slice \(w.psShard): registered for slice \(registration!.slice)")
-                continue
-            }
-            RoleSupport.trace(machine.name, "received \(m.body.kind) from \(peer)")
-            if links.unreadable() > 0 {
-                RoleSupport.log(machine.name, "a gradient piece from \(peer) was overwritten in its shared memory before it was read; refused as unusable")
-            }
-            for line in links.received(m, from: peer, machine: machine) { RoleSupport.log(machine.name, line) }
-            var queue = machine.handle(.message(from: peer, m))
+        /// Performs `actions` (and those the machine adds); true once the run is over.
+        func perform(_ actions: [ParameterServerMachine.Action]) throws -> Bool {
+            var queue = actions
             while !queue.isEmpty {
                 switch queue.removeFirst() {
                 case .proceed(let piece):  // the actions before it are sent
@@ -116,9 +83,31 @@ public final class ParameterServerRunner {
                     do { try router.send(links.outgoing(message, to: to), routingID: to) } catch {
                         RoleSupport.log(machine.name, "could not send \(message.body.kind) to \(to): \(error)")
                     }
+                case .announce(let hello): try? announce?.send(hello, deadline: .milliseconds(100))
                 case .log(let line): RoleSupport.log(machine.name, line)
+                case .finished:
+                    let c = machine.counters
+                    RoleSupport.log(machine.name, LogRecord(.serverClosed, "run over at version \(machine.version); \(c)", [
+                        ("version", .int(Int(machine.version))), ("bad_shape", .int(c.badShape)), ("duplicates", .int(c.duplicates)),
+                        ("not_finite", .int(c.notFinite)), ("stale", .int(c.stale))]))
+                    return true
+                case .fail(let why): throw RoleError.peerTimeout(why)
                 }
             }
+            return false
+        }
+        while !RoleSupport.stopRequested {
+            if try perform(machine.handle(.tick(nowMs: RoleSupport.nowMs()))) { return }
+            guard let got = try router.receiveMessage(deadline: .milliseconds(RoleSupport.pollIntervalMs), routed: true,
+                                                      run: runID, role: "ps", from: "", shared: links.resolver),
+                  let m = got.message else { continue }
+            let peer = got.peer
+            RoleSupport.trace(machine.name, "received \(m.body.kind) from \(peer)")
+            if links.unreadable() > 0 {
+                RoleSupport.log(machine.name, "a gradient piece from \(peer) was overwritten in its shared memory before it was read; refused as unusable")
+            }
+            for line in links.received(m, from: peer, machine: machine) { RoleSupport.log(machine.name, line) }
+            if try perform(machine.handle(.tick(nowMs: RoleSupport.nowMs())) + machine.handle(.message(from: peer, m))) { return }
         }
         RoleSupport.log(machine.name, "stopped by signal at version \(machine.version)")
     }

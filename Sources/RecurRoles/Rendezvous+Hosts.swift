@@ -71,6 +71,6 @@ extension Rendezvous {
                 getnameinfo($0, length, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST)
             }
         }
-        return named == 0 ? String(cString: text) : nil
+        return named == 0 ? String(decoding: text.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self) : nil
     }
 }

@@ -2,24 +2,32 @@
 // checked send/receive of wire messages.
 import Foundation
 import RecurIO
+import Synchronization
 import RecurTransport
 import RecurWire
 
-/// Set by SIGTERM or SIGINT; run loops poll it between waits.
-nonisolated(unsafe) public var roleStopRequested: Int32 = 0
+/// Set by SIGTERM or SIGINT; run loops poll it between waits. An atomic, because the handler
+/// runs on whichever thread the signal lands on (a lock-free atomic store is async-signal-safe).
+let roleStopRequested = Atomic<Bool>(false)
 
 /// The parent process to outlive no longer than a poll interval (0: none).
-nonisolated(unsafe) var rolesParentPID: pid_t = 0
+let rolesParentPID = Atomic<pid_t>(0)
 
 /// Helpers of the role run loops.
 public enum RoleSupport {
     /// Whether the run loop should stop: a stop signal arrived, or the watched parent exited.
     public static var stopRequested: Bool {
-        roleStopRequested != 0 || (rolesParentPID != 0 && getppid() != rolesParentPID)
+        if roleStopRequested.load(ordering: .relaxed) { return true }
+        let parent = rolesParentPID.load(ordering: .relaxed)
+        return parent != 0 && getppid() != parent
     }
 
+    /// Whether SIGTERM or SIGINT arrived (not counting a lost parent): the launcher then stops
+    /// every process rather than restarting one.
+    public static var stopSignalled: Bool { roleStopRequested.load(ordering: .relaxed) }
+
     /// Makes `stopRequested` true once the current parent process exits (the launcher died).
-    public static func watchParent() { rolesParentPID = getppid() }
+    public static func watchParent() { rolesParentPID.store(getppid(), ordering: .relaxed) }
 
     /// Upper bound of every socket wait in a run loop, so stop requests and ticks are noticed.
     public static let pollIntervalMs = 100
@@ -36,8 +44,10 @@ public enum RoleSupport {
 
     /// Makes SIGTERM and SIGINT set `roleStopRequested` instead of killing the process.
     public static func installStopHandlers() {
-        signal(SIGTERM) { _ in roleStopRequested = 1 }
-        signal(SIGINT) { _ in roleStopRequested = 1 }
+        // Touch the global first: its lazy initialisation must not run inside a handler.
+        _ = roleStopRequested.load(ordering: .relaxed)
+        signal(SIGTERM) { _ in roleStopRequested.store(true, ordering: .relaxed) }
+        signal(SIGINT) { _ in roleStopRequested.store(true, ordering: .relaxed) }
         signal(SIGPIPE, SIG_IGN)
     }
 

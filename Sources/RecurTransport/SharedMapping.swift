@@ -11,6 +11,7 @@ import Synchronization
 /// sealed file size, and kept here, so a writer that later scribbles on its header cannot move any
 /// bound; every access is bounds-checked. The seals guarantee the file never shrinks under the
 /// mapping. The mapping stays valid after the writer exits (it keeps the memory alive).
+/// `@unchecked Sendable`: every property is a constant set in `init`, and the memory is only read.
 public final class SharedMapping: @unchecked Sendable {
     /// The descriptor this mapping was attached with.
     public let descriptor: SharedSegmentDescriptor

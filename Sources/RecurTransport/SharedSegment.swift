@@ -12,6 +12,8 @@ import Synchronization
 /// mapping of it go away, even after `kill -9`. A peer on the same host maps it read-only with
 /// `SharedMapping(attaching: descriptor)` while this object (and so its fd) is alive. The seals
 /// stop anyone shrinking or growing it (which would fault a reader) or mapping it writable again.
+/// `@unchecked Sendable`: every property is a constant set in `init`; when a slot's bytes may be
+/// written is the data path's protocol (slots and their generations), which types cannot express.
 public final class SharedSegment: @unchecked Sendable {
     /// The number of slots.
     public let slots: Int

@@ -9,6 +9,7 @@ import Foundation
 /// the handshake rate limit, and "400" otherwise (NULL and PLAIN requests are refused too).
 /// Create it before any CURVE server socket of the context binds, and keep it until they close:
 /// without a handler libzmq admits every client that knows the server public key.
+/// `@unchecked Sendable`: its properties are constants, and what they share is under `Shared.lock`.
 public final class ZAPHandler: @unchecked Sendable {
     /// The endpoint libzmq sends ZAP requests to.
     public static let endpoint = "inproc://zeromq.zap.01"

@@ -34,7 +34,8 @@ struct BenchWireCommand: ParsableCommand {
         try router.setMaxMessageBytes(1 << 30)
         try router.setReceiveHighWaterMark(4)
         let endpoint = try router.bind(bind)
-        let dealer = try ZSocket(context: context, type: .dealer)
+        let handoff = SenderSocket(try ZSocket(context: context, type: .dealer))
+        let dealer = handoff.socket, sent = DispatchSemaphore(value: 0)
         try dealer.setIdentity("bench")
         try dealer.setSendHighWaterMark(4)
         try dealer.connect(endpoint)
@@ -45,12 +46,10 @@ struct BenchWireCommand: ParsableCommand {
         // Raw: the same payload as one frame, no encoding, read where libzmq received it.
         let raw = [UInt8](UnsafeRawBufferPointer(start: source.pointer, count: floats * 4))
         var t0 = Date()
-        // From here on only the sender threads use the dealer, one after the other (a ZeroMQ socket
-        // must not be used by two threads at once, but may change hands).
-        nonisolated(unsafe) let sending = dealer
-        let sender = Thread { for _ in 0..<count { try? sending.send([raw], deadline: .seconds(30)) } }
+        let sender = Thread { for _ in 0..<count { try? handoff.socket.send([raw], deadline: .seconds(30)) }; sent.signal() }
         sender.start()
         for _ in 0..<count { guard try router.receiveFrames(deadline: .seconds(30)) != nil else { throw ValidationError("raw receive timed out") } }
+        sent.wait()
         let rawRate = bytes / Date().timeIntervalSince(t0) / 1e9
 
         // The wire path the roles take: a frame over the buffer (not copied), encoded, sent,
@@ -63,8 +62,9 @@ struct BenchWireCommand: ParsableCommand {
                 let m = WireMessage(runID: 1, sender: "bench", sequence: UInt64(i),
                                     body: .gradient(WireGradient(leaseID: 1, step: 0, shard: 0, shardCount: 1, weightVersion: 0,
                                                                  tokenCount: 1, lossSum: 0)), frames: [frame])
-                try? sending.send(m, deadline: .seconds(30))
+                try? handoff.socket.send(m, deadline: .seconds(30))
             }
+            sent.signal()
         }
         wireSender.start()
         for _ in 0..<count {
@@ -72,8 +72,17 @@ struct BenchWireCommand: ParsableCommand {
                   let m = got.message else { throw ValidationError("wire receive timed out or did not decode") }
             try m.frame(named: "gradient").copyFloats(into: UnsafeMutableBufferPointer(start: sink.pointer, count: floats))
         }
+        sent.wait()
         let wireRate = bytes / Date().timeIntervalSince(t0) / 1e9
         print(String(format: "%d messages of %.1f MB: raw ZeroMQ %.2f GB/s, wire path %.2f GB/s (%.0f%%)",
                      count, Double(floats * 4) / 1e6, rawRate, wireRate, 100 * wireRate / rawRate))
     }
+}
+
+/// The dealer, used by one sender thread at a time. ZeroMQ lets a socket move between threads
+/// when a full memory barrier separates their uses: the thread's start, and `sent.wait()` before
+/// the next thread starts or the socket closes.
+private final class SenderSocket: @unchecked Sendable {
+    let socket: ZSocket
+    init(_ socket: ZSocket) { self.socket = socket }
 }

@@ -119,7 +119,7 @@ struct LocalCluster {
                                                               "--threads", String(options.threads)] + role, name: "worker-\(i)"))
         }
         while coordinator.isRunning {
-            if roleStopRequested != 0 { throw RoleError.failed("stopped by signal; every process was stopped") }
+            if RoleSupport.stopSignalled { throw RoleError.failed("stopped by signal; every process was stopped") }
             // The server exits 0 once the coordinator dismisses it at the end; anything else is a failure.
             if let ps = servers.first(where: { !$0.isRunning && $0.status != 0 }) {
                 throw RoleDied(role: "parameter server \(ps.name)", status: ps.status)

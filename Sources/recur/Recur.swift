@@ -23,6 +23,7 @@ struct Recur: ParsableCommand {
 
     /// Runs the command; every error is one line on standard error and exit status 2.
     static func main() {
+        CPUCheck.exitUnlessSupported()
         do {
             var command = try parseAsRoot()
             try command.run()

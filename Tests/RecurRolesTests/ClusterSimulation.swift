@@ -32,6 +32,8 @@ final class ClusterSimulation {
     var dealtBeforeReport: [Int: Bool] = [:]
     var finished = false
     var aborted: String?
+    /// Peers the coordinator dismissed when the run ended, in order.
+    var dismissed: [String] = []
     /// How many gradients to replace with NaN on their way to the parameter server.
     var poisonGradients = 0
     /// A worker whose first gradient slice for server 1 (from step 1 on) is lost, and who is then
@@ -84,6 +86,8 @@ final class ClusterSimulation {
                 queue.append(.toWorker(id, m))
             case .toPS(let k, let m): queue.append(.toPS(k, "coordinator", m))
             case .connectPS: break
+            case .dismissWorker(let id, _, _): dismissed.append(id)
+            case .dismissPS(let k, _, _): dismissed.append("ps-\(k)")
             case .stepDone(let r):
                 reports.append(r)
                 dealtBeforeReport[r.step] = dealt
@@ -101,6 +105,7 @@ final class ClusterSimulation {
             switch a {
             case .send(let to, let m): queue.append(to == "coordinator" ? .toCoordinatorFromPS(k, m) : .toWorker(to, m))
             case .proceed: perform(ps: k, servers[k].handle(.proceed(into: nil)))
+            case .announce, .finished, .fail: break
             case .log: break
             }
         }

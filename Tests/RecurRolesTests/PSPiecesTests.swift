@@ -184,8 +184,8 @@ final class PSPiecesTests: XCTestCase {
         refused(feed(ps, c, step: 0, shard: 0, range: p[1], tokens: 8), 4)  // disagrees with piece 0's 7 tokens
         assertBits(ps.params!.array, before, "nothing applied")
         XCTAssertEqual(ps.version, 0)
-        XCTAssertEqual(ps.shardPieces[0], [0])
-        XCTAssertEqual(ps.shardTokens[0], 7)
+        XCTAssertEqual(ps.serving?.shardPieces[0], [0])
+        XCTAssertEqual(ps.serving?.shardTokens[0], 7)
         for s in 0..<Self.shards { for r in p where s > 0 || r != p[0] { _ = drain(ps, feed(ps, c, step: 0, shard: s, range: r)) } }
         assertBits(ps.params!.array, reference(c, steps: 1), "the refused frames were not summed")
         XCTAssertEqual(ps.counters, ParameterServerMachine.Counters(duplicates: 0, stale: 0, badShape: 4, notFinite: 0))
@@ -243,7 +243,7 @@ final class PSPiecesTests: XCTestCase {
         XCTAssertEqual(w.frames.map(\.offset), [0])
         assertBits(try w.frames[0].floats(), finalParams, "whole slice sent")
         XCTAssertEqual(late.map { sent[$0].m.frames[0].offset }, p.map(\.lowerBound))
-        XCTAssertTrue(ps.pendingRequests.isEmpty)
+        XCTAssertEqual(ps.serving?.pendingRequests.isEmpty, true)
     }
 
     func testTwoSlicesWithPiecesGiveTheOneSliceBits() throws {

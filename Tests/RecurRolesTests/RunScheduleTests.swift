@@ -77,6 +77,7 @@ final class RunScheduleTests: XCTestCase {
             XCTAssertTrue(sim.finished)
             XCTAssertNil(sim.aborted)
             XCTAssertEqual(sim.evaluated.map(\.step), [3, 5], "seed \(seed)")
+            XCTAssertEqual(sim.dismissed.sorted(), ["ps-0", "ps-1"] + sim.workers.keys.sorted(), "the end dismisses every peer")
             XCTAssertEqual(sim.checkpointed.map(\.step), [2, 4, 5], "seed \(seed)")
             for w in sim.evaluated + sim.checkpointed { assertBitIdentical(w.params.array, reference[w.step - 1]) }
             XCTAssertTrue(sim.checkpointed.allSatisfy { $0.version == UInt64($0.step) && $0.m.count == $0.params.count })
@@ -181,7 +182,13 @@ extension CoordinatorRegistrationTests {
         let c = try registered()
         _ = c.handle(.fromWorker(id: "w0", hello("w0"), nowMs: 1))
         let actions = c.handle(.fromPS(0, applied(version: UInt64(c.config.totalSteps)), nowMs: 2))
-        XCTAssertTrue(actions.contains(.finished), "\(actions)")
+        XCTAssertEqual(actions.last, .finished, "\(actions)")
+        let dismissed = actions.compactMap { a -> String? in
+            if case .dismissWorker(let id, let m, _) = a, case .leave = m.body { return id }
+            if case .dismissPS(let k, let m, _) = a, case .leave = m.body { return "ps-\(k)" }
+            return nil
+        }
+        XCTAssertEqual(dismissed, ["w0", "ps-0"], "everyone is told the run is over before it ends")
         XCTAssertTrue(c.isFinished)
         XCTAssertFalse(actions.contains { a in
             switch a {

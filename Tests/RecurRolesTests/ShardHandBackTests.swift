@@ -96,15 +96,7 @@ final class ShardHandBackTests: XCTestCase {
         XCTAssertNil(w.pending)
     }
 
-    func coordinator() throws -> CoordinatorMachine {
-        var o = TrainOptions()
-        o.syntheticSentences = 200; o.hidden = 8; o.layers = 1; o.batch = 4; o.bptt = 4; o.lanesPerShard = 2
-        o.valFraction = 0; o.verbose = false
-        let data = try Dataset.load(o)
-        let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
-        let config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: 3, psShards: 1)
-        return CoordinatorMachine(runID: 1, config: config, psEndpoints: ["tcp://127.0.0.1:1"], tokens: data.train, layout: layout)
-    }
+    func coordinator() throws -> CoordinatorMachine { try CoordinatorStopTests.oneSlice() }
 
     func leases(_ actions: [CoordinatorMachine.Action]) -> [(worker: String, shard: UInt32, lease: UInt64)] {
         actions.compactMap { a in

@@ -33,9 +33,8 @@ final class ZeroCopyTests: TransportTestCase {
     /// returns the bytes and whether that memory has been let go.
     func send(_ count: Int, seed: UInt32, on socket: ZSocket, after before: [ZOutFrame] = []) throws -> ([UInt8], () -> Bool) {
         let owned = Owned(count: count, seed: seed)
-        weak var watched = owned
         try socket.send(frames: before + [owned.frame], deadline: .seconds(10))
-        return (owned.bytes, { watched == nil })
+        return (owned.bytes, { [weak owned] in owned == nil })
     }
 
     func testLargeBorrowedPartIsSentFromItsOwnerAndReleasedAfterwards() throws {
