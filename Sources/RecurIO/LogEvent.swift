@@ -11,6 +11,8 @@ public enum LogEvent: String, Sendable, CaseIterable {
     case progress
     /// A worker's lease ran out and its shard is dealt again: `worker`, `lease`, `step`, `shard`.
     case leaseExpired = "lease_expired"
+    /// A worker said it is leaving (its shard in hand is dealt again): `worker`, `reason`.
+    case workerLeft = "worker_left"
     /// A silent worker with no shard in hand is forgotten: `worker`.
     case workerForgotten = "worker_forgotten"
     /// A direction of a data path settles on shared memory or TCP: `peer` (the other process),

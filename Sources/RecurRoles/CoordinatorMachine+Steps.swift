@@ -101,7 +101,8 @@ extension CoordinatorMachine.Core {
         case .leave(let l):
             // Every shard still leased to it goes back: one it reported may never have reached
             // the parameter server. Duplicates are dropped there, so this is always safe.
-            let actions = [.log("coordinator: worker \(id) left (\(l.reason))")] + handBack(from: id, why: "it left")
+            let actions = [.event(LogRecord(.workerLeft, "coordinator: worker \(id) left (\(l.reason))", [("worker", .string(id)), ("reason", .string(l.reason))]))]
+                + handBack(from: id, why: "it left")
             workers[id] = nil
             joinOrder.removeAll { $0 == id }
             return actions + deal(now: now)

@@ -56,14 +56,14 @@ final class PSFaultTests: ClusterTestCase {
             ("an undeclared payload frame", heartbeat + [[1, 2, 3, 4]], "declares 0 payload frame(s), 1 received"),
             ("a payload shorter than its shape", shortPayload, "is 15 bytes, its shape needs 16"),
         ]
+        func drops() -> [LogRecord] { ps.events(.messageDropped).filter { $0.field("peer") == .string("intruder") } }
         for (i, fault) in faults.enumerated() {
             try intruder.send(fault.frames, deadline: .seconds(5))
-            try waitUntil("the PS to drop \(fault.what)", seconds: 30, showing: [ps]) {
-                ps.stderrLines(containing: "dropped a message from intruder").count >= i + 1 || !ps.isRunning
-            }
-            let dropped = ps.stderrLines(containing: "dropped a message from intruder")
-            XCTAssertEqual(dropped.count, i + 1, "\(fault.what): exactly one more drop line\n\(ps.summary)")
-            XCTAssertTrue(dropped.last?.contains(fault.says) ?? false, "\(fault.what): expected \"\(fault.says)\" in \(dropped.last ?? "-")")
+            try waitUntil("the PS to drop \(fault.what)", seconds: 30, showing: [ps]) { drops().count >= i + 1 || !ps.isRunning }
+            let dropped = drops()
+            XCTAssertEqual(dropped.count, i + 1, "\(fault.what): exactly one more message_dropped event\n\(ps.summary)")
+            let error = dropped.last?.field("error")?.text ?? "-"
+            XCTAssertTrue(error.contains(fault.says), "\(fault.what): expected \"\(fault.says)\" in the error \(error)")
             XCTAssertTrue(ps.isRunning, "the PS died on \(fault.what)\n\(ps.summary)")
         }
         // Well-formed but out of turn: a gradient before the coordinator configured the server.

@@ -65,7 +65,7 @@ final class WorkerLossTests: ClusterTestCase {
         assertFinishes(coordinator)
         assertFinishes(ps, seconds: 15)
         assertFinishes(workers[0], seconds: 15)
-        XCTAssertFalse(coordinator.stderrLines(containing: "worker worker-1 left").isEmpty,
+        XCTAssertEqual(coordinator.events(.workerLeft).filter { $0.field("worker") == .string("worker-1") }.count, 1,
                        "the coordinator must log that worker-1 left\n\(coordinator.summary)")
         let record = try RunRecord.read(dir)
         assertEveryStepOnce(record)

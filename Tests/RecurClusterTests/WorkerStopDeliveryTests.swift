@@ -89,7 +89,7 @@ final class WorkerStopDeliveryTests: ClusterTestCase {
         assertFinishes(worker, seconds: 15)
         // (Whether the coordinator hands the shard back on Leave is not a signal here: it hands back
         // every shard still leased to a leaving worker, reported or not, and drops duplicates later.)
-        XCTAssertFalse(coordinator.stderrLines(containing: "worker worker-0 left").isEmpty,
+        XCTAssertEqual(coordinator.events(.workerLeft).filter { $0.field("worker") == .string("worker-0") }.count, 1,
                        "the coordinator must hear the worker leave\n\(coordinator.summary)")
         let g = try XCTUnwrap(gradient, "the worker left without delivering the gradient of the shard it had computed: "
                               + "the last messages of a stopping worker are lost\n\(worker.summary)\n\(coordinator.summary)")
