@@ -19,6 +19,10 @@ public final class WorkerComputeThread: @unchecked Sendable {
     private var handed: [Int: WireFrame?] = [:]
     /// Whether a shard is being computed.
     private var running = false
+    /// The shard the computing thread is to take next.
+    private var pending: Job?
+    /// Whether the computing thread exists (it ends after `idleSeconds` without a shard).
+    private var threadAlive = false
     /// Called after each post, on the computing thread, to wake the loop.
     private let ring: @Sendable () -> Void
 
@@ -52,29 +56,63 @@ public final class WorkerComputeThread: @unchecked Sendable {
         running = true
         handed = [:]
         lock.unlock()
-        let job = Job(compute: compute, task: task, inputs: inputs, targets: targets, state: state)
-        let thread = Thread { [self] in
-            let event: WorkerMachine.Event
-            let send: ((WireFrame, ChunkLoss, [Float]?) -> Void)? = streams ? { f, loss, s in
-                self.post(.gradientPieceDone(f, lossSum: loss.sum, tokens: loss.count, state: s))
-            } : nil
-            do {
-                event = .computed(try job.compute.run(
-                    task: job.task, inputs: job.inputs, targets: job.targets, state: job.state, version: job.task.weightVersion,
-                    piece: { self.piece($0) }, send: send,
-                    into: destination.map { ($0.pointer, $0.owner) }))
-            } catch {
-                event = .abandoned("step \(job.task.step) shard \(job.task.shard): \(error)")
-            }
-            self.post(event, last: true)
-        }
+        let job = Job(compute: compute, task: task, inputs: inputs, targets: targets, state: state,
+                      streams: streams, destination: destination)
+        lock.lock()
+        pending = job
+        let idle = threadAlive
+        threadAlive = true
+        lock.broadcast()
+        lock.unlock()
+        guard !idle else { return }
+        let thread = Thread { [self] in serve() }
         thread.stackSize = 16 << 20
         thread.start()
+    }
+
+    /// How long the computing thread waits for the next shard before it ends (a worker in a run
+    /// gets its next shard within a step; a thread left by a finished test or run goes away).
+    static let idleSeconds: TimeInterval = 5
+
+    /// The computing thread: one long-lived thread computes every shard, so its per-thread state
+    /// (malloc arena, BLAS buffers, warm caches) is set up once rather than for every shard.
+    private func serve() {
+        while true {
+            lock.lock()
+            let limit = Date(timeIntervalSinceNow: Self.idleSeconds)
+            while pending == nil { if !lock.wait(until: limit) { break } }
+            guard let job = pending else {
+                threadAlive = false
+                lock.unlock()
+                return
+            }
+            pending = nil
+            lock.unlock()
+            compute(job)
+        }
+    }
+
+    /// Computes one shard and posts its events, the last of them `.computed` or `.abandoned`.
+    private func compute(_ job: Job) {
+        let event: WorkerMachine.Event
+        let send: ((WireFrame, ChunkLoss, [Float]?) -> Void)? = job.streams ? { f, loss, s in
+            self.post(.gradientPieceDone(f, lossSum: loss.sum, tokens: loss.count, state: s))
+        } : nil
+        do {
+            event = .computed(try job.compute.run(
+                task: job.task, inputs: job.inputs, targets: job.targets, state: job.state, version: job.task.weightVersion,
+                piece: { self.piece($0) }, send: send,
+                into: job.destination.map { ($0.pointer, $0.owner) }))
+        } catch {
+            event = .abandoned("step \(job.task.step) shard \(job.task.shard): \(error)")
+        }
+        post(event, last: true)
     }
 
     /// A shard's inputs, carried to the computing thread.
     private struct Job: @unchecked Sendable {
         var compute: WorkerCompute, task: WireTask, inputs: [Int32], targets: [Int32], state: [Float]
+        var streams: Bool, destination: Destination?
     }
 
     /// Hands piece `p` of the weights to the computation (`WorkerMachine.Action.handPiece`).

@@ -46,7 +46,7 @@ final class RunScheduleTests: XCTestCase {
     func singleProcessSteps(_ o: TrainOptions) throws -> [[Float]] {
         let t = try Trainer(options: o)
         defer { try? FileManager.default.removeItem(atPath: o.runDirectory) }
-        return try (0..<o.steps!).map { _ in
+        return (0..<o.steps!).map { _ in
             XCTAssertTrue(t.trainStep().loss.isFinite)
             return t.params.array
         }
