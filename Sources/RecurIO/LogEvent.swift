@@ -32,6 +32,9 @@ public enum LogEvent: String, Sendable, CaseIterable {
     case newCoordinator = "new_coordinator"
     /// The coordinator told this worker the run is over (a Leave); it exits: `reason`.
     case dismissed
+    /// A worker gave up a shard because a piece of its weights did not come, and handed it back:
+    /// `lease` (null when no shard was in hand any more), `error`.
+    case shardAbandoned = "shard_abandoned"
     /// `recur launch` chose this process's part in the run: `assigned_role` (`coordinator`, `ps` or
     /// `worker`), `rank` (null without one), `ps_shards`, `coordinator` (its endpoint), `run_id`
     /// (decimal text: it may exceed a signed 64-bit integer), `security` (`curve` or `null`),
