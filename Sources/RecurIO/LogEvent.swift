@@ -11,6 +11,35 @@ public enum LogEvent: String, Sendable, CaseIterable {
     case progress
     /// A worker's lease ran out and its shard is dealt again: `worker`, `lease`, `step`, `shard`.
     case leaseExpired = "lease_expired"
+    /// A worker registered with the coordinator: `worker`, `alive` (registered workers, itself
+    /// included), `welcomed` (false while the parameter servers are not all configured: its
+    /// Welcome follows once they are).
+    case workerJoined = "worker_joined"
+    /// The coordinator connects to a parameter server and sends it the configuration: `shard` (its
+    /// slice), `endpoint`.
+    case configuringServer = "configuring_server"
+    /// The coordinator turned a registration away: `peer`, `kind` (`worker`: over the worker cap,
+    /// logged once per 100; `ps`: a slice or endpoint it cannot use), `reason`.
+    case registrationRefused = "registration_refused"
+    /// A CURVE server refused a handshake (ZAP): `address`, `mechanism`, `key` (the client's public
+    /// key in Z85; null for another mechanism), `reason`.
+    case clientRefused = "client_refused"
+    /// A parameter server dropped a request that needs a configuration it has not had yet: `peer`,
+    /// `kind` (`gradient` or `weights_request`).
+    case notConfigured = "not_configured"
+    /// A restarted coordinator configured this process again; it starts over: `incarnation` (the new
+    /// coordinator's); a parameter server adds `step` (the step it starts over from).
+    case newCoordinator = "new_coordinator"
+    /// The coordinator told this worker the run is over (a Leave); it exits: `reason`.
+    case dismissed
+    /// A worker gave up a shard because a piece of its weights did not come, and handed it back:
+    /// `lease` (null when no shard was in hand any more), `error`.
+    case shardAbandoned = "shard_abandoned"
+    /// `recur launch` chose this process's part in the run: `assigned_role` (`coordinator`, `ps` or
+    /// `worker`), `rank` (null without one), `ps_shards`, `coordinator` (its endpoint), `run_id`
+    /// (decimal text: it may exceed a signed 64-bit integer), `security` (`curve` or `null`),
+    /// `sources` (where the settings came from).
+    case launchPlan = "launch_plan"
     /// A worker said it is leaving (its shard in hand is dealt again): `worker`, `reason`.
     case workerLeft = "worker_left"
     /// A silent worker with no shard in hand is forgotten: `worker`.
@@ -40,6 +69,7 @@ public enum LogEvent: String, Sendable, CaseIterable {
     case runComplete = "run_complete"
     /// The local launcher stopped a process still running after the run ended: `process`, `killed` (bool).
     case processStopped = "process_stopped"
-    /// A role process exited before the run ended: `process`, `status`.
+    /// A role process exited before the run ended: `process`, `status`, and `restart` when the
+    /// local launcher restarts the run for it (1 for the first restart).
     case processExited = "process_exited"
 }

@@ -42,3 +42,13 @@ extension JSONValue: Decodable {
     /// The value as text (`.string` only), else nil.
     public var text: String? { if case .string(let s) = self { return s }; return nil }
 }
+
+/// Field values written as literals (`["kind": "gradient", "alive": 2]`), as readers select records.
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+    /// A `.string`.
+    public init(stringLiteral value: String) { self = .string(value) }
+    /// An `.int`.
+    public init(integerLiteral value: Int) { self = .int(value) }
+    /// A `.bool`.
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+}

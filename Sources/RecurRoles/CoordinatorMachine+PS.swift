@@ -18,14 +18,15 @@ extension CoordinatorMachine.Core {
             }
         }
         return [.connectPS(k, endpoint: endpoint), .toPS(k, message(welcomeBody(psShard: k), frames: frames)),
-                .log("coordinator: configuring parameter server \(k) at \(endpoint)")]
+                .event(LogRecord(.configuringServer, "coordinator: configuring parameter server \(k) at \(endpoint)",
+                                 [("shard", .int(k)), ("endpoint", .string(endpoint))]))]
     }
 
     /// A parameter server announcing itself (`recur launch`): the first endpoint for a slice wins.
     func registerPS(_ id: String, _ h: WireHello) -> [Action] {
         let k = Int(h.psShard)
         guard k < psEndpoints.count, !h.endpoint.isEmpty else {
-            return [.log("coordinator: refused parameter-server registration from \(id): slice \(h.psShard) of \(psEndpoints.count), endpoint \"\(h.endpoint)\"")]
+            return [.event(refusal(id, kind: "ps", "slice \(h.psShard) of \(psEndpoints.count), endpoint \"\(h.endpoint)\""))]
         }
         psRegistrants.insert(id)
         // Servers announce themselves every few seconds: a coordinator that restarted finds them.

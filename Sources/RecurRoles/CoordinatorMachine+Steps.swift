@@ -63,6 +63,18 @@ extension CoordinatorMachine.Core {
         return deal(now: now)
     }
 
+    /// The `worker_joined` event of worker `id`, saying `what`.
+    func joined(_ id: String, _ what: String, welcomed: Bool) -> LogRecord {
+        LogRecord(.workerJoined, "coordinator: worker \(id) \(what)",
+                  [("worker", .string(id)), ("alive", .int(workers.count)), ("welcomed", .bool(welcomed))])
+    }
+
+    /// The `registration_refused` event of `peer` (a `kind` of registrant), saying `reason`.
+    func refusal(_ peer: String, kind: String, _ reason: String) -> LogRecord {
+        LogRecord(.registrationRefused, "coordinator: refused \(kind == "ps" ? "parameter-server registration from" : "worker") \(peer): \(reason)",
+                  [("peer", .string(peer)), ("kind", .string(kind)), ("reason", .string(reason))])
+    }
+
     func workerMessage(_ id: String, _ m: WireMessage, now: Int) -> [Action] {
         let known = workers[id] != nil
         if !known, case .leave = m.body { return [] }
@@ -70,7 +82,7 @@ extension CoordinatorMachine.Core {
             guard workers.count < CoordinatorMachine.maxWorkers else {
                 counters.refusedRegistrations += 1
                 return counters.refusedRegistrations % 100 == 1
-                    ? [.log("coordinator: refused worker \(id): \(CoordinatorMachine.maxWorkers) workers already registered")] : []
+                    ? [.event(refusal(id, kind: "worker", "\(CoordinatorMachine.maxWorkers) workers already registered"))] : []
             }
             workers[id] = WorkerInfo(lastSeenMs: now, lease: nil)
             joinOrder.append(id)
@@ -80,9 +92,9 @@ extension CoordinatorMachine.Core {
         if !known {
             // A newcomer, or a worker of a coordinator that was restarted (it speaks first with a
             // result or a heartbeat): it gets this coordinator's Welcome before any shard.
-            guard ready else { return [.log("coordinator: worker \(id) joined; welcome once the parameter servers are ready")] }
+            guard ready else { return [.event(joined(id, "joined; welcome once the parameter servers are ready", welcomed: false))] }
             workers[id]?.welcomedMs = now
-            return [.toWorker(id, message(welcomeBody())), .log("coordinator: worker \(id) joined (\(workers.count) alive)")]
+            return [.toWorker(id, message(welcomeBody())), .event(joined(id, "joined (\(workers.count) alive)", welcomed: true))]
                 + deal(now: now)
         }
         switch m.body {

@@ -1,5 +1,6 @@
 // ParameterServerMachine+Gradients: accepting gradients piece by piece, and each piece's
 // shard-order sum, so a step's sum is almost done when its last piece arrives.
+import RecurIO
 import RecurMath
 import RecurModel
 import RecurTrain
@@ -8,7 +9,8 @@ import RecurWire
 extension ParameterServerMachine {
     func gradient(from peer: String, _ g: WireGradient, _ m: WireMessage) -> [Action] {
         guard let s = serving, let c = config, let params, let sum, let optimizer, let coordinator else {
-            return [.log("ps: gradient from \(peer) before configuration; dropped")]
+            return [.event(LogRecord(.notConfigured, "ps: gradient from \(peer) before configuration; dropped",
+                                     [("peer", .string(peer)), ("kind", .string("gradient"))]))]
         }
         let shard = Int(g.shard)
         if let refusal = admission(g, shard: shard, config: c) { return refusal }

@@ -1,5 +1,6 @@
 // ParameterServerMachine+Update: the sync update applied piece by piece in parameter order, each
 // piece's weights sent as soon as it is updated, and the weights every other request gets.
+import RecurIO
 import RecurMath
 import RecurModel
 import RecurTrain
@@ -132,7 +133,10 @@ extension ParameterServerMachine {
     }
 
     func weightsRequest(from peer: String, _ r: WireWeightsRequest) -> [Action] {
-        guard let s = serving else { return [.log("ps: weights requested before configuration by \(peer)")] }
+        guard let s = serving else {
+            return [.event(LogRecord(.notConfigured, "ps: weights requested before configuration by \(peer)",
+                                     [("peer", .string(peer)), ("kind", .string("weights_request"))]))]
+        }
         let waiter = WeightsWaiter(peer: peer, minVersion: r.minVersion, withOptimizer: r.withOptimizer, inPieces: r.inPieces)
         // Mid-update the weights are part old, part new: such a request waits for the new version.
         if version >= r.minVersion, finishing == nil { return reply(to: waiter) }

@@ -2,6 +2,7 @@
 // each piece of each shard's gradient once, sum each piece over the shards in shard order, update
 // and send the weights piece by piece. One server may serve one slice of the parameters
 // (`--ps-shards`).
+import RecurIO
 import RecurMath
 import RecurModel
 import RecurTrain
@@ -74,6 +75,8 @@ public final class ParameterServerMachine {
         case send(to: String, WireMessage)
         /// Write a log line.
         case log(String)
+        /// Write a log line that names an event (`LogEvent`) with typed fields.
+        case event(LogRecord)
         /// Perform the actions before this one, then hand the machine `.proceed(into:)` with
         /// where the piece named goes: the update is applied piece by piece, and each piece's
         /// weights are sent before the next is updated.
@@ -187,7 +190,8 @@ public final class ParameterServerMachine {
         var actions: [Action] = []
         if let s = serving, w.incarnation != s.incarnation {
             // A restarted coordinator: whatever this server held belongs to the run it replaced.
-            actions.append(.log("ps: a new coordinator (incarnation \(w.incarnation)); starting over from step \(c.resumeStep ?? 0)"))
+            actions.append(.event(LogRecord(.newCoordinator, "ps: a new coordinator (incarnation \(w.incarnation)); starting over from step \(c.resumeStep ?? 0)",
+                                            [("incarnation", .int(Int(truncatingIfNeeded: w.incarnation))), ("step", .int(c.resumeStep ?? 0))])))
             state = .unconfigured
         }
         if let old = config {

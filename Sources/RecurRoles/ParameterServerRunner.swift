@@ -85,6 +85,7 @@ public final class ParameterServerRunner {
                     }
                 case .announce(let hello): try? announce?.send(hello, deadline: .milliseconds(100))
                 case .log(let line): RoleSupport.log(machine.name, line)
+                case .event(let record): RoleSupport.log(machine.name, record)
                 case .finished:
                     let c = machine.counters
                     RoleSupport.log(machine.name, LogRecord(.serverClosed, "run over at version \(machine.version); \(c)", [

@@ -1,6 +1,7 @@
 // RoleSecurity: how a role secures its sockets — ZeroMQ CURVE with the run's key file, or plain
 // TCP, which is allowed only on loopback unless the user says --insecure.
 import Foundation
+import RecurIO
 import RecurTransport
 
 /// The security every socket of one role process uses.
@@ -56,6 +57,10 @@ public struct RoleSecurity: Sendable {
     /// nil without keys. Create it before binding.
     public func startAuthenticator(_ context: ZContext, role: String) throws -> ZAPHandler? {
         guard let keys else { return nil }
-        return try ZAPHandler(context: context, allowedKeys: keys.allowedClientKeys) { line in RoleSupport.log(role, line) }
+        return try ZAPHandler(context: context, allowedKeys: keys.allowedClientKeys) { notice in
+            guard let r = notice.refusal else { return RoleSupport.log(role, notice.line) }
+            RoleSupport.log(role, LogRecord(.clientRefused, notice.line, [("address", .string(r.address)), ("mechanism", .string(r.mechanism)),
+                                                                         ("key", r.key.map { .string($0) } ?? .null), ("reason", .string(r.reason))]))
+        }
     }
 }

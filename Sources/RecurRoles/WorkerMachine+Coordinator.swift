@@ -1,5 +1,6 @@
 // WorkerMachine+Coordinator: what the coordinator says to a worker — Welcome (a run to join, or a
 // restarted coordinator's run to start over in), Task, Heartbeat and Leave.
+import RecurIO
 import RecurModel
 import RecurTrain
 import RecurWire
@@ -18,9 +19,9 @@ extension WorkerMachine {
             } catch { return [.log("worker: malformed task: \(error)")] }
             return replaceRun(r)
         case .heartbeat: return []
-        case .leave:
+        case .leave(let l):
             state = .gone
-            return [.log("worker: the coordinator ended the run"), .exit]
+            return [.event(LogRecord(.dismissed, "worker: the coordinator ended the run", [("reason", .string(l.reason))])), .exit]
         default: return [.log("worker: ignored \(m.body.kind) from the coordinator")]
         }
     }
@@ -32,7 +33,8 @@ extension WorkerMachine {
         case .ready(let r), .computing(let r, _):
             guard w.incarnation != r.incarnation else { return [] }  // the same coordinator, again
             // A restarted coordinator resumes from a checkpoint: what we held is of the old run.
-            actions.append(.log("worker: a new coordinator (incarnation \(w.incarnation)); starting over"))
+            actions.append(.event(LogRecord(.newCoordinator, "worker: a new coordinator (incarnation \(w.incarnation)); starting over",
+                                            [("incarnation", .int(Int(truncatingIfNeeded: w.incarnation)))])))
             if case .computing(_, let s) = state { shard = s }
         case .joining, .gone: break
         }

@@ -1,5 +1,6 @@
 // WorkerMachine+Shard: what the computation of a shard reports — each gradient piece sent to its
 // slice's server the moment it is done, then the result, or the shard handed back when given up.
+import RecurIO
 import RecurModel
 import RecurTrain
 import RecurWire
@@ -47,9 +48,12 @@ extension WorkerMachine {
     }
 
     func abandoned(_ why: String) -> [Action] {
-        guard case .computing(let r, let s) = state else { return [.log("worker: \(why)")] }
+        func gaveUp(_ lease: UInt64?) -> Action {
+            .event(LogRecord(.shardAbandoned, "worker: \(why)", [("lease", lease.map { .int(Int($0)) } ?? .null), ("error", .string(why))]))
+        }
+        guard case .computing(let r, let s) = state else { return [gaveUp(nil)] }
         // Hand the shard back now rather than when its lease expires.
-        let actions: [Action] = [.log("worker: \(why)"), .toCoordinator(message(.reject(WireReject(
+        let actions: [Action] = [gaveUp(s.lease), .toCoordinator(message(.reject(WireReject(
             code: .unspecified, detail: "shard abandoned: \(why)", leaseID: s.lease))))]
         state = .ready(r)
         return s.leaveAfter ? actions + leave(r) : actions + tryCompute(r)

@@ -1,6 +1,7 @@
 // WorkerMachine: the worker's protocol logic as a closed state machine — join, gather weights,
 // start leased shards, hand the computation each piece of the weights, send each piece of the
 // gradient as it is done, report the result, heartbeat, and give a shard up when servers go silent.
+import RecurIO
 import RecurMath
 import RecurModel
 import RecurTrain
@@ -88,6 +89,8 @@ public final class WorkerMachine {
         case handPiece(Int, WireFrame?)
         /// Write a log line.
         case log(String)
+        /// Write a log line that names an event (`LogEvent`) with typed fields.
+        case event(LogRecord)
         /// Leave the run.
         case exit
         /// Leave the run with an error (the coordinator went silent).

@@ -126,6 +126,7 @@ public final class WorkerRunner {
                     RoleSupport.trace(name, frame == nil ? "weights piece \(p) will not come" : "handed weights piece \(p)")
                     computer.hand(p, frame)
                 case .log(let line): RoleSupport.log(name, line)
+                case .event(let record): RoleSupport.log(name, record)
                 case .fail(let why):
                     throw RoleError.peerTimeout("\(name): \(why) (at \(coordinatorEndpoint))")
                 case .exit:

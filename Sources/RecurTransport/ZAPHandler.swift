@@ -31,11 +31,11 @@ public final class ZAPHandler: @unchecked Sendable {
     ///   - allowedKeys: the client public keys (32 bytes each) admitted, e.g. `keys.allowedClientKeys`.
     ///   - handshakesPerMinutePerAddress: handshakes allowed per peer address in any minute, refused
     ///     ones included; at least 1.
-    ///   - log: receives one line per refusal or malformed request, from the handler thread.
+    ///   - log: receives one notice per refusal or malformed request, from the handler thread.
     /// - Throws: `TransportError` when libzmq lacks CURVE, the limit is below 1, or the endpoint is
     ///   taken (a handler already runs in this context).
     public init(context: ZContext, allowedKeys: Set<[UInt8]>, handshakesPerMinutePerAddress: Int = 120,
-                log: @escaping @Sendable (String) -> Void) throws {
+                log: @escaping @Sendable (ZAPNotice) -> Void) throws {
         guard ZContext.has("curve") else {
             throw TransportError(call: "ZAPHandler", code: ENOTSUP, reason: "libzmq was built without CURVE support",
                                  hint: "install a libzmq built with libsodium (Debian: libzmq5), or run without --keys")
@@ -110,9 +110,9 @@ public final class ZAPHandler: @unchecked Sendable {
         var stopRequested = false
         /// Signalled once the thread has closed the socket.
         let exited = DispatchSemaphore(value: 0)
-        let log: @Sendable (String) -> Void
+        let log: @Sendable (ZAPNotice) -> Void
 
-        init(policy: ZAPPolicy, log: @escaping @Sendable (String) -> Void) {
+        init(policy: ZAPPolicy, log: @escaping @Sendable (ZAPNotice) -> Void) {
             self.policy = policy
             self.log = log
         }
@@ -134,18 +134,18 @@ public final class ZAPHandler: @unchecked Sendable {
                     if let line { log(line) }
                     try socket.send(envelope + reply, deadline: .milliseconds(500))
                 } catch let error as TransportError where error.code == ETERM || error.code == ENOTSOCK {
-                    log("ZAP: handler stopped: \(error)")
+                    log(ZAPNotice("ZAP: handler stopped: \(error)"))
                     return
                 } catch {
                     // Keep serving (a closed handler would let libzmq admit every client), but never spin.
-                    log("ZAP: \(error)")
+                    log(ZAPNotice("ZAP: \(error)"))
                     Thread.sleep(forTimeInterval: 0.05)
                 }
             }
         }
 
         /// Decides one request and counts the outcome.
-        private func answer(_ request: [[UInt8]]) -> (reply: [[UInt8]], log: String?) {
+        private func answer(_ request: [[UInt8]]) -> (reply: [[UInt8]], log: ZAPNotice?) {
             lock.withLock {
                 let decision = policy.decide(request, now: .now)
                 switch decision.outcome {

@@ -1,4 +1,27 @@
-// The ZAP decision (RFC 27) as a pure state machine: request frames in, reply frames and a log line out.
+// The ZAP decision (RFC 27) as a pure state machine: request frames in, reply frames and a notice out.
+
+/// What a ZAP handler has to say: a line for people and, for a refused client, who and why, so a
+/// role can log the refusal as an event with fields rather than only as words.
+public struct ZAPNotice: Sendable, Equatable {
+    /// A refused handshake.
+    public struct Refusal: Sendable, Equatable {
+        /// The peer's address as libzmq reports it (its IP address).
+        public let address: String
+        /// The security mechanism the client asked for (`CURVE`, `NULL` or `PLAIN`).
+        public let mechanism: String
+        /// The client's public key in Z85 (CURVE only).
+        public let key: String?
+        /// Why it was refused.
+        public let reason: String
+    }
+    /// The sentence to log.
+    public let line: String
+    /// Who was refused and why; nil for a malformed request or the handler's own trouble.
+    public let refusal: Refusal?
+
+    /// A notice saying `line`, about `refusal` if any.
+    init(_ line: String, refusal: Refusal? = nil) { self.line = line; self.refusal = refusal }
+}
 
 /// A per-address sliding-window limit on handshakes: at most `limit` in any `window`. Refused
 /// handshakes count too, so a flooding address stays refused while it keeps trying.
@@ -61,15 +84,15 @@ struct ZAPPolicy {
     var limiter: HandshakeRateLimiter
 
     /// The reply to the ZAP request `frames` (without the routing envelope), the outcome, and the
-    /// line to log (nil when nothing needs saying).
+    /// notice to log (nil when nothing needs saying).
     mutating func decide(_ frames: [[UInt8]], now: ContinuousClock.Instant)
-        -> (reply: [[UInt8]], outcome: Outcome, log: String?) {
+        -> (reply: [[UInt8]], outcome: Outcome, log: ZAPNotice?) {
         let requestID = frames.count > 1 ? frames[1] : []
         func reply(_ status: String, _ text: String, user: String = "") -> [[UInt8]] {
             [Array("1.0".utf8), requestID, Array(status.utf8), Array(text.utf8), Array(user.utf8), []]
         }
-        func malformed(_ why: String) -> (reply: [[UInt8]], outcome: Outcome, log: String?) {
-            (reply("500", "malformed ZAP request: \(why)"), .malformed, "ZAP: malformed request: \(why)")
+        func malformed(_ why: String) -> (reply: [[UInt8]], outcome: Outcome, log: ZAPNotice?) {
+            (reply("500", "malformed ZAP request: \(why)"), .malformed, ZAPNotice("ZAP: malformed request: \(why)"))
         }
         guard frames.count >= 6 else { return malformed("\(frames.count) frames, expected at least 6") }
         guard frames[0] == Array("1.0".utf8) else {
@@ -79,20 +102,25 @@ struct ZAPPolicy {
         let mechanism = printable(frames[5])
         guard mechanism == "CURVE" else {
             let text = "mechanism \(mechanism) refused: this server accepts CURVE only"
-            return (reply("400", text), .refused, "refused \(mechanism) client from \(address): this server accepts CURVE only")
+            return (reply("400", text), .refused, ZAPNotice("refused \(mechanism) client from \(address): this server accepts CURVE only",
+                refusal: .init(address: address, mechanism: mechanism, key: nil, reason: "this server accepts CURVE only")))
         }
         guard frames.count == 7, frames[6].count == 32, let z85 = Z85.encode(frames[6]) else {
             return malformed("CURVE credentials must be one 32-byte public key")
         }
         let client = "refused CURVE client \(z85.prefix(8))… from \(address)"
+        func refused(_ reason: String, _ line: String) -> ZAPNotice {
+            ZAPNotice(line, refusal: .init(address: address, mechanism: mechanism, key: z85, reason: reason))
+        }
         let (allowed, logRate) = limiter.record(address, at: now)
         guard allowed else {
             let text = "more than \(limiter.limit) handshakes a minute from this address"
             return (reply("400", text), .rateLimited,
-                    logRate ? "\(client): \(text) (further refusals of this address are not logged for a minute)" : nil)
+                    logRate ? refused(text, "\(client): \(text) (further refusals of this address are not logged for a minute)") : nil)
         }
         guard allowedKeys.contains(frames[6]) else {
-            return (reply("400", "key not in the run's key file"), .refused, "\(client): key not in the run's key file")
+            return (reply("400", "key not in the run's key file"), .refused,
+                    refused("key not in the run's key file", "\(client): key not in the run's key file"))
         }
         return (reply("200", "OK", user: z85), .admitted, nil)
     }

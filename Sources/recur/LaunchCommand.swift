@@ -2,6 +2,7 @@
 // it finds its role and peers from flags or from the scheduler's variables (see Rendezvous).
 import ArgumentParser
 import Foundation
+import RecurIO
 import RecurRoles
 import RecurTrain
 import RecurTransport
@@ -74,8 +75,11 @@ struct LaunchCommand: ParsableCommand {
         let security = try RoleSecurity(keys: try keysPath.map { try CurveKeys.load(path: $0) },
                                         keyName: secure.keyName ?? env["RECUR_KEY_NAME"] ?? roleName,
                                         insecure: secure.insecure || env["RECUR_INSECURE"] == "1")
-        note("launch: \(roleName)\(plan.rank.map { " rank \($0)" } ?? "") of a run with \(plan.psShards) parameter shard(s), "
-             + "coordinator \(plan.coordinatorEndpoint), run id \(plan.runID), security \(security.mechanism); from \(plan.sources.joined(separator: ", "))")
+        note(LogRecord(.launchPlan, "launch: \(roleName)\(plan.rank.map { " rank \($0)" } ?? "") of a run with \(plan.psShards) parameter shard(s), "
+             + "coordinator \(plan.coordinatorEndpoint), run id \(plan.runID), security \(security.mechanism); from \(plan.sources.joined(separator: ", "))",
+             [("assigned_role", .string(roleName)), ("rank", plan.rank.map { .int($0) } ?? .null), ("ps_shards", .int(plan.psShards)),
+              ("coordinator", .string(plan.coordinatorEndpoint)), ("run_id", .string(String(plan.runID))),
+              ("security", .string(security.mechanism)), ("sources", .string(plan.sources.joined(separator: ", ")))]))
         setThreads(threads)
         switch plan.role {
         case .coordinator:

@@ -106,6 +106,14 @@ final class ClusterProcess {
     /// The `event` records among the stderr lines (a process started with `--log-format json`).
     func events(_ event: LogEvent) -> [LogRecord] { LogRecord.read(event, in: stderrLines) }
 
+    /// The `event` records whose fields hold every one of `fields` (name and value).
+    func events(_ event: LogEvent, where fields: [String: JSONValue]) -> [LogRecord] {
+        events(event).filter { r in fields.allSatisfy { r.field($0.key) == $0.value } }
+    }
+
+    /// Every record among the stderr lines, of any event.
+    var records: [LogRecord] { stderrLines.compactMap { LogRecord.read(jsonLine: $0)?.record } }
+
     /// The stderr lines whose text (a json line's `message`) contains every one of `words`.
     func stderrLines(containing words: String...) -> [String] {
         stderrLines.filter { line in

@@ -2,6 +2,7 @@
 // restarted coordinator (the same command line, as a scheduler restarts it) with the surviving
 // parameter server and workers, bit for bit as one process would have.
 import Foundation
+import RecurIO
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +17,8 @@ final class LaunchRestartTests: ClusterTestCase {
         let reference = try ReferenceRuns.singleProcess(Self.slowFlags, in: self)
         let port = try HeldPort.free()
         let dir = path("run")
-        let args = ["launch", "--run-dir", dir, "--resume", dir, "--peer-timeout", "60", "--lease-timeout", "5", "--quiet"]
+        let args = ["launch", "--run-dir", dir, "--resume", dir, "--peer-timeout", "60", "--lease-timeout", "5", "--quiet",
+                    "--log-format", "json"]
             + Self.slowFlags + ["--checkpoint-every", "10"]
         let env = ["MASTER_ADDR": "127.0.0.1", "MASTER_PORT": String(port), "WORLD_SIZE": "4"]
         return (reference, dir, args, { env.merging(["RANK": String($0)]) { $1 } })
@@ -37,10 +39,11 @@ final class LaunchRestartTests: ClusterTestCase {
         let second = try runToEnd(args, name: "rank 0 again", environment: env(0))
         XCTAssertEqual(second.status, 0, second.summary)
         for p in survivors { assertFinishes(p, seconds: 30) }
-        XCTAssertFalse(second.stderrLines(containing: "resuming from").isEmpty, second.summary)
-        XCTAssertEqual(second.stderrLines(containing: "expired").count, 0, "the surviving workers must rejoin at once\n\(second.summary)")
-        XCTAssertFalse(survivors[2].stderrLines(containing: "a new coordinator").isEmpty, "the server must start over\n\(survivors[2].summary)")
-        XCTAssertFalse(survivors[0].stderrLines(containing: "a new coordinator").isEmpty, "a worker must start over\n\(survivors[0].summary)")
+        XCTAssertEqual(second.events(.resumed).count, 1, second.summary)
+        XCTAssertEqual(second.events(.coordinatorClosed).map { $0.field("expired") }, [.int(0)],
+                       "the surviving workers must rejoin at once\n\(second.summary)")
+        XCTAssertEqual(survivors[2].events(.newCoordinator).count, 1, "the server must start over\n\(survivors[2].summary)")
+        XCTAssertEqual(survivors[0].events(.newCoordinator).count, 1, "a worker must start over\n\(survivors[0].summary)")
         guard second.status == 0 else { return }
         assertSameRun(try RunRecord.read(dir), reference, "a launch run whose coordinator was killed after step \(killedAt)")
     }

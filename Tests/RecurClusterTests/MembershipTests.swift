@@ -1,5 +1,6 @@
 // MembershipTests: workers joining mid-run or starting before the coordinator are welcomed; bits still match.
 import Foundation
+import RecurIO
 import XCTest
 
 final class MembershipTests: ClusterTestCase {
@@ -16,10 +17,11 @@ final class MembershipTests: ClusterTestCase {
         try waitUntil("3 logged steps", showing: [coordinator, ps, first]) { RunRecord.loggedSteps(dir) >= 3 }
 
         let late = try startWorker("worker-1", coordinator: endpoint, runID: runID)
+        let joined: [String: JSONValue] = ["worker": "worker-1", "alive": 2, "welcomed": true]
         try waitUntil("worker-1 to be welcomed", showing: [coordinator, late]) {
-            !coordinator.stderrLines(containing: "worker worker-1 joined (2 alive)").isEmpty || !coordinator.isRunning
+            !coordinator.events(.workerJoined, where: joined).isEmpty || !coordinator.isRunning
         }
-        XCTAssertFalse(coordinator.stderrLines(containing: "worker worker-1 joined (2 alive)").isEmpty,
+        XCTAssertEqual(coordinator.events(.workerJoined, where: joined).count, 1,
                        "the coordinator must log worker-1 joining with 2 alive\n\(coordinator.summary)")
         XCTAssertTrue(coordinator.isRunning, "the run ended before worker-1 could join; slow it down")
 
@@ -49,7 +51,7 @@ final class MembershipTests: ClusterTestCase {
         assertFinishes(coordinator)
         assertFinishes(ps, seconds: 15)
         assertFinishes(early, seconds: 15)
-        XCTAssertFalse(coordinator.stderrLines(containing: "worker worker-early joined").isEmpty, coordinator.summary)
+        XCTAssertEqual(coordinator.events(.workerJoined).compactMap { $0.field("worker")?.text }, ["worker-early"], coordinator.summary)
         assertSameRun(try RunRecord.read(dir), reference, "a worker started before the coordinator")
     }
 }

@@ -1,7 +1,6 @@
 // MultiHostSupport: one `recur launch` run spread over NetLab hosts — the coordinator and the parameter
 // shards on "head", one worker on each of "w1" and "w2", found through torchrun's variables — and its keys.
 import Foundation
-import RecurIO
 import XCTest
 
 /// The processes of one multi-host run and the settings they share.
@@ -103,14 +102,6 @@ final class MultiHostRun {
 
     /// Every process's label and summary, for failure messages.
     var summary: String { started.map { "=== \($0.label)\n\($0.process.summary)" }.joined(separator: "\n") }
-
-    /// The coordinator's stderr lines containing every one of `words`.
-    func coordinatorLines(_ words: String...) -> [String] {
-        coordinator.stderrLines.filter { line in
-            let text = LogRecord.read(jsonLine: line)?.record.message ?? line  // not the json's field names
-            return words.allSatisfy { text.contains($0) }
-        }
-    }
 }
 
 /// The fields of a key file written by `recur keygen` (`server <pub> <secret>`, `client <name> <pub> <secret>`).

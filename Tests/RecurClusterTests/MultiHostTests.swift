@@ -67,9 +67,7 @@ final class MultiHostTests: ClusterTestCase {
 
     /// Every worker that the coordinator logged as joined, e.g. ["worker-r3", "worker-r4"].
     private func joinedWorkers(_ run: MultiHostRun) -> Set<String> {
-        Set(run.coordinatorLines("coordinator: worker ", " joined").compactMap { line in
-            line.components(separatedBy: "coordinator: worker ").last?.split(separator: " ").first.map(String.init)
-        })
+        Set(run.coordinator.events(.workerJoined).compactMap { $0.field("worker")?.text })
     }
 
     func testCurveRunAcrossNamespacesMatchesSingleProcessBitForBit() throws {
@@ -99,16 +97,18 @@ final class MultiHostTests: ClusterTestCase {
 
         let head = lab.address(of: "head")
         for (label, p) in run.started {
-            XCTAssertFalse(p.stderrLines(containing: "launch: ", "security curve", "coordinator tcp://\(head):\(MultiHostRun.masterPort)").isEmpty,
+            let plan = p.events(.launchPlan).map { [$0.field("security"), $0.field("coordinator")] }
+            XCTAssertEqual(plan, [["curve", .string("tcp://\(head):\(MultiHostRun.masterPort)")]],
                            "\(label) must say it runs with security curve, toward the coordinator on head\n\(run.summary)")
         }
         for k in 0..<MultiHostRun.psShards {
             let at = "tcp://\(head):\(MultiHostRun.masterPort + 1 + k)"
-            XCTAssertFalse(run.coordinatorLines("configuring parameter server \(k) at \(at)").isEmpty,
+            XCTAssertFalse(run.coordinator.events(.configuringServer, where: ["shard": .int(k), "endpoint": .string(at)]).isEmpty,
                            "shard \(k) must register at head's address \(at)\n\(run.summary)")
         }
         XCTAssertEqual(joinedWorkers(run), ["worker-r3", "worker-r4"], run.summary)
-        XCTAssertTrue(run.coordinatorLines("refused").isEmpty, "no client of the key file may be refused\n\(run.summary)")
+        XCTAssertEqual(run.all.flatMap { $0.events(.clientRefused) + $0.events(.registrationRefused) }, [],
+                       "no client of the key file may be refused\n\(run.summary)")
         XCTAssertEqual(run.coordinator.events(.coordinatorClosed).map { $0.field("refused_registrations") }, [.int(0)], run.summary)
         // Weights went to w1 and gradients came back over its link, not over some loopback.
         XCTAssertGreaterThan(after.rxBytes - before.rxBytes, 10_000, "w1 received almost nothing\n\(run.summary)")
@@ -142,9 +142,10 @@ final class MultiHostTests: ClusterTestCase {
                                       extra: ["RECUR_ROLE": "worker"], peerTimeout: 5)
         // A tiny run ends in a second: the listed workers start once the coordinator has refused the stranger,
         // which it must do (and log) however long the stranger's reconnection backoff.
-        let refusal = "refused CURVE client \(unlisted.publicKey.prefix(8))"
+        let refusal: [String: JSONValue] = ["mechanism": "CURVE", "key": .string(unlisted.publicKey),
+                                            "address": .string(lab.address(of: "w2"))]
         try waitUntil("the coordinator to refuse the unlisted key from w2", seconds: 10, showing: run.all) {
-            !run.coordinatorLines(refusal, "from \(lab.address(of: "w2"))").isEmpty
+            !run.coordinator.events(.clientRefused, where: refusal).isEmpty
         }
         try run.startWorkers(keys: keys)
         let record = try finishedRun(run)
@@ -185,7 +186,7 @@ final class MultiHostTests: ClusterTestCase {
         let noticed = (run.coordinator.events(.leaseExpired) + run.coordinator.events(.workerForgotten))
             .filter { $0.field("worker") == .string("worker-r4") }
         XCTAssertFalse(noticed.isEmpty, "the coordinator never noticed that w2's worker was cut off\n\(run.summary)")
-        XCTAssertTrue(run.worker(on: "w2").stderrLines(containing: "the coordinator ended the run").isEmpty,
+        XCTAssertEqual(run.worker(on: "w2").events(.dismissed), [],
                       "w2's worker heard the end of the run through a cut link\n\(run.summary)")
         XCTAssertEqual(record.losses.map(\.step), Array(1...Self.slowSteps), "each step must be logged exactly once")
         assertMatches(record, reference, "recur launch over 3 hosts, w2 cut off after step \(stepsAtCut)", run)
@@ -207,7 +208,7 @@ final class MultiHostTests: ClusterTestCase {
             throw XCTSkip("policy routing by port unavailable here: \(error)")
         }
         try waitUntil("a lease of w2's worker to expire", seconds: 15, showing: run.all) {
-            !run.coordinatorLines("of worker worker-r4", "expired; dealing it again").isEmpty
+            !run.coordinator.events(.leaseExpired, where: ["worker": "worker-r4"]).isEmpty
         }
         try lab.cutLink(of: "w2")  // so it is not dealt, and stalled, again
         let record = try finishedRun(run, workerHosts: ["w1"])
@@ -216,8 +217,8 @@ final class MultiHostTests: ClusterTestCase {
         // duplicate); about one run in ten w2 was still waiting for server 1's weights when its route
         // went, and nothing was half delivered. Either way the run must end exact; the half delivery
         // itself is forced deterministically in ClusterSimulationTests.
-        let reachedOnlyServerZero = run.servers[0].stderrLines(containing: "duplicate gradient").count
-            > run.servers[1].stderrLines(containing: "duplicate gradient").count
+        func duplicates(_ k: Int) -> Int { run.servers[k].events(.serverClosed).first?.field("duplicates")?.integer ?? 0 }
+        let reachedOnlyServerZero = duplicates(0) > duplicates(1)
         XCTAssertEqual(record.losses.map(\.step), Array(1...Self.slowSteps), "each step must be logged exactly once")
         assertMatches(record, reference, reachedOnlyServerZero
                       ? "w2's gradient reached shard server 0 but not 1, then its shard was dealt again"

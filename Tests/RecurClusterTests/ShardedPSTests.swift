@@ -2,6 +2,7 @@
 // by the global norm, gives the single-process weights bit for bit — started by `recur train` and
 // by `recur launch` from torchrun-style variables on loopback.
 import Foundation
+import RecurIO
 import XCTest
 
 final class ShardedPSTests: ClusterTestCase {
@@ -27,7 +28,7 @@ final class ShardedPSTests: ClusterTestCase {
         let reference = try ReferenceRuns.singleProcess(Self.clipped, in: self)
         let port = try HeldPort.free()
         let dir = path("launch")
-        let args = ["launch", "--ps-shards", "2", "--quiet", "--run-dir", dir, "--peer-timeout", "60"] + Self.clipped
+        let args = ["launch", "--ps-shards", "2", "--quiet", "--log-format", "json", "--run-dir", dir, "--peer-timeout", "60"] + Self.clipped
         let base = ["MASTER_ADDR": "127.0.0.1", "MASTER_PORT": String(port), "WORLD_SIZE": "5"]
         // Workers and servers first: they wait for the coordinator, as on a real cluster.
         var others: [ClusterProcess] = []
@@ -37,9 +38,9 @@ final class ShardedPSTests: ClusterTestCase {
         let coordinator = try runToEnd(args, name: "rank 0", environment: base.merging(["RANK": "0"]) { $1 })
         XCTAssertEqual(coordinator.status, 0, coordinator.summary)
         for p in others { assertFinishes(p) }
-        XCTAssertFalse(others[0].stderrLines(containing: "launch: worker rank 4").isEmpty, others[0].summary)
-        XCTAssertFalse(others[3].stderrLines(containing: "launch: ps rank 1").isEmpty, others[3].summary)
-        XCTAssertFalse(coordinator.stderrLines(containing: "configuring parameter server 1 at tcp://127.0.0.1:\(port + 2)").isEmpty,
+        XCTAssertEqual(others[0].events(.launchPlan, where: ["assigned_role": "worker", "rank": 4]).count, 1, others[0].summary)
+        XCTAssertEqual(others[3].events(.launchPlan, where: ["assigned_role": "ps", "rank": 1]).count, 1, others[3].summary)
+        XCTAssertFalse(coordinator.events(.configuringServer, where: ["shard": 1, "endpoint": .string("tcp://127.0.0.1:\(port + 2)")]).isEmpty,
                        coordinator.summary)
         guard coordinator.status == 0 else { return }
         assertSameRun(try RunRecord.read(dir), reference, "recur launch --ps-shards 2")
@@ -57,10 +58,14 @@ final class ShardedPSTests: ClusterTestCase {
         try FileManager.default.removeItem(at: checkpoints.appendingPathComponent("step-00000012"))
         try? FileManager.default.removeItem(at: checkpoints.appendingPathComponent("latest"))
         try FileManager.default.createSymbolicLink(atPath: checkpoints.appendingPathComponent("latest").path, withDestinationPath: "step-00000006")
-        let resumed = try runToEnd(["train", "--workers", "2", "--ps-shards", "3", "--threads", "1", "--quiet", "--resume", dir] + flags,
+        let resumed = try runToEnd(["train", "--workers", "2", "--ps-shards", "3", "--threads", "1", "--quiet", "--resume", dir,
+                                    "--log-format", "json"] + flags,
                                    name: "train --ps-shards 3 --resume")
         XCTAssertEqual(resumed.status, 0, resumed.summary)
-        XCTAssertFalse(resumed.stderrLines(containing: "resuming from", "step-00000006").isEmpty, resumed.summary)
+        let resumedAt = resumed.events(.resumed)
+        XCTAssertFalse(resumedAt.isEmpty, resumed.summary)
+        XCTAssertTrue(resumedAt.allSatisfy { $0.field("step") == 6 && ($0.field("path")?.text?.hasSuffix("step-00000006") ?? false) },
+                      resumed.summary)
         let model = try Data(contentsOf: checkpoints.appendingPathComponent("latest/model.safetensors"))
         XCTAssertEqual(model, reference.model, "resumed on three servers, the weights must equal one process's")
     }

@@ -106,7 +106,7 @@ final class ClusterSimulation {
             case .send(let to, let m): queue.append(to == "coordinator" ? .toCoordinatorFromPS(k, m) : .toWorker(to, m))
             case .proceed: perform(ps: k, servers[k].handle(.proceed(into: nil)))
             case .announce, .finished, .fail: break
-            case .log: break
+            case .log, .event: break
             }
         }
     }
@@ -120,7 +120,7 @@ final class ClusterSimulation {
             case .compute(let t, let i, let y, let s, _):
                 threads[id]!.start(computes[id]!, task: t, inputs: i, targets: y, state: s, streams: streaming)
             case .handPiece(let p, let f): threads[id]!.hand(p, f)
-            case .connectPS, .log, .exit, .fail: break
+            case .connectPS, .log, .event, .exit, .fail: break
             }
         }
     }

@@ -3,6 +3,7 @@
 // wait, a Hello flood, and the global norm assembled from the slices' block sums.
 import XCTest
 import RecurData
+import RecurIO
 import RecurModel
 @testable import RecurRoles
 import RecurTrain
@@ -129,11 +130,15 @@ extension CoordinatorRegistrationTests {
         _ = ps.handle(.message(from: "coordinator", welcome(first)))
         let initial = ps.params!.array
         ps.params![0] += 1  // as if it had trained
-        _ = ps.handle(.message(from: "coordinator", welcome(first)))
+        let again = ps.handle(.message(from: "coordinator", welcome(first)))
         XCTAssertNotEqual(ps.params!.array, initial, "the same coordinator's Welcome again changes nothing")
+        XCTAssertFalse(again.contains { if case .event(let r) = $0 { return r.event == .newCoordinator }; return false }, "\(again)")
         let second = try machine(shards: 1)
         XCTAssertNotEqual(first.incarnation, second.incarnation)
-        _ = ps.handle(.message(from: "coordinator", welcome(second)))
+        let started = ps.handle(.message(from: "coordinator", welcome(second))).compactMap { a -> LogRecord? in
+            if case .event(let r) = a, r.event == .newCoordinator { return r }; return nil
+        }
+        XCTAssertEqual(started.map { [$0.field("incarnation"), $0.field("step")] }, [[.int(Int(second.incarnation)), 0]])
         XCTAssertEqual(ps.incarnation, second.incarnation, "the server now serves the new coordinator's run")
         XCTAssertEqual(ps.params!.array, initial, "a new coordinator's run starts from its own configuration")
         XCTAssertEqual(ps.version, 0)
@@ -145,7 +150,12 @@ extension CoordinatorRegistrationTests {
         XCTAssertTrue(w.handle(.fromCoordinator(welcome(first))).contains(.connectPS(endpoints: ["tcp://h:1"])))
         XCTAssertEqual(w.handle(.fromCoordinator(welcome(first))), [], "the same coordinator again: nothing to do")
         let second = try machine(shards: 1)
-        XCTAssertTrue(w.handle(.fromCoordinator(welcome(second))).contains(.connectPS(endpoints: ["tcp://h:1"])))
+        let started = w.handle(.fromCoordinator(welcome(second)))
+        XCTAssertTrue(started.contains(.connectPS(endpoints: ["tcp://h:1"])))
+        let incarnations = started.compactMap { a -> JSONValue? in
+            if case .event(let r) = a, r.event == .newCoordinator { return r.field("incarnation") }; return nil
+        }
+        XCTAssertEqual(incarnations, [.int(Int(second.incarnation))])
         XCTAssertNil(w.weightsVersion)
     }
 

@@ -70,7 +70,7 @@ final class CurveSecurityTests: TransportTestCase {
     func testMalformedNullAndValidRequestsAreAnswered() throws {
         let keys = try CurveKeys.generate(clients: ["worker"])
         let log = LogLines()
-        let handler = try ZAPHandler(context: context, allowedKeys: keys.allowedClientKeys) { log.append($0) }
+        let handler = try ZAPHandler(context: context, allowedKeys: keys.allowedClientKeys) { log.append($0.line) }
         let requester = try connected(.req, to: ZAPHandler.endpoint)
         func ask(_ frames: [String], key: [UInt8]? = nil) throws -> [String] {
             try requester.send(frames.map { [UInt8](text: $0) } + (key.map { [$0] } ?? []), deadline: .seconds(2))
@@ -123,7 +123,7 @@ final class CurveSecurityTests: TransportTestCase {
         -> (ZAPHandler, ZSocket, String, LogLines) {
         let log = LogLines()
         let handler = try ZAPHandler(context: context, allowedKeys: keys.allowedClientKeys,
-                                     handshakesPerMinutePerAddress: handshakesPerMinute) { log.append($0) }
+                                     handshakesPerMinutePerAddress: handshakesPerMinute) { log.append($0.line) }
         let (router, endpoint) = try bound(.router) { try $0.secure(.curveServer(keys)) }
         return (handler, router, endpoint, log)
     }
