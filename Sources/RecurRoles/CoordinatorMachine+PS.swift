@@ -68,7 +68,7 @@ extension CoordinatorMachine.Core {
             version = a.version
             step += 1
             let report = StepReport(step: step, loss: sum / Double(max(count, 1)), tokens: count,
-                                    gradNorm: a.gradNorm, workers: workers.count)
+                                    gradNorm: a.gradNorm, workers: workers.count, appliedMs: now)
             let plan = schedule.after(step: step, secondsSinceCheckpoint: Double(now - lastCheckpointMs) / 1000)
             if !plan.isLast { beginStep() }
             // A step whose weights are read is reported, and its weights fetched, before the next

@@ -230,7 +230,7 @@ extension CoordinatorMachine.Core {
         let report = StepReport(step: step, loss: window.loss / Double(max(window.tokens, 1)),
                                 tokens: window.tokens, gradNorm: window.norm / k,
                                 staleness: Double(window.staleness) / k, maxStaleness: window.maxStaleness,
-                                workers: workers.count)
+                                workers: workers.count, appliedMs: now)
         window = (0, 0, 0, 0, 0)
         let plan = schedule.after(step: step, secondsSinceCheckpoint: Double(now - lastCheckpointMs) / 1000)
         // No step can end while another's weights are read: nothing is dealt meanwhile, and fewer

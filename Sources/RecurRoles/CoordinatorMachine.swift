@@ -64,6 +64,9 @@ public final class CoordinatorMachine {
         public var maxStaleness: Int = 0
         /// Workers registered when the step ended.
         public var workers: Int
+        /// When the step was applied (the event's monotonic milliseconds): a step whose weights
+        /// are read is reported only after the read, and its throughput must not count that time.
+        public var appliedMs: Int = 0
     }
 
     /// What the run loop must do.

@@ -39,20 +39,21 @@ struct MetricsLog {
     /// Tokens of one step, B × T.
     let tokensPerStep: Double
     let progress = Progress()
-    /// Start of the steps the next line's throughput covers, and how many there were.
-    var windowStart = Date(), windowSteps = 0
-    /// Seconds spent evaluating inside the window (not training time).
-    var evaluationSeconds = 0.0
+    /// Start of the steps the next line's throughput covers (monotonic milliseconds), and how
+    /// many there were.
+    var windowStartMs = RoleSupport.nowMs(), windowSteps = 0
+    /// Milliseconds inside the window spent between a step's update and its report (reading its
+    /// weights, evaluating): not training time, as in the single process.
+    var excludedMs = 0
     /// The latest evaluation: its step and validation loss (nil without a validation split).
     var evaluated: (step: Int, loss: Double?)?
 
     init(tokensPerStep: Double) { self.tokensPerStep = tokensPerStep }
 
-    /// Runs `loss` as step `step`'s evaluation, keeping its time out of the throughput.
+    /// Runs `loss` as step `step`'s evaluation (its time falls between the step's update and its
+    /// report, which the throughput leaves out).
     mutating func evaluate(step: Int, _ loss: () -> Double?) {
-        let start = Date()
         evaluated = (step, loss())
-        evaluationSeconds += Date().timeIntervalSince(start)
     }
 
     /// Counts a finished step and, when the schedule says so, appends its line (with the step's
@@ -60,9 +61,13 @@ struct MetricsLog {
     /// - Throws: `FileSystemError` when the line cannot be written.
     mutating func stepDone(_ r: CoordinatorMachine.StepReport, schedule: RunSchedule, config: RunConfig,
                            metrics: MetricsWriter, verbose: Bool) throws {
+        let now = RoleSupport.nowMs()
         windowSteps += 1
-        guard schedule.after(step: r.step, secondsSinceCheckpoint: 0).writesLine else { return }
-        let dt = Date().timeIntervalSince(windowStart) - evaluationSeconds
+        guard schedule.after(step: r.step, secondsSinceCheckpoint: 0).writesLine else {
+            excludedMs += max(0, now - r.appliedMs)
+            return
+        }
+        let dt = Double(r.appliedMs - windowStartMs - excludedMs) / 1000
         let tps = dt > 0 ? Double(windowSteps) * tokensPerStep / dt : 0
         let val = evaluated.flatMap { $0.step == r.step ? $0.loss : nil }
         try metrics.append(MetricsRecord(step: r.step, loss: r.loss, tokensPerSecond: tps,
@@ -73,8 +78,8 @@ struct MetricsLog {
             progress.show(step: r.step, total: schedule.totalSteps, loss: r.loss, val: val, tokensPerSecond: tps, workers: r.workers)
         }
         if r.step == schedule.totalSteps, let val { RoleSupport.log("coordinator", String(format: "validation loss %.4f", val)) }
-        windowStart = Date()
+        windowStartMs = now
         windowSteps = 0
-        evaluationSeconds = 0
+        excludedMs = 0
     }
 }
