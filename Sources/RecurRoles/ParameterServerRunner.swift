@@ -88,7 +88,8 @@ public final class ParameterServerRunner {
                 case .event(let record): RoleSupport.log(machine.name, record)
                 case .finished:
                     let c = machine.counters
-                    RoleSupport.log(machine.name, LogRecord(.serverClosed, "run over at version \(machine.version); \(c)", [
+                    RoleSupport.log(machine.name, LogRecord(.serverClosed, "run over at version \(machine.version): gradients refused as duplicate \(c.duplicates), stale \(c.stale), "
+                        + "of the wrong shape \(c.badShape), not finite \(c.notFinite)", [
                         ("version", .int(Int(machine.version))), ("bad_shape", .int(c.badShape)), ("duplicates", .int(c.duplicates)),
                         ("not_finite", .int(c.notFinite)), ("stale", .int(c.stale))]))
                     return true
