@@ -96,6 +96,8 @@ public final class WorkerComputeThread: @unchecked Sendable {
     private func compute(_ job: Job) {
         let event: WorkerMachine.Event
         let send: ((WireFrame, ChunkLoss, [Float]?) -> Void)? = job.streams ? { f, loss, s in
+            // With RECUR_TRACE: when the piece could leave (the run loop sends it once woken).
+            RoleSupport.trace("compute", "gradient piece done at \(f.offset)")
             self.post(.gradientPieceDone(f, lossSum: loss.sum, tokens: loss.count, state: s))
         } : nil
         do {
