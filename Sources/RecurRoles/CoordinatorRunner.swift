@@ -98,7 +98,7 @@ public final class CoordinatorRunner {
                 case .toPS(let k, let m):
                     try ps.send(k, m)
                 case .evaluate(let w):
-                    log.evaluate(step: w.step) { validationLoss(w.params) }
+                    log.evaluated = (w.step, validationLoss(w.params))  // between update and report: not timed
                 case .stepDone(let r):
                     try log.stepDone(r, schedule: schedule, config: config, metrics: metrics, verbose: options.verbose)
                 case .checkpoint(let w):

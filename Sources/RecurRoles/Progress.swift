@@ -50,12 +50,6 @@ struct MetricsLog {
 
     init(tokensPerStep: Double) { self.tokensPerStep = tokensPerStep }
 
-    /// Runs `loss` as step `step`'s evaluation (its time falls between the step's update and its
-    /// report, which the throughput leaves out).
-    mutating func evaluate(step: Int, _ loss: () -> Double?) {
-        evaluated = (step, loss())
-    }
-
     /// Counts a finished step and, when the schedule says so, appends its line (with the step's
     /// validation loss, when it was evaluated) and shows progress.
     /// - Throws: `FileSystemError` when the line cannot be written.

@@ -51,14 +51,12 @@ public final class WorkerComputeThread: @unchecked Sendable {
     ///   - destination: the data path's gradient buffer for the shard, if any.
     public func start(_ compute: WorkerCompute, task: WireTask, inputs: [Int32], targets: [Int32], state: [Float],
                       streams: Bool = true, into destination: Destination? = nil) {
+        let job = Job(compute: compute, task: task, inputs: inputs, targets: targets, state: state,
+                      streams: streams, destination: destination)
         lock.lock()
         precondition(!running, "one shard at a time")
         running = true
         handed = [:]
-        lock.unlock()
-        let job = Job(compute: compute, task: task, inputs: inputs, targets: targets, state: state,
-                      streams: streams, destination: destination)
-        lock.lock()
         pending = job
         let idle = threadAlive
         threadAlive = true

@@ -143,8 +143,15 @@ public struct ResumeState {
     }
 }
 
-/// The `step` of a `metrics.jsonl` line, all a resume needs to drop the lines past its checkpoint.
+/// What a resume reads back from a `metrics.jsonl` line: its `step` (to drop the lines past the
+/// checkpoint) and its losses (what a complete run reports without training again).
 struct MetricsLineStep: Decodable {
     /// The step the line reports.
     var step: Int
+    /// The step's training loss.
+    var loss: Double?
+    /// The validation loss, on an evaluation step.
+    var valLoss: Double?
+
+    enum CodingKeys: String, CodingKey { case step, loss, valLoss = "val_loss" }
 }

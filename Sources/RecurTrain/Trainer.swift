@@ -218,17 +218,15 @@ public final class Trainer {
         log(LogRecord(.runComplete, schedule.completeNote(atStep: step), [("step", .int(step))]))
         let metricsPath = (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl")
         let line = Trainer.metricsLine(step: step, in: metricsPath)
-        return TrainSummary(steps: step, lastLoss: line?["loss"], valLoss: line?["val_loss"], tokensPerSecond: 0,
+        return TrainSummary(steps: step, lastLoss: line?.loss, valLoss: line?.valLoss, tokensPerSecond: 0,
                             checkpoint: store.latest() ?? "", alreadyComplete: true)
     }
 
-    /// The numeric fields of the last metrics line of `step` in the file at `path`, if any.
-    static func metricsLine(step: Int, in path: String) -> [String: Double]? {
+    /// The last metrics line of `step` in the file at `path`, if any.
+    static func metricsLine(step: Int, in path: String) -> MetricsLineStep? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n").reversed() {
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  obj["step"] as? Int == step else { continue }
-            return obj.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+            if let l = try? JSONDecoder().decode(MetricsLineStep.self, from: Data(line.utf8)), l.step == step { return l }
         }
         return nil
     }

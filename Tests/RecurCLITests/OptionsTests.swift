@@ -4,6 +4,7 @@
 import Foundation
 import RecurData
 import RecurTrain
+import RecurMath
 import XCTest
 
 final class OptionsTests: CLITestCase {
@@ -16,14 +17,8 @@ final class OptionsTests: CLITestCase {
     /// Options far from the defaults in every field, drawn from `seed` (valid for the parser:
     /// `epochs` stays 1 when `steps` is set, since the two flags are exclusive).
     static func randomOptions(_ seed: UInt64) -> TrainOptions {
-        var state = seed
-        func next() -> UInt64 {  // SplitMix64
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var rng = SplitMix64(seed: seed)
+        func next() -> UInt64 { rng.next() }
         func double() -> Double { Double(next() >> 11) * 0x1p-53 }
         func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(next() % UInt64(r.count)) }
         func pick<T>(_ a: [T]) -> T { a[int(0...(a.count - 1))] }

@@ -49,6 +49,7 @@ final class MetricsContractTests: ClusterTestCase {
             let dir = path("workers-\(n)")
             try train(flags, workers: n, dir: dir)
             XCTAssertEqual(try ContractLine.read(dir), want, "\(n) workers, \(flags)", file: file, line: line)
+            XCTAssertNotNil(modelBytes(single), "the single process must end with a checkpoint", file: file, line: line)
             XCTAssertEqual(modelBytes(dir), modelBytes(single), "\(n) workers: final weights", file: file, line: line)
         }
     }
@@ -74,6 +75,7 @@ final class MetricsContractTests: ClusterTestCase {
         let p = try runToEnd(["train", "--workers", "2", "--resume", dir, "--steps", "13", "--threads", "1", "--quiet"], name: "resume")
         XCTAssertEqual(p.status, 0, p.summary)
         XCTAssertEqual(try ContractLine.read(dir), try ContractLine.read(single))
+        XCTAssertNotNil(modelBytes(single), "the single process must end with a checkpoint")
         XCTAssertEqual(modelBytes(dir), modelBytes(single))
     }
 

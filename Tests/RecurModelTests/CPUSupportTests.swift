@@ -14,10 +14,4 @@ final class CPUSupportTests: XCTestCase {
         XCTAssertNil(CPUSupport.refusal(compiledForAVX2FMA: false, cpuHasAVX2FMA: false))
         XCTAssertNil(CPUSupport.refusal(compiledForAVX2FMA: false, cpuHasAVX2FMA: true))
     }
-
-    /// The portable rebuild the refusal names overrides the manifest's CPU (the last
-    /// `-target-cpu` wins) and asks for nothing beyond baseline x86-64.
-    func testThePortableBuildNamesBaselineX86() {
-        XCTAssertTrue(CPUSupport.portableBuild.description.hasSuffix("-Xswiftc -target-cpu -Xswiftc x86-64"))
-    }
 }
