@@ -1521,7 +1521,7 @@ const ProtobufCMessageDescriptor recur__welcome__descriptor =
   (ProtobufCMessageInit) recur__welcome__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recur__task__field_descriptors[8] =
+static const ProtobufCFieldDescriptor recur__task__field_descriptors[9] =
 {
   {
     "step",
@@ -1619,9 +1619,22 @@ static const ProtobufCFieldDescriptor recur__task__field_descriptors[8] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "kind",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Recur__Task, kind),
+    &recur__shard_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recur__task__field_indices_by_name[] = {
   3,   /* field[3] = first_lane */
+  8,   /* field[8] = kind */
   4,   /* field[4] = lane_count */
   7,   /* field[7] = lease_id */
   1,   /* field[1] = shard */
@@ -1633,7 +1646,7 @@ static const unsigned recur__task__field_indices_by_name[] = {
 static const ProtobufCIntRange recur__task__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor recur__task__descriptor =
 {
@@ -1643,7 +1656,7 @@ const ProtobufCMessageDescriptor recur__task__descriptor =
   "Recur__Task",
   "recur",
   sizeof(Recur__Task),
-  8,
+  9,
   recur__task__field_descriptors,
   recur__task__field_indices_by_name,
   1,  recur__task__number_ranges,
@@ -2514,5 +2527,33 @@ const ProtobufCEnumDescriptor recur__dtype__descriptor =
   recur__dtype__enum_values_by_name,
   1,
   recur__dtype__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue recur__shard_kind__enum_values_by_number[2] =
+{
+  { "STREAM", "RECUR__SHARD_KIND__STREAM", 0 },
+  { "EXAMPLES", "RECUR__SHARD_KIND__EXAMPLES", 1 },
+};
+static const ProtobufCIntRange recur__shard_kind__value_ranges[] = {
+{0, 0},{0, 2}
+};
+static const ProtobufCEnumValueIndex recur__shard_kind__enum_values_by_name[2] =
+{
+  { "EXAMPLES", 1 },
+  { "STREAM", 0 },
+};
+const ProtobufCEnumDescriptor recur__shard_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "recur.ShardKind",
+  "ShardKind",
+  "Recur__ShardKind",
+  "recur",
+  2,
+  recur__shard_kind__enum_values_by_number,
+  2,
+  recur__shard_kind__enum_values_by_name,
+  1,
+  recur__shard_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };

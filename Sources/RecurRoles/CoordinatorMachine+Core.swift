@@ -70,8 +70,8 @@ extension CoordinatorMachine {
         var counters = Counters()
         /// Every lane's carried state [B, L, S, H].
         let laneState: FloatBuffer
-        let layout: StreamLayout
-        let tokens: [Int32]
+        /// Where every step's shards come from.
+        let source: ShardSource
         var shards: [ShardState]
         var losses: [(sum: Double, count: Int)?]
         var workers: [String: WorkerInfo] = [:]
@@ -92,7 +92,7 @@ extension CoordinatorMachine {
         /// servers' configuration.
         let resumeTensors: [(name: String, values: [Float])]
 
-        init(runID: UInt64, config: RunConfig, psEndpoints: [String?], tokens: [Int32], layout: StreamLayout,
+        init(runID: UInt64, config: RunConfig, psEndpoints: [String?], source: ShardSource,
              resumeFrames: [WireFrame], hidden: [Float]?, schedule: RunSchedule?, expectedWorkers: Int?) {
             self.schedule = schedule ?? RunSchedule(totalSteps: config.totalSteps)
             precondition(self.schedule.totalSteps == config.totalSteps, "the schedule and the configuration agree on the run's length")
@@ -103,9 +103,8 @@ extension CoordinatorMachine {
             self.runID = runID
             self.config = config
             self.psEndpoints = psEndpoints
-            self.tokens = tokens
-            self.layout = layout
-            let lanes = FloatBuffer(count: config.batch * config.model.stateFloatsPerLane)
+            self.source = source
+            let lanes = FloatBuffer(count: config.batch * config.stateFloatsPerLane)
             if let hidden, hidden.count == lanes.count {
                 hidden.withUnsafeBufferPointer { lanes.pointer.update(from: $0.baseAddress!, count: hidden.count) }
             }

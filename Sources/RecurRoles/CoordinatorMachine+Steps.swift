@@ -6,7 +6,7 @@ import RecurWire
 
 extension CoordinatorMachine.Core {
     func beginStep() {
-        if step % layout.chunksPerEpoch == 0 { laneState.zero() }  // a new epoch starts from zero state
+        if source.startsEpoch(step) { laneState.zero() }  // a new epoch starts from zero state
         shards = Array(repeating: .open, count: config.shardCount)
         losses = Array(repeating: nil, count: config.shardCount)
         refusals = [:]
@@ -25,8 +25,8 @@ extension CoordinatorMachine.Core {
             counters.duplicates += 1
             return [.log("coordinator: duplicate or late result for step \(r.step) shard \(r.shard); dropped")]
         }
-        let per = config.model.stateFloatsPerLane, n = config.lanesPerShard
-        if k == 0 {
+        let per = config.stateFloatsPerLane, n = config.lanesPerShard
+        if k == 0 && per > 0 {
             do {
                 let frame = try m.frame(named: "state")
                 guard frame.elementCount == n * per else { throw RoleError.failed("state has \(frame.elementCount) values") }
@@ -38,8 +38,8 @@ extension CoordinatorMachine.Core {
             } catch {
                 return [.log("coordinator: bad state for step \(r.step) shard \(r.shard): \(error)")]
             }
-            losses[s] = (r.lossSum, Int(r.tokenCount))
         }
+        if k == 0 { losses[s] = (r.lossSum, Int(r.tokenCount)) }
         acks[s].insert(k)
         guard acks[s].count == psEndpoints.count else { return [] }
         if let state = arrivedStates.removeValue(forKey: s) { (laneState.pointer + s * n * per).update(from: state, count: n * per) }
@@ -48,7 +48,7 @@ extension CoordinatorMachine.Core {
         if case .leased(let lease, let w, _) = shards[s], workers[w]?.lease == lease { workers[w]?.lease = nil }
         if config.mode == .async {
             chunks[s] += 1
-            if chunks[s] % layout.chunksPerEpoch == 0 {  // the shard's lanes start a new epoch from zero
+            if source.startsEpoch(chunks[s]) {  // the shard's lanes start a new epoch from zero
                 (laneState.pointer + s * n * per).update(repeating: 0, count: n * per)
             }
             // The shard stays in flight until its update is announced (the next step_applied on this
@@ -192,23 +192,22 @@ extension CoordinatorMachine.Core {
     }
 
     func taskMessage(shard s: Int, lease: UInt64, version: UInt64) -> WireMessage {
-        let n = config.lanesPerShard, t = config.bptt, per = config.model.stateFloatsPerLane
-        var inputs = [Int32](repeating: 0, count: t * n), targets = inputs
-        let chunk = (config.mode == .async ? chunks[s] : step) % layout.chunksPerEpoch
-        tokens.withUnsafeBufferPointer { tok in
-            inputs.withUnsafeMutableBufferPointer { i in
-                targets.withUnsafeMutableBufferPointer { o in
-                    layout.fill(chunk: chunk, lanes: s * n ..< (s + 1) * n, from: tok, inputs: i.baseAddress!, targets: o.baseAddress!)
-                }
-            }
+        let n = config.lanesPerShard, per = config.stateFloatsPerLane
+        let at = config.mode == .async ? chunks[s] : step
+        let b = source.shard(step: at, index: s, lanesPerShard: n)
+        var frames = [try! WireFrame(name: "inputs", shape: [b.steps, n], int32s: b.inputs)]
+        if b.isExamples {
+            frames.append(try! WireFrame(name: "lengths", shape: [n], int32s: b.lengths))
+            frames.append(try! WireFrame(name: "targets", shape: b.targets.count == n ? [n] : [b.steps, n], int32s: b.targets))
+        } else {
+            let state = UnsafeBufferPointer(start: laneState.pointer + s * n * per, count: n * per)
+            frames.append(try! WireFrame(name: "targets", shape: [b.steps, n], int32s: b.targets))
+            frames.append(try! WireFrame(name: "state", shape: [n, per], floats: state))
         }
-        let state = UnsafeBufferPointer(start: laneState.pointer + s * n * per, count: n * per)
-        let frames = [try! WireFrame(name: "inputs", shape: [t, n], int32s: inputs),
-                      try! WireFrame(name: "targets", shape: [t, n], int32s: targets),
-                      try! WireFrame(name: "state", shape: [n, per], floats: state)]
-        return message(.task(WireTask(step: UInt64(config.mode == .async ? chunks[s] : step), shard: UInt32(s), shardCount: UInt32(config.shardCount),
-                                      firstLane: UInt32(s * n), laneCount: UInt32(n), steps: UInt32(t),
-                                      weightVersion: version, leaseID: lease)), frames: frames)
+        return message(.task(WireTask(step: UInt64(at), shard: UInt32(s), shardCount: UInt32(config.shardCount),
+                                      firstLane: UInt32(s * n), laneCount: UInt32(n), steps: UInt32(b.steps),
+                                      weightVersion: version, leaseID: lease, kind: b.isExamples ? .examples : .stream)),
+                       frames: frames)
     }
 }
 

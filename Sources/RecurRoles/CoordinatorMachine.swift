@@ -126,18 +126,27 @@ public final class CoordinatorMachine {
     /// The machine's data and logic. Private: only `handle` changes it.
     private let core: Core
 
-    /// Creates a coordinator over the training tokens.
+    /// Creates a coordinator over a run's shards.
     /// - Parameters:
+    ///   - source: where every step's shards come from (the coordinator sees shards, not tasks).
     ///   - resumeFrames: for a resumed run (`config.resumeStep` set), its "params", "m" and "v".
     ///   - hidden: for a resumed run, every lane's carried state [B, L, S, H].
     ///   - schedule: when weights are read for evaluations and checkpoints; by default none
     ///     before the final read of a run of `config.totalSteps` steps.
     ///   - expectedWorkers: workers to wait for (one lease timeout at most) before step 1.
-    public init(runID: UInt64, config: RunConfig, psEndpoints: [String?], tokens: [Int32], layout: StreamLayout,
+    public init(runID: UInt64, config: RunConfig, psEndpoints: [String?], source: ShardSource,
                 resumeFrames: [WireFrame] = [], hidden: [Float]? = nil, schedule: RunSchedule? = nil,
                 expectedWorkers: Int? = nil) {
-        core = Core(runID: runID, config: config, psEndpoints: psEndpoints, tokens: tokens, layout: layout,
+        core = Core(runID: runID, config: config, psEndpoints: psEndpoints, source: source,
                     resumeFrames: resumeFrames, hidden: hidden, schedule: schedule, expectedWorkers: expectedWorkers)
+    }
+
+    /// Creates a coordinator over a language model's training tokens.
+    public convenience init(runID: UInt64, config: RunConfig, psEndpoints: [String?], tokens: [Int32], layout: StreamLayout,
+                            resumeFrames: [WireFrame] = [], hidden: [Float]? = nil, schedule: RunSchedule? = nil,
+                            expectedWorkers: Int? = nil) {
+        self.init(runID: runID, config: config, psEndpoints: psEndpoints, source: .stream(tokens: tokens, layout: layout),
+                  resumeFrames: resumeFrames, hidden: hidden, schedule: schedule, expectedWorkers: expectedWorkers)
     }
 
     /// Reacts to one event.

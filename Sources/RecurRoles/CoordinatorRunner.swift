@@ -13,7 +13,7 @@ import RecurWire
 /// Runs the coordinator of a distributed run to its end.
 public final class CoordinatorRunner {
     let options: TrainOptions
-    let data: Dataset
+    let data: TaskData
     let config: RunConfig
     /// When to log, evaluate and checkpoint: the single process's schedule.
     let schedule: RunSchedule
@@ -39,13 +39,9 @@ public final class CoordinatorRunner {
         self.runID = runID
         self.security = security
         try security.checkPlainTCP(bind)
-        data = try Dataset.load(o)
-        let layout: StreamLayout
-        do { layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt) } catch {
-            throw TrainError.data("\(data.source): \(error)")
-        }
-        schedule = RunSchedule(options: o, chunksPerEpoch: layout.chunksPerEpoch)
-        var c = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: schedule.totalSteps, mode: mode,
+        data = try TaskData.load(o)
+        schedule = RunSchedule(options: o, chunksPerEpoch: data.source.stepsPerEpoch)
+        var c = RunConfig(options: o, data: data, totalSteps: schedule.totalSteps, mode: mode,
                           staleness: staleness, leaseTimeoutMs: leaseTimeoutMs, psShards: max(1, psEndpoints.count))
         c.sharedMemory = sharedMemory
         _ = try RunConfig.parse(try c.json())  // the checks every server and worker will make
@@ -61,7 +57,7 @@ public final class CoordinatorRunner {
             try Trainer.truncateMetrics((o.runDirectory as NSString).appendingPathComponent("metrics.jsonl"), after: r.step)
         }
         config = c
-        machine = CoordinatorMachine(runID: runID, config: c, psEndpoints: psEndpoints, tokens: data.train, layout: layout,
+        machine = CoordinatorMachine(runID: runID, config: c, psEndpoints: psEndpoints, source: data.source,
                                      resumeFrames: frames, hidden: hidden, schedule: schedule, expectedWorkers: expectedWorkers)
     }
 
@@ -82,7 +78,7 @@ public final class CoordinatorRunner {
         let metrics = try MetricsWriter(path: (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl"))
         defer { metrics.close() }
         var lastTick = RoleSupport.nowMs()
-        var log = MetricsLog(tokensPerStep: Double(config.batch * config.bptt))
+        var log = MetricsLog(source: data.source, batch: config.batch)
         var checkpoint: String?
         var queue = machine.handle(.start(nowMs: RoleSupport.nowMs()))
         RoleSupport.log("coordinator", "listening on \(endpoint); \(config.totalSteps) steps of \(config.shardCount) shards")
@@ -98,7 +94,7 @@ public final class CoordinatorRunner {
                 case .toPS(let k, let m):
                     try ps.send(k, m)
                 case .evaluate(let w):
-                    log.evaluated = (w.step, validationLoss(w.params))  // between update and report: not timed
+                    log.evaluated = (w.step, data.validate(config: config.model, params: w.params))  // between update and report: not timed
                 case .stepDone(let r):
                     try log.stepDone(r, schedule: schedule, config: config, metrics: metrics, verbose: options.verbose)
                 case .checkpoint(let w):
@@ -160,19 +156,12 @@ public final class CoordinatorRunner {
     /// prunes old ones.
     /// - Returns: the checkpoint's path.
     func writeCheckpoint(_ w: CoordinatorMachine.StepWeights) throws -> String {
-        let contents = CheckpointContents(model: try LanguageModel(config.model), params: w.params, tokenizer: data.tokenizer,
+        let contents = CheckpointContents(config: config.model, head: data.head, params: w.params, tokenizer: data.tokenizer,
                                           optimizer: config.optimizer, optimizerStep: Int(w.version), m: w.m, v: w.v,
                                           hidden: w.hidden, options: options, step: w.step, totalSteps: config.totalSteps)
         let store = CheckpointStore(runDirectory: options.runDirectory)
         let path = try store.write(step: w.step, producers: contents.producers())
         if options.keep > 0 { try store.prune(keep: options.keep) }
         return path
-    }
-
-    /// Mean validation NLL under `params`, or nil without a validation split.
-    func validationLoss(_ params: FloatBuffer) -> Double? {
-        guard data.val.count > 1, let model = try? LanguageModel(config.model) else { return nil }
-        let l = Evaluator.evaluate(model: model, params: params, tokens: data.val, lanes: 16, chunk: 256)
-        return l.count > 0 ? l.sum / Double(l.count) : nil
     }
 }

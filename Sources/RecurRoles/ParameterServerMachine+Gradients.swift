@@ -22,7 +22,7 @@ extension ParameterServerMachine {
             covered = piecesCovered(by: values)
             if slice.index == 0, covered.first == 0 { state = try m.frame(named: "state") }
             guard values.dtype == .f32, !covered.isEmpty,
-                  state.map({ $0.elementCount == c.lanesPerShard * c.model.stateFloatsPerLane }) ?? true else {
+                  state.map({ $0.elementCount == c.lanesPerShard * c.stateFloatsPerLane }) ?? true else {
                 counters.badShape += 1
                 let why = "gradient has \(values.elementCount) values at offset \(values.offset), expected the slice "
                     + "(\(params.count) at \(slice.range.lowerBound)) or one of its \(pieces.count) pieces"

@@ -11,10 +11,10 @@ struct Progress {
     let start = Date()
 
     /// Shows one step's figures: step, loss, validation loss, tokens/s, workers alive and ETA.
-    func show(step: Int, total: Int, loss: Double, val: Double?, tokensPerSecond: Double, workers: Int) {
+    func show(step: Int, total: Int, loss: Double, val: ValidationResult?, tokensPerSecond: Double, workers: Int) {
         let elapsed = Date().timeIntervalSince(start)
         let eta = step > 0 ? elapsed / Double(step) * Double(total - step) : 0
-        let valText = val.map { String(format: " val %.4f", $0) } ?? ""
+        let valText = val?.words ?? ""
         let line = String(format: "step %d/%d loss %.4f%@ %.0f tok/s, %d workers, ETA %@", step, total, loss, valText,
                           tokensPerSecond, workers, Progress.clock(eta))
         if isTerminal && EventLog.format == .text {
@@ -36,19 +36,24 @@ struct Progress {
 /// The coordinator's metrics lines: the same `RunSchedule` and `MetricsRecord` as the single
 /// process, fed by the machine's `.evaluate` and `.stepDone` actions, plus the throughput window.
 struct MetricsLog {
-    /// Tokens of one step, B × T.
-    let tokensPerStep: Double
+    /// Where the steps' tokens are counted (B × T for a stream; the real tokens of a step's examples).
+    let source: ShardSource
+    /// Lanes or examples per step, B.
+    let batch: Int
     let progress = Progress()
     /// Start of the steps the next line's throughput covers (monotonic milliseconds), and how
-    /// many there were.
-    var windowStartMs = RoleSupport.nowMs(), windowSteps = 0
+    /// many tokens they read.
+    var windowStartMs = RoleSupport.nowMs(), windowTokens = 0
     /// Milliseconds inside the window spent between a step's update and its report (reading its
     /// weights, evaluating): not training time, as in the single process.
     var excludedMs = 0
-    /// The latest evaluation: its step and validation loss (nil without a validation split).
-    var evaluated: (step: Int, loss: Double?)?
+    /// The latest evaluation: its step and validation figures (nil without a validation split).
+    var evaluated: (step: Int, result: ValidationResult?)?
 
-    init(tokensPerStep: Double) { self.tokensPerStep = tokensPerStep }
+    init(source: ShardSource, batch: Int) {
+        self.source = source
+        self.batch = batch
+    }
 
     /// Counts a finished step and, when the schedule says so, appends its line (with the step's
     /// validation loss, when it was evaluated) and shows progress.
@@ -56,24 +61,25 @@ struct MetricsLog {
     mutating func stepDone(_ r: CoordinatorMachine.StepReport, schedule: RunSchedule, config: RunConfig,
                            metrics: MetricsWriter, verbose: Bool) throws {
         let now = RoleSupport.nowMs()
-        windowSteps += 1
+        windowTokens += source.tokens(step: r.step - 1, batch: batch)
         guard schedule.after(step: r.step, secondsSinceCheckpoint: 0).writesLine else {
             excludedMs += max(0, now - r.appliedMs)
             return
         }
         let dt = Double(r.appliedMs - windowStartMs - excludedMs) / 1000
-        let tps = dt > 0 ? Double(windowSteps) * tokensPerStep / dt : 0
-        let val = evaluated.flatMap { $0.step == r.step ? $0.loss : nil }
+        let tps = dt > 0 ? Double(windowTokens) / dt : 0
+        let val = evaluated.flatMap { $0.step == r.step ? $0.result : nil }
         try metrics.append(MetricsRecord(step: r.step, loss: r.loss, tokensPerSecond: tps,
-                                         lr: config.optimizer.rate(atStep: r.step - 1), gradNorm: r.gradNorm, valLoss: val,
+                                         lr: config.optimizer.rate(atStep: r.step - 1), gradNorm: r.gradNorm, valLoss: val?.loss,
                                          workers: r.workers,
-                                         staleness: config.mode == .async ? (r.staleness, r.maxStaleness) : nil))
+                                         staleness: config.mode == .async ? (r.staleness, r.maxStaleness) : nil,
+                                         validation: val))
         if verbose {
             progress.show(step: r.step, total: schedule.totalSteps, loss: r.loss, val: val, tokensPerSecond: tps, workers: r.workers)
         }
-        if r.step == schedule.totalSteps, let val { RoleSupport.log("coordinator", String(format: "validation loss %.4f", val)) }
+        if r.step == schedule.totalSteps, let val { RoleSupport.log("coordinator", "validation" + val.words) }
         windowStartMs = now
-        windowSteps = 0
+        windowTokens = 0
         excludedMs = 0
     }
 }

@@ -14,11 +14,15 @@ public enum UpdateMode: String, Codable, Sendable {
 
 /// The run's shared configuration: model, data layout, optimizer and timing.
 public struct RunConfig: Codable, Sendable, Equatable {
+    /// What the run trains; it fixes the shape of every shard.
+    public var task: TaskKind = .lm
+    /// The head's loss (classify and tag).
+    public var loss: LossKind = .softmax
     /// The model architecture (vocab included).
     public var model: ModelConfig
     /// Parallel streams B.
     public var batch: Int
-    /// Truncated-BPTT length T.
+    /// Truncated-BPTT length T; for an example task, the longest example (every shard fits in it).
     public var bptt: Int
     /// Lanes per shard; B is a multiple.
     public var lanesPerShard: Int
@@ -72,6 +76,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// Shards per step, B / lanesPerShard.
     public var shardCount: Int { batch / lanesPerShard }
 
+    /// Floats of carried state per lane: a language model's `L·S·H`; none for whole examples.
+    public var stateFloatsPerLane: Int { task == .lm ? model.stateFloatsPerLane : 0 }
+
     /// Creates a configuration.
     public init(model: ModelConfig, batch: Int, bptt: Int, lanesPerShard: Int, totalSteps: Int, seed: UInt64,
                 optimizer: OptimizerConfig, clip: Double, mode: UpdateMode = .sync, staleness: Int = 0,
@@ -111,6 +118,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         guard c.psShards == 1 || c.mode == .sync else {
             throw RoleError.badConfig("--ps-shards \(c.psShards) works in sync mode only (async updates are applied by one server)")
         }
+        guard c.task != .lm || !c.model.bidirectional else { throw RoleError.badConfig("a language model cannot be bidirectional") }
         _ = try c.parameterShards
         return c
     }
@@ -149,12 +157,27 @@ extension RunConfig {
                 leaseTimeoutMs: Int = 30_000, psShards: Int = 1) {
         let model = ModelConfig(cell: o.cell, activation: o.activation, hidden: o.hidden, layers: o.layers, embed: o.embed,
                                 vocab: vocab, peephole: o.peephole, dropout: o.dropout)
-        self.init(model: model, batch: o.batch, bptt: o.bptt, lanesPerShard: o.resolvedLanesPerShard,
+        self.init(model: model, options: o, steps: o.bptt, totalSteps: totalSteps, mode: mode, staleness: staleness,
+                  leaseTimeoutMs: leaseTimeoutMs, psShards: psShards)
+    }
+
+    /// The distributed configuration of a run of any task over `data`.
+    public init(options o: TrainOptions, data: TaskData, totalSteps: Int, mode: UpdateMode = .sync, staleness: Int = 0,
+                leaseTimeoutMs: Int = 30_000, psShards: Int = 1) {
+        self.init(model: data.modelConfig(o), options: o, steps: data.maxSteps, totalSteps: totalSteps, mode: mode,
+                  staleness: staleness, leaseTimeoutMs: leaseTimeoutMs, psShards: psShards)
+    }
+
+    init(model: ModelConfig, options o: TrainOptions, steps: Int, totalSteps: Int, mode: UpdateMode, staleness: Int,
+         leaseTimeoutMs: Int, psShards: Int) {
+        self.init(model: model, batch: o.batch, bptt: steps, lanesPerShard: o.resolvedLanesPerShard,
                   totalSteps: totalSteps, seed: o.seed,
                   optimizer: OptimizerConfig(kind: o.optimizer, learningRate: o.resolvedLearningRate, decay: o.lrDecay,
                                              decayEvery: o.lrDecayEvery),
                   clip: o.clip, mode: mode, staleness: staleness, leaseTimeoutMs: leaseTimeoutMs)
         self.psShards = psShards
         self.faultNaNAtStep = o.faultNaNAtStep
+        self.task = o.task
+        self.loss = o.loss
     }
 }

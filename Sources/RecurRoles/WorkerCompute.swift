@@ -29,11 +29,12 @@ public final class WorkerCompute {
     /// Builds the model and buffers for `config`.
     public init(config: RunConfig) throws {
         self.config = config
-        let model = try LanguageModel(config.model)
-        computer = ShardComputer(model: model, lanes: config.lanesPerShard, steps: config.bptt)
-        params = FloatBuffer(count: model.layout.count)
-        grads = FloatBuffer(count: model.layout.count)
-        spare = FloatBuffer(count: model.layout.count)
+        computer = try ShardComputer(config: config.model, task: config.task, loss: config.loss,
+                                     lanes: config.lanesPerShard, steps: config.bptt)
+        let count = computer.layout.count
+        params = FloatBuffer(count: count)
+        grads = FloatBuffer(count: count)
+        spare = FloatBuffer(count: count)
         shards = try config.parameterShards
         pieces = try config.parameterPieces
     }
@@ -41,15 +42,15 @@ public final class WorkerCompute {
     /// Computes `task` with `weights` (of version `version`; one frame per piece, as
     /// `WorkerMachine.weights` holds them).
     /// - Parameters:
-    ///   - send: as in `run(task:inputs:targets:state:version:piece:send:into:)`.
+    ///   - send: as in `run(task:shard:state:version:piece:send:into:)`.
     ///   - destination: as there.
     /// - Throws: `RoleError` when the weight frames do not hold the run's pieces.
-    public func run(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float], weights: [WireFrame],
+    public func run(task: WireTask, shard: ShardBatch, state: [Float], weights: [WireFrame],
                     version: UInt64,
                     send: ((_ piece: WireFrame, _ loss: ChunkLoss, _ state: [Float]?) -> Void)? = nil,
                     into destination: (UnsafeMutablePointer<Float>, AnyObject)? = nil) throws -> WorkerMachine.ShardOutcome {
         guard weights.count == pieces.ranges.count else { throw RoleError.failed("\(weights.count) weight pieces for \(pieces.ranges.count)") }
-        return try run(task: task, inputs: inputs, targets: targets, state: state, version: version,
+        return try run(task: task, shard: shard, state: state, version: version,
                        piece: { weights[$0] }, send: send, into: destination)
     }
 
@@ -66,7 +67,7 @@ public final class WorkerCompute {
     ///     buffer, with the object that keeps it valid: a shared-memory slot the server reads.
     /// - Throws: `Abandoned` when a piece of the weights did not come, `RoleError` when a frame
     ///   does not hold its piece.
-    public func run(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float], version: UInt64,
+    public func run(task: WireTask, shard: ShardBatch, state: [Float], version: UInt64,
                     piece: @escaping (Int) -> WireFrame?,
                     send: ((_ piece: WireFrame, _ loss: ChunkLoss, _ state: [Float]?) -> Void)? = nil,
                     into destination: (UnsafeMutablePointer<Float>, AnyObject)? = nil) throws -> WorkerMachine.ShardOutcome {
@@ -103,26 +104,21 @@ public final class WorkerCompute {
         var s = state
         let key = DropoutKey(seed: config.seed, step: task.step, firstLane: Int(task.firstLane))
         var sent = Set<Int>(), final: [Range<Int>] = []
-        let loss = inputs.withUnsafeBufferPointer { i in
-            targets.withUnsafeBufferPointer { y in
-                s.withUnsafeMutableBufferPointer { st in
-                    let finalState = UnsafeBufferPointer(st)  // final once the forward pass is done
-                    return computer.compute(params: params.pointer, grads: target, inputs: i.baseAddress!,
-                                            targets: y.baseAddress!, state: st.baseAddress!, dropout: key,
-                                            needs: { load(upTo: $0) }) { range, loss in
-                        guard let send, failure == nil else { return }
-                        if range.contains(0), task.step == self.nanAtStep { target[0] = .nan }
-                        final.append(range)
-                        for p in self.pieces.covered(by: final).reversed() where !sent.contains(p) {
-                            sent.insert(p)
-                            let r = self.pieces.ranges[p]
-                            guard let f = try? WireFrame(name: "gradient", shape: [r.count], offset: r.lowerBound,
-                                                         borrowing: UnsafeBufferPointer(start: target + r.lowerBound, count: r.count),
-                                                         owner: owner)
-                            else { continue }
-                            send(f, loss, r.lowerBound == 0 ? Array(finalState) : nil)
-                        }
-                    }
+        let loss = s.withUnsafeMutableBufferPointer { st in
+            let finalState = UnsafeBufferPointer(st)  // final once the forward pass is done
+            return computer.compute(params: params.pointer, grads: target, shard: shard, state: st.baseAddress,
+                                    dropout: key, needs: { load(upTo: $0) }) { range, loss in
+                guard let send, failure == nil else { return }
+                if range.contains(0), task.step == self.nanAtStep { target[0] = .nan }
+                final.append(range)
+                for p in self.pieces.covered(by: final).reversed() where !sent.contains(p) {
+                    sent.insert(p)
+                    let r = self.pieces.ranges[p]
+                    guard let f = try? WireFrame(name: "gradient", shape: [r.count], offset: r.lowerBound,
+                                                 borrowing: UnsafeBufferPointer(start: target + r.lowerBound, count: r.count),
+                                                 owner: owner)
+                    else { continue }
+                    send(f, loss, r.lowerBound == 0 ? Array(finalState) : nil)
                 }
             }
         }

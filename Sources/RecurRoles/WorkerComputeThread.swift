@@ -2,6 +2,7 @@
 // serving sockets while backpropagation runs; the two meet only through a small locked channel.
 import Foundation
 import RecurModel
+import RecurTrain
 import RecurWire
 
 /// Computes one shard at a time on a thread of its own and reports what happens as
@@ -49,9 +50,9 @@ public final class WorkerComputeThread: @unchecked Sendable {
     ///   - streams: send each gradient piece as it is done (the worker does); off, the outcome
     ///     holds one frame per slice.
     ///   - destination: the data path's gradient buffer for the shard, if any.
-    public func start(_ compute: WorkerCompute, task: WireTask, inputs: [Int32], targets: [Int32], state: [Float],
+    public func start(_ compute: WorkerCompute, task: WireTask, shard: ShardBatch, state: [Float],
                       streams: Bool = true, into destination: Destination? = nil) {
-        let job = Job(compute: compute, task: task, inputs: inputs, targets: targets, state: state,
+        let job = Job(compute: compute, task: task, shard: shard, state: state,
                       streams: streams, destination: destination)
         lock.lock()
         precondition(!running, "one shard at a time")
@@ -100,7 +101,7 @@ public final class WorkerComputeThread: @unchecked Sendable {
         } : nil
         do {
             event = .computed(try job.compute.run(
-                task: job.task, inputs: job.inputs, targets: job.targets, state: job.state, version: job.task.weightVersion,
+                task: job.task, shard: job.shard, state: job.state, version: job.task.weightVersion,
                 piece: { self.piece($0) }, send: send,
                 into: job.destination.map { ($0.pointer, $0.owner) }))
         } catch {
@@ -111,7 +112,7 @@ public final class WorkerComputeThread: @unchecked Sendable {
 
     /// A shard's inputs, carried to the computing thread.
     private struct Job: @unchecked Sendable {
-        var compute: WorkerCompute, task: WireTask, inputs: [Int32], targets: [Int32], state: [Float]
+        var compute: WorkerCompute, task: WireTask, shard: ShardBatch, state: [Float]
         var streams: Bool, destination: Destination?
     }
 

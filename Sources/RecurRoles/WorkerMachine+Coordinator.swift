@@ -12,10 +12,9 @@ extension WorkerMachine {
         case .task(let t):
             guard var r = run else { return [.log("worker: task before welcome; ignored")] }
             do {
-                let inputs = try m.frame(named: "inputs").int32s(), targets = try m.frame(named: "targets").int32s()
-                let state = try m.frame(named: "state").floats()
+                let (shard, state) = try Self.readShard(t, m, r.config)
                 if case .computing(_, let s) = self.state, s.lease == t.leaseID { return [] }  // the shard in hand, again
-                r.pending = Lease(task: t, inputs: inputs, targets: targets, state: state)
+                r.pending = Lease(task: t, shard: shard, state: state)
             } catch { return [.log("worker: malformed task: \(error)")] }
             return replaceRun(r)
         case .heartbeat: return []
@@ -24,6 +23,39 @@ extension WorkerMachine {
             return [.event(LogRecord(.dismissed, "worker: the coordinator ended the run", [("reason", .string(l.reason))])), .exit]
         default: return [.log("worker: ignored \(m.body.kind) from the coordinator")]
         }
+    }
+
+    /// A Task's shard and carried state, checked against the run: its kind, its shape, its
+    /// lengths and every token id, so no message can make the computation read out of bounds.
+    /// - Throws: `RoleError.failed` naming what does not fit.
+    static func readShard(_ t: WireTask, _ m: WireMessage, _ c: RunConfig) throws -> (ShardBatch, [Float]) {
+        func bad(_ why: String) -> RoleError { .failed("step \(t.step) shard \(t.shard): \(why)") }
+        let examples = c.task != .lm
+        guard t.kind == (examples ? .examples : .stream) else { throw bad("a \(t.kind) shard in a --task \(c.task.rawValue) run") }
+        let n = Int(t.laneCount), steps = Int(t.steps)
+        guard n == c.lanesPerShard, steps >= 1, steps <= c.bptt, examples || steps == c.bptt else {
+            throw bad("\(n) lanes × \(steps) steps do not fit \(c.lanesPerShard) × \(c.bptt)")
+        }
+        let inputs = try m.frame(named: "inputs").int32s(), targets = try m.frame(named: "targets").int32s()
+        guard inputs.count == steps * n, inputs.allSatisfy({ $0 >= 0 && Int($0) < c.model.vocab }) else {
+            throw bad("inputs must be \(steps)×\(n) ids below \(c.model.vocab)")
+        }
+        let classes = c.loss == .sigmoid ? 2 : c.model.headSize
+        let perExample = c.task == .classify
+        guard targets.count == (perExample ? n : steps * n),
+              targets.allSatisfy({ Int($0) < classes && ($0 >= 0 || (!perExample && examples)) }) else {
+            throw bad("targets do not fit the shard or the \(classes) classes")
+        }
+        guard examples else {
+            let state = try m.frame(named: "state").floats()
+            guard state.count == n * c.stateFloatsPerLane else { throw bad("state has \(state.count) values") }
+            return (ShardBatch(inputs: inputs, targets: targets, steps: steps, lanes: n), state)
+        }
+        let lengths = try m.frame(named: "lengths").int32s()
+        guard lengths.count == n, lengths.allSatisfy({ $0 >= 1 && Int($0) <= steps }) else {
+            throw bad("lengths must be \(n) values in 1…\(steps)")
+        }
+        return (ShardBatch(inputs: inputs, targets: targets, lengths: lengths, steps: steps, lanes: n), [])
     }
 
     func welcome(_ w: WireWelcome) -> [Action] {

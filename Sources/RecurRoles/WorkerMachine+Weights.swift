@@ -71,7 +71,7 @@ extension WorkerMachine {
         let slot = chooseSlot(&r, version: task.weightVersion)
         r.pending = nil
         state = .computing(r, Shard(task: task, lease: p.task.leaseID))
-        return [.compute(task: task, inputs: p.inputs, targets: p.targets, state: p.state, gradientSlot: slot)] + handOver()
+        return [.compute(task: task, shard: p.shard, state: p.state, gradientSlot: slot)] + handOver()
     }
 
     /// A free gradient buffer for a shard computed on weights `version`, marked as holding it. A

@@ -80,10 +80,10 @@ public final class WorkerMachine {
         case connectPS(endpoints: [String])
         /// Build the model (and the data path's buffers) for this configuration.
         case configure(RunConfig)
-        /// Start computing `task` on `inputs`, `targets` and `state` with weights
+        /// Start computing `task` on `shard` and its carried `state` with weights
         /// `task.weightVersion`, its gradient in reusable gradient buffer `gradientSlot` of the
         /// data path (nil: a private buffer). Pieces of the weights follow as `.handPiece`.
-        case compute(task: WireTask, inputs: [Int32], targets: [Int32], state: [Float], gradientSlot: Int?)
+        case compute(task: WireTask, shard: ShardBatch, state: [Float], gradientSlot: Int?)
         /// Give the computation piece `Int` of its weights (the frame may hold more than the
         /// piece); nil when it will not come, and the computation gives the shard up.
         case handPiece(Int, WireFrame?)
@@ -132,7 +132,7 @@ public final class WorkerMachine {
 
     /// A task as the coordinator leased it.
     struct Lease {
-        var task: WireTask, inputs: [Int32], targets: [Int32], state: [Float]
+        var task: WireTask, shard: ShardBatch, state: [Float]
     }
 
     /// The shard being computed.

@@ -114,13 +114,13 @@ public final class WorkerRunner {
                     welcomed = true
                     if let line = links.configure(c, name: name) { RoleSupport.log(name, line) }
                     RoleSupport.log(name, "welcomed: \(c.model.cell.rawValue) H=\(c.model.hidden), \(c.lanesPerShard) lanes per shard")
-                case .compute(let task, let inputs, let targets, let state, let slot):
+                case .compute(let task, let shard, let state, let slot):
                     guard let compute else { continue }
                     shards += 1
                     RoleSupport.trace(name, "compute start step \(task.step) shard \(task.shard)")
                     // The weights' pieces follow as `.handPiece` (the rest may still be on its way),
                     // and each piece of the gradient leaves as soon as backpropagation has finished it.
-                    computer.start(compute, task: task, inputs: inputs, targets: targets, state: state,
+                    computer.start(compute, task: task, shard: shard, state: state,
                                    into: links.beginShard(slot: slot).map { WorkerComputeThread.Destination($0.0, owner: $0.1) })
                 case .handPiece(let p, let frame):
                     RoleSupport.trace(name, frame == nil ? "weights piece \(p) will not come" : "handed weights piece \(p)")

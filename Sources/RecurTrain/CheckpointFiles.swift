@@ -13,8 +13,10 @@ import RecurIO
 /// - `state.safetensors`: `hidden` [B, L, S, H], every lane's carried state.
 /// - `trainer.json`: step, total steps, and the flags a resume keeps (`TrainerState`).
 public struct CheckpointContents {
-    /// The computation.
-    public var model: LanguageModel
+    /// The architecture.
+    public var config: ModelConfig
+    /// The task, its loss and labels.
+    public var head: TaskHead
     /// Weights [P].
     public var params: FloatBuffer
     /// The run's tokenizer.
@@ -35,10 +37,11 @@ public struct CheckpointContents {
     public var totalSteps: Int
 
     /// Creates the contents of a checkpoint.
-    public init(model: LanguageModel, params: FloatBuffer, tokenizer: Tokenizer, optimizer: OptimizerConfig,
+    public init(config: ModelConfig, head: TaskHead, params: FloatBuffer, tokenizer: Tokenizer, optimizer: OptimizerConfig,
                 optimizerStep: Int, m: FloatBuffer, v: FloatBuffer, hidden: FloatBuffer, options: TrainOptions,
                 step: Int, totalSteps: Int) {
-        self.model = model
+        self.config = config
+        self.head = head
         self.params = params
         self.tokenizer = tokenizer
         self.optimizer = optimizer
@@ -54,7 +57,7 @@ public struct CheckpointContents {
     /// Functions that encode each file when it is written (see `CheckpointStore.write(step:producers:)`).
     public func producers() -> [String: () throws -> [UInt8]] {
         [
-            "model.safetensors": { try ModelFile.encode(model: model, params: params, tokenizer: tokenizer) },
+            "model.safetensors": { try ModelFile.encode(config: config, params: params, tokenizer: tokenizer, head: head) },
             "optimizer.safetensors": { try optimizerFile() },
             "state.safetensors": { try stateFile() },
             "trainer.json": { try trainerJSON() },
@@ -73,14 +76,15 @@ public struct CheckpointContents {
     }
 
     func stateFile() throws -> [UInt8] {
-        let c = model.config
-        return try SafeTensors.encode(views: [view("hidden", hidden, shape: [options.batch, c.layers, c.stateSlots, c.hidden])],
+        // An example task carries no state: its `hidden` is [B, L, S, 0].
+        let c = config, h = hidden.count == 0 ? 0 : c.hidden
+        return try SafeTensors.encode(views: [view("hidden", hidden, shape: [options.batch, c.layers, c.stateSlots, h])],
                                       metadata: [:])
     }
 
     func trainerJSON() throws -> [UInt8] {
         // The rate in force, halved by any rollback.
-        try TrainerState(options: options, vocab: model.config.vocab, step: step, totalSteps: totalSteps,
+        try TrainerState(options: options, vocab: config.vocab, step: step, totalSteps: totalSteps,
                          lr: optimizer.learningRate).encoded()
     }
 }
@@ -88,7 +92,7 @@ public struct CheckpointContents {
 extension Trainer {
     /// The trainer's current state as checkpoint contents.
     public var checkpointContents: CheckpointContents {
-        CheckpointContents(model: model, params: params, tokenizer: data.tokenizer, optimizer: optimizer.config,
+        CheckpointContents(config: config, head: data.head, params: params, tokenizer: data.tokenizer, optimizer: optimizer.config,
                            optimizerStep: optimizer.step, m: optimizer.m, v: optimizer.v, hidden: engine.state,
                            options: options, step: step, totalSteps: totalSteps)
     }

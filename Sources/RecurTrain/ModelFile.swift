@@ -7,19 +7,33 @@ import RecurIO
 
 /// A model with its parameters and tokenizer, as stored in `model.safetensors`.
 public struct SavedModel {
-    /// The computation.
-    public let model: LanguageModel
+    /// The architecture.
+    public let config: ModelConfig
+    /// Where each tensor lives in `params`.
+    public let layout: ParameterLayout
     /// Flat parameters in the layout's order.
     public let params: FloatBuffer
     /// The tokenizer whose ids the model reads.
     public let tokenizer: Tokenizer
+    /// The task the model was trained for, its loss and its labels.
+    public let head: TaskHead
+
+    /// The language model, for the commands that need one (`sample`, `score`, `eval` of text).
+    /// - Throws: `TrainError.badOption` for a classifier's or tagger's checkpoint.
+    public func languageModel(for command: String) throws -> LanguageModel {
+        guard head.task == .lm else {
+            throw TrainError.badOption("\(command) needs a language model's checkpoint; this one is a --task \(head.task.rawValue) model")
+        }
+        return try LanguageModel(config)
+    }
 }
 
 /// Encodes and decodes `model.safetensors`.
 ///
 /// Tensors carry PyTorch's names and shapes; `__metadata__["recur.config"]` is a JSON object
 /// with `cell`, `activation`, `hidden`, `layers`, `embed`, `tokenizer`, `vocab` (token strings in
-/// id order), `peephole` and `dropout`.
+/// id order), `peephole` and `dropout`, and for a classifier or tagger `task`, `loss`, `labels`
+/// (in id order) and `bidirectional`.
 public enum ModelFile {
     /// The metadata key of the configuration.
     public static let configKey = "recur.config"
@@ -37,24 +51,33 @@ public enum ModelFile {
         var vocab: [String]
         var peephole: Bool?
         var dropout: Double?
+        /// Absent for a language model (and in files written before tasks existed).
+        var task: TaskKind?
+        var loss: LossKind?
+        var labels: [String]?
+        var bidirectional: Bool?
     }
 
     /// The configuration JSON stored in the metadata.
-    public static func configJSON(_ c: ModelConfig, tokenizer: Tokenizer) throws -> String {
+    public static func configJSON(_ c: ModelConfig, tokenizer: Tokenizer, head: TaskHead = .languageModel) throws -> String {
+        let examples = head.task != .lm
         let stored = StoredConfig(cell: c.cell, activation: c.activation, hidden: c.hidden, layers: c.layers, embed: c.embed,
                                   tokenizer: tokenizer.kind, vocab: tokenizer.vocabulary.tokens, peephole: c.peephole,
-                                  dropout: Double(c.dropout))
+                                  dropout: Double(c.dropout), task: examples ? head.task : nil,
+                                  loss: examples ? head.loss : nil, labels: examples ? head.labels : nil,
+                                  bidirectional: examples ? c.bidirectional : nil)
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try e.encode(stored), as: UTF8.self)
     }
 
     /// The bytes of `model.safetensors` for `params`.
-    public static func encode(model: LanguageModel, params: FloatBuffer, tokenizer: Tokenizer) throws -> [UInt8] {
-        let views = model.layout.specs.map { s in
+    public static func encode(config: ModelConfig, params: FloatBuffer, tokenizer: Tokenizer,
+                              head: TaskHead = .languageModel) throws -> [UInt8] {
+        let views = ParameterLayout(config).specs.map { s in
             TensorView(name: s.name, shape: s.shape, values: UnsafeBufferPointer(start: params.pointer + s.offset, count: s.count))
         }
-        return try SafeTensors.encode(views: views, metadata: [configKey: try configJSON(model.config, tokenizer: tokenizer)])
+        return try SafeTensors.encode(views: views, metadata: [configKey: try configJSON(config, tokenizer: tokenizer, head: head)])
     }
 
     /// Decodes `model.safetensors` bytes, checking every tensor against the configuration.
@@ -70,27 +93,34 @@ public enum ModelFile {
             throw fail("malformed recur.config (it needs cell, hidden, layers, embed, tokenizer and vocab): \(error)")
         }
         let vocab = stored.vocab, kind = stored.tokenizer
+        let head = TaskHead(task: stored.task ?? .lm, loss: stored.loss ?? .softmax, labels: stored.labels ?? [])
+        if head.task != .lm && (head.loss == .sigmoid ? head.labels.count != 2 : head.labels.count < 2) {
+            throw fail("recur.config of a --task \(head.task.rawValue) model has \(head.labels.count) labels")
+        }
+        let outputs: Int? = head.task == .lm ? nil : (head.loss == .sigmoid ? 1 : head.labels.count)
         let config = ModelConfig(cell: stored.cell, activation: stored.activation ?? .tanh, hidden: stored.hidden,
                                  layers: stored.layers, embed: stored.embed, vocab: vocab.count,
-                                 peephole: stored.peephole ?? false, dropout: Float(stored.dropout ?? 0))
-        let model: LanguageModel
-        do { model = try LanguageModel(config) } catch { throw fail("\(error)") }
+                                 peephole: stored.peephole ?? false, dropout: Float(stored.dropout ?? 0),
+                                 bidirectional: stored.bidirectional ?? false, outputs: outputs)
+        do { try config.validate() } catch { throw fail("\(error)") }
+        if config.bidirectional && head.task == .lm { throw fail("a language model cannot be bidirectional") }
+        let layout = ParameterLayout(config)
         let tokenizer: Tokenizer
         do { tokenizer = Tokenizer(vocabulary: try Vocabulary(tokens: vocab, kind: kind), kind: kind) } catch {
             throw fail("bad vocabulary: \(error)")
         }
-        let params = FloatBuffer(count: model.layout.count)
+        let params = FloatBuffer(count: layout.count)
         let byName = Dictionary(file.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for s in model.layout.specs {
+        for s in layout.specs {
             guard let t = byName[s.name] else { throw fail("missing tensor \(s.name)") }
             guard t.shape == s.shape else { throw fail("tensor \(s.name) has shape \(t.shape), the config needs \(s.shape)") }
             t.values.withUnsafeBufferPointer { (params.pointer + s.offset).update(from: $0.baseAddress!, count: s.count) }
         }
-        if file.tensors.count != model.layout.specs.count {
-            let extra = Set(byName.keys).subtracting(model.layout.specs.map(\.name)).sorted()
+        if file.tensors.count != layout.specs.count {
+            let extra = Set(byName.keys).subtracting(layout.specs.map(\.name)).sorted()
             throw fail("unexpected tensors \(extra)")
         }
-        return SavedModel(model: model, params: params, tokenizer: tokenizer)
+        return SavedModel(config: config, layout: layout, params: params, tokenizer: tokenizer, head: head)
     }
 
     /// Loads a model from a checkpoint folder or a run folder (its latest checkpoint),

@@ -68,6 +68,10 @@ public struct ResumeState {
             }
         }
         var o = given
+        o.task = t.task
+        o.loss = t.loss
+        o.bidirectional = t.bidirectional
+        o.valCorpus = t.valCorpus.isEmpty ? nil : t.valCorpus
         o.corpus = t.corpus.isEmpty ? nil : t.corpus
         o.syntheticSentences = t.syntheticSentences
         o.tokenizer = t.tokenizer
@@ -106,7 +110,7 @@ public struct ResumeState {
             throw TrainError.checkpoint("\(path): model, optimizer or state file is missing")
         }
         let saved = try ModelFile.decode(mb, origin: "\(path)/model.safetensors")
-        guard saved.model.config == config else { throw TrainError.checkpoint("\(path): the model does not match the run's configuration") }
+        guard saved.config == config else { throw TrainError.checkpoint("\(path): the model does not match the run's configuration") }
         let opt = try SafeTensors.decode(ob)
         func buffer(_ name: String) -> FloatBuffer {
             opt.tensors.first { $0.name == name }.map { FloatBuffer($0.values) } ?? FloatBuffer(count: 0)
@@ -121,7 +125,7 @@ public struct ResumeState {
     func restore(into t: Trainer) throws {
         guard let m = files["model.safetensors"] else { throw TrainError.checkpoint("\(path): no model.safetensors") }
         let saved = try ModelFile.decode(m, origin: "\(path)/model.safetensors")
-        guard saved.model.config == t.model.config, saved.tokenizer.vocabulary == t.data.tokenizer.vocabulary else {
+        guard saved.config == t.config, saved.head == t.data.head, saved.tokenizer.vocabulary == t.data.tokenizer.vocabulary else {
             throw TrainError.checkpoint("\(path): the model or vocabulary does not match this run's data")
         }
         t.params.copy(from: saved.params)
@@ -139,7 +143,7 @@ public struct ResumeState {
         guard let hidden, hidden.values.count == t.engine.state.count else {
             throw TrainError.checkpoint("\(path): state.safetensors does not match B × L × S × H")
         }
-        hidden.values.withUnsafeBufferPointer { t.engine.state.pointer.update(from: $0.baseAddress!, count: hidden.values.count) }
+        for (i, x) in hidden.values.enumerated() { t.engine.state[i] = x }
     }
 }
 

@@ -107,10 +107,16 @@ public struct MetricsRecord: Sendable {
     public var workers: Int?
     /// Async only: mean and largest staleness (versions) of the step's updates.
     public var staleness: (mean: Double, max: Int)?
+    /// A classifier's validation accuracy, on evaluation steps.
+    public var valAccuracy: Double?
+    /// A tagger's entity-level validation F1, on evaluation steps.
+    public var valF1: Double?
 
     /// A line's values.
     public init(step: Int, loss: Double, tokensPerSecond: Double, lr: Double, gradNorm: Double, valLoss: Double? = nil,
-                workers: Int? = nil, staleness: (mean: Double, max: Int)? = nil) {
+                workers: Int? = nil, staleness: (mean: Double, max: Int)? = nil, validation: ValidationResult? = nil) {
+        self.valAccuracy = validation?.accuracy
+        self.valF1 = validation?.f1
         self.step = step
         self.loss = loss
         self.tokensPerSecond = tokensPerSecond
@@ -129,6 +135,8 @@ public struct MetricsRecord: Sendable {
         if let workers { f.append(("workers", .int(workers))) }
         if let staleness { f += [("staleness_mean", .double(staleness.mean)), ("staleness_max", .int(staleness.max))] }
         if let valLoss { f.append(("val_loss", .double(valLoss))) }
+        if let valAccuracy { f.append(("val_accuracy", .double(valAccuracy))) }
+        if let valF1 { f.append(("val_f1", .double(valF1))) }
         return f
     }
 }

@@ -8,15 +8,18 @@ import RecurData
 public final class Sampler {
     /// The loaded model.
     public let saved: SavedModel
+    let model: LanguageModel
     let ws: Workspace
     let state: FloatBuffer
     var input: [Int32] = [0]
 
     /// Prepares a sampler over a loaded model, starting from a zero state.
-    public init(_ saved: SavedModel) {
+    /// - Throws: `TrainError.badOption` when the model is not a language model.
+    public init(_ saved: SavedModel) throws {
         self.saved = saved
-        ws = Workspace(config: saved.model.config, steps: 1, lanes: 1)
-        state = FloatBuffer(count: saved.model.config.stateFloatsPerLane)
+        model = try saved.languageModel(for: "sampling and scoring")
+        ws = Workspace(config: saved.config, steps: 1, lanes: 1)
+        state = FloatBuffer(count: saved.config.stateFloatsPerLane)
     }
 
     /// Returns the carried state to zero.
@@ -26,10 +29,10 @@ public final class Sampler {
     public func feed(_ token: Int32) -> [Float] {
         input[0] = token
         input.withUnsafeBufferPointer { i in
-            saved.model.forward(params: saved.params.pointer, ws: ws, inputs: i.baseAddress!, steps: 1,
+            model.forward(params: saved.params.pointer, ws: ws, inputs: i.baseAddress!, steps: 1,
                                 state: state.pointer, dropout: nil)
         }
-        let v = saved.model.config.vocab
+        let v = saved.config.vocab
         var out = [Float](repeating: 0, count: v)
         out.withUnsafeMutableBufferPointer { o in
             Kernels.logSoftmaxRows(rows: 1, cols: v, ws.logits.pointer, o.baseAddress!)

@@ -15,7 +15,11 @@ extension TrainOptions {
             if let value { a.append("--\(flag)=\(value)") }
         }
         func set(_ flag: String, _ on: Bool) { if on { a.append("--\(flag)") } }
+        add("task", task.rawValue)
+        add("loss", loss.rawValue)
+        set("bidirectional", bidirectional)
         add("corpus", corpus)
+        add("val-corpus", valCorpus)
         add("synthetic-sentences", syntheticSentences)
         add("tokenizer", tokenizer.rawValue)
         add("vocab-size", maxVocabulary)

@@ -8,9 +8,18 @@ import RecurData
 /// writes a child's command line back from it (`arguments`). Codable so `recur train
 /// --print-options` can show what a run would use.
 public struct TrainOptions: Sendable, Equatable, Codable {
-    /// Corpus file; nil trains on the built-in synthetic language.
+    /// What the run trains: a language model, a classifier or a tagger.
+    public var task: TaskKind = .lm
+    /// The head's loss for `classify` and `tag`.
+    public var loss: LossKind = .softmax
+    /// Read each example in both directions (`classify` and `tag` only: a language model must not
+    /// see the future).
+    public var bidirectional: Bool = false
+    /// Corpus file; nil trains on the built-in data of the task.
     public var corpus: String? = nil
-    /// Sentences of the built-in corpus when `corpus` is nil.
+    /// Validation file for `classify` and `tag`; nil holds out the last `valFraction` of the examples.
+    public var valCorpus: String? = nil
+    /// Sentences of the built-in corpus (examples, for `classify` and `tag`) when `corpus` is nil.
     public var syntheticSentences: Int = SyntheticCorpus.defaultSentences
     /// Character- or word-level tokens.
     public var tokenizer: TokenizerKind = .char
@@ -32,7 +41,7 @@ public struct TrainOptions: Sendable, Equatable, Codable {
     public var dropout: Float = 0
     /// Parallel streams B per optimizer step.
     public var batch: Int = 32
-    /// Truncated-BPTT length T.
+    /// Truncated-BPTT length T (`lm` only: an example task pads each shard to its longest example).
     public var bptt: Int = 64
     /// Lanes per shard; B must be a multiple. nil means one shard of B lanes.
     public var lanesPerShard: Int? = nil
@@ -93,6 +102,10 @@ public struct TrainOptions: Sendable, Equatable, Codable {
         }
     }
 
+    /// The tokenizer of a task when none is given: characters for a language model (char-rnn's
+    /// default), words for a classifier and a tagger (whose labels belong to words).
+    public static func defaultTokenizer(_ task: TaskKind) -> TokenizerKind { task == .lm ? .char : .word }
+
     /// Lanes per shard in force.
     public var resolvedLanesPerShard: Int { lanesPerShard ?? batch }
 
@@ -119,6 +132,12 @@ public struct TrainOptions: Sendable, Equatable, Codable {
         if activation != .tanh && cell != .rnn { throw bad("activation", "\(activation.rawValue) needs --cell rnn, got \(cell.rawValue)") }
         if threads < 1 { throw bad("threads", "must be at least 1, got \(threads)") }
         if let v = maxVocabulary, v < 3 { throw bad("vocab-size", "must be at least 3, got \(v)") }
+        if bidirectional && task == .lm {
+            throw bad("bidirectional", "needs --task classify or tag: a language model predicts the next token, so it must not see the future")
+        }
+        if task == .lm && loss != .softmax { throw bad("loss", "\(loss.rawValue) needs --task classify or tag") }
+        if task == .lm && valCorpus != nil { throw bad("val-corpus", "needs --task classify or tag (--val-fraction holds out a language model's text)") }
+        if task == .tag && tokenizer == .char { throw bad("tokenizer", "char does not fit --task tag: a tagger reads the file's words, one tag each") }
         if !(lrDecay > 0 && lrDecay <= 1) { throw bad("lr-decay", "must be in (0, 1], got \(lrDecay)") }
     }
 }

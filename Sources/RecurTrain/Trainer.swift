@@ -21,16 +21,20 @@ public struct TrainSummary: Sendable {
     public var checkpoint: String
     /// The run was complete before `run()` was called: nothing was trained and no file was written.
     public var alreadyComplete: Bool = false
+    /// The last evaluation's figures (a classifier's accuracy, a tagger's F1).
+    public var validation: ValidationResult? = nil
 }
 
 /// Trains a language model in one process, laid out exactly as the distributed run lays it out.
 public final class Trainer {
     /// The run's options.
     public let options: TrainOptions
-    /// The data.
-    public let data: Dataset
-    /// The computation.
-    public let model: LanguageModel
+    /// The data, and what it says of the task.
+    public let data: TaskData
+    /// The architecture.
+    public let config: ModelConfig
+    /// Where each tensor lives in the flat vectors.
+    public let layout: ParameterLayout
     /// Flat parameters [P].
     public let params: FloatBuffer
     /// Flat gradient [P].
@@ -59,23 +63,20 @@ public final class Trainer {
         try o.validate()
         options = o
         MathThreads.set(o.threads)
-        data = try Dataset.load(o)
-        let layout: StreamLayout
-        do { layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt) } catch {
-            throw TrainError.data("\(data.source): \(error)")
-        }
-        let config = ModelConfig(cell: o.cell, activation: o.activation, hidden: o.hidden, layers: o.layers,
-                                 embed: o.embed, vocab: data.tokenizer.vocabulary.count, peephole: o.peephole,
-                                 dropout: o.dropout)
-        do { model = try LanguageModel(config) } catch { throw TrainError.badOption("\(error)") }
-        params = FloatBuffer(count: model.layout.count)
+        data = try TaskData.load(o)
+        config = data.modelConfig(o)
+        layout = ParameterLayout(config)
+        params = FloatBuffer(count: layout.count)
         ParameterInit.fill(params, config: config, seed: o.seed)
-        grads = FloatBuffer(count: model.layout.count)
+        grads = FloatBuffer(count: layout.count)
         optimizer = Optimizer(config: OptimizerConfig(kind: o.optimizer, learningRate: o.resolvedLearningRate,
                                                       decay: o.lrDecay, decayEvery: o.lrDecayEvery),
-                              count: model.layout.count)
-        engine = StepEngine(model: model, layout: layout, lanesPerShard: o.resolvedLanesPerShard)
-        schedule = RunSchedule(options: o, chunksPerEpoch: layout.chunksPerEpoch)
+                              count: layout.count)
+        do {
+            engine = try StepEngine(config: config, task: o.task, loss: o.loss, source: data.source, batch: o.batch,
+                                    steps: data.maxSteps, lanesPerShard: o.resolvedLanesPerShard)
+        } catch { throw TrainError.badOption("\(error)") }
+        schedule = RunSchedule(options: o, chunksPerEpoch: data.source.stepsPerEpoch)
         let metricsPath = (o.runDirectory as NSString).appendingPathComponent("metrics.jsonl")
         do {
             try FileManager.default.createDirectory(atPath: o.runDirectory, withIntermediateDirectories: true)
@@ -109,7 +110,7 @@ public final class Trainer {
     /// Runs one optimizer step and returns its mean loss and the pre-clip gradient norm.
     /// A step whose loss or gradient is not finite changes nothing and does not count.
     public func trainStep() -> (loss: Double, gradNorm: Double) {
-        let l = engine.gradient(step: step, seed: options.seed, params: params, grads: grads, tokens: data.train)
+        let l = engine.gradient(step: step, seed: options.seed, params: params, grads: grads)
         if nanAtStep == step { grads[0] = .nan; nanAtStep = nil }
         let loss = l.sum / Double(max(l.count, 1))
         let norm = UpdateRule.apply(params: params, grads: grads, tokens: l.count, clip: options.clip, optimizer: optimizer)
@@ -145,12 +146,12 @@ public final class Trainer {
                       [("step", .int(step)), ("lr", .double(Double(lr))), ("path", .string(r.path))]))
     }
 
-    /// Validation loss (nats per token) over the held-out split, or nil when it is too short.
-    public func validationLoss() -> Double? {
-        guard data.val.count > 1 else { return nil }
-        let l = Evaluator.evaluate(model: model, params: params, tokens: data.val, lanes: 16, chunk: 256)
-        return l.count > 0 ? l.sum / Double(l.count) : nil
-    }
+    /// Validation loss (nats per target) over the held-out split, or nil when it is too short.
+    public func validationLoss() -> Double? { validation()?.loss }
+
+    /// The held-out figures of the current weights (loss, and a classifier's accuracy or a
+    /// tagger's F1), or nil when nothing is held out.
+    public func validation() -> ValidationResult? { data.validate(config: config, params: params) }
 
     /// Writes a checkpoint of the current step and moves `latest` to it.
     @discardableResult
@@ -164,39 +165,43 @@ public final class Trainer {
     /// that is already complete trains nothing and writes nothing, and says so.
     public func run() throws -> TrainSummary {
         let o = options
-        let tokensPerStep = Double(o.batch * o.bptt)
         if o.verbose {
-            log("training \(model.config.cell.rawValue) H=\(model.config.hidden) L=\(model.config.layers) "
-                + "V=\(model.config.vocab) on \(data.source): \(data.train.count) train tokens, "
-                + "\(totalSteps) steps of B=\(o.batch) x T=\(o.bptt), \(model.layout.count) parameters")
+            let c = config, shape = o.task == .lm ? "B=\(o.batch) x T=\(o.bptt)" : "B=\(o.batch) examples"
+            let what = o.task == .lm ? "train tokens" : "train examples, \(data.labels.count) labels"
+            log("training \(o.task == .lm ? "" : "\(o.task.rawValue) ")\(c.bidirectional ? "bidirectional " : "")"
+                + "\(c.cell.rawValue) H=\(c.hidden) L=\(c.layers) V=\(c.vocab) on \(data.origin): \(data.trainSize) \(what), "
+                + "\(totalSteps) steps of \(shape), \(layout.count) parameters")
         }
         if schedule.isComplete(atStep: step) { return completeSummary() }
-        let start = Date(), firstStep = step
+        let start = Date()
         var lastCheckpoint = start
-        var windowStart = Date(), windowSteps = 0
+        var windowStart = Date(), windowSteps = 0, windowTokens = 0
         var last = (loss: Double.nan, gradNorm: 0.0)
-        var lastVal: Double? = nil
+        var lastVal: ValidationResult? = nil, tokensRun = 0
         while step < totalSteps {
             let lr = optimizer.config.rate(atStep: optimizer.step)
             last = trainStep()
             windowSteps += 1
+            windowTokens += engine.tokensOfLastStep
+            tokensRun += engine.tokensOfLastStep
             guard last.loss.isFinite && last.gradNorm.isFinite else {
                 try rollBack(after: last.loss, norm: last.gradNorm)
                 continue
             }
             let dt = Date().timeIntervalSince(windowStart)  // training time only, before any evaluation
             let plan = schedule.after(step: step, secondsSinceCheckpoint: Date().timeIntervalSince(lastCheckpoint))
-            if plan.evaluates { lastVal = validationLoss() }
+            if plan.evaluates { lastVal = validation() }
             if plan.writesLine {
-                let tps = dt > 0 ? Double(windowSteps) * tokensPerStep / dt : 0
+                let tps = dt > 0 ? Double(windowTokens) / dt : 0
+                let val = plan.evaluates ? lastVal : nil
                 try metrics.append(MetricsRecord(step: step, loss: last.loss, tokensPerSecond: tps, lr: lr,
-                                                 gradNorm: last.gradNorm, valLoss: plan.evaluates ? lastVal : nil))
+                                                 gradNorm: last.gradNorm, valLoss: val?.loss, validation: val))
                 if o.verbose {
-                    let val = plan.evaluates ? lastVal.map { String(format: " val %.4f", $0) } ?? "" : ""
-                    log(String(format: "step %d/%d loss %.4f%@ %.0f tok/s", step, totalSteps, last.loss, val, tps))
+                    log(String(format: "step %d/%d loss %.4f%@ %.0f tok/s", step, totalSteps, last.loss, val?.words ?? "", tps))
                 }
                 windowStart = Date()
                 windowSteps = 0
+                windowTokens = 0
             }
             if plan.checkpoints && !plan.isLast {
                 try saveCheckpoint()
@@ -206,9 +211,9 @@ public final class Trainer {
         let path = try saveCheckpoint()
         metrics.close()
         let elapsed = Date().timeIntervalSince(start)
-        return TrainSummary(steps: step, lastLoss: last.loss, valLoss: lastVal,
-                            tokensPerSecond: elapsed > 0 ? Double(step - firstStep) * tokensPerStep / elapsed : 0,
-                            checkpoint: path)
+        return TrainSummary(steps: step, lastLoss: last.loss, valLoss: lastVal?.loss,
+                            tokensPerSecond: elapsed > 0 ? Double(tokensRun) / elapsed : 0,
+                            checkpoint: path, alreadyComplete: false, validation: lastVal)
     }
 
     /// The summary of a run resumed when it was already complete: the figures its metrics recorded

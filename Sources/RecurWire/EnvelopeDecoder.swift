@@ -33,7 +33,8 @@ enum EnvelopeDecoder {
     }
 
     /// The envelope's body, or nil when no (readable) body is set.
-    static func body(_ envelope: Recur__Envelope) -> WireBody? {
+    /// - Throws: `WireError.unknownShardKind` for a Task whose kind this build does not know.
+    static func body(_ envelope: Recur__Envelope) throws -> WireBody? {
         switch envelope.body_case {
         case RECUR__ENVELOPE__BODY_HELLO:
             return envelope.hello.map { p in
@@ -52,12 +53,14 @@ enum EnvelopeDecoder {
                                             psShard: c.ps_shard, incarnation: c.incarnation))
             }
         case RECUR__ENVELOPE__BODY_TASK:
-            return envelope.task.map { p in
-                let c = p.pointee
-                return .task(WireTask(step: c.step, shard: c.shard, shardCount: c.shard_count, firstLane: c.first_lane,
-                                      laneCount: c.lane_count, steps: c.steps, weightVersion: c.weight_version,
-                                      leaseID: c.lease_id))
+            guard let p = envelope.task else { return nil }
+            let c = p.pointee
+            guard let kind = WireShardKind(rawValue: c.kind.rawValue) else {
+                throw WireError.unknownShardKind(c.kind.rawValue)
             }
+            return .task(WireTask(step: c.step, shard: c.shard, shardCount: c.shard_count, firstLane: c.first_lane,
+                                  laneCount: c.lane_count, steps: c.steps, weightVersion: c.weight_version,
+                                  leaseID: c.lease_id, kind: kind))
         case RECUR__ENVELOPE__BODY_RESULT:
             return envelope.result.map { p in
                 let c = p.pointee

@@ -94,6 +94,7 @@ enum EnvelopeEncoder {
                 c.pointee.lane_count = task.laneCount
                 c.pointee.steps = task.steps
                 c.pointee.weight_version = task.weightVersion
+                c.pointee.kind = Recur__ShardKind(rawValue: task.kind.rawValue)
                 c.pointee.lease_id = task.leaseID
             }
         case .result(let result):

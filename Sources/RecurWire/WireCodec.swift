@@ -60,7 +60,7 @@ public enum WireCodec {
         if let expectedRun, envelope.run_id != expectedRun {
             throw WireError.wrongRun(received: envelope.run_id, expected: expectedRun)
         }
-        guard let body = EnvelopeDecoder.body(envelope) else { throw WireError.missingBody }
+        guard let body = try EnvelopeDecoder.body(envelope) else { throw WireError.missingBody }
         let specs = EnvelopeDecoder.specs(envelope)
         guard specs.count == frames.count - 1 else {
             throw WireError.frameCountMismatch(declared: specs.count, received: frames.count - 1)

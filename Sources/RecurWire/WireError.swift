@@ -32,6 +32,8 @@ public enum WireError: Error, CustomStringConvertible, Equatable, Sendable {
     case missingFrame(name: String)
     /// A frame's payload is in the sender's shared memory and cannot be read here.
     case sharedUnavailable(frame: String, detail: String)
+    /// A Task names a shard kind this build does not know.
+    case unknownShardKind(UInt32)
 
     /// A one-line human-readable message.
     public var description: String {
@@ -67,6 +69,8 @@ public enum WireError: Error, CustomStringConvertible, Equatable, Sendable {
             return "wire: message has no frame named \(WireText.quoted(name))"
         case .sharedUnavailable(let frame, let detail):
             return "wire: frame \(WireText.quoted(frame)) is in the sender's shared memory: \(WireText.oneLine(detail))"
+        case .unknownShardKind(let raw):
+            return "wire: Task has unknown shard kind \(raw)"
         }
     }
 

@@ -3,8 +3,9 @@
 /// Protocol constants shared by every peer.
 public enum WireProtocol {
     /// The protocol version this build speaks (`Envelope.protocol_version`); 2 added gradient and
-    /// weight pieces, 3 shared-memory payloads.
-    public static let version: UInt32 = 3
+    /// weight pieces, 3 shared-memory payloads, 4 the example shards of classification and tagging
+    /// (`Task.kind`).
+    public static let version: UInt32 = 4
 }
 
 /// The body of a message: exactly one of the protocol's message kinds.

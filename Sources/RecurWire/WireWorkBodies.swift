@@ -2,6 +2,14 @@
 
 /// Coordinator → worker: compute one truncated-BPTT shard of one optimizer step.
 /// Frames: "inputs" I32 [T, n], "targets" I32 [T, n], "state" F32 [n, L, S, H].
+/// The two shapes of a shard (`ShardKind` in proto/recur.proto).
+public enum WireShardKind: UInt32, Equatable, Sendable {
+    /// A truncated-BPTT chunk of stream lanes with their carried state (language modelling).
+    case stream = 0
+    /// Whole examples padded to the longest, with their lengths (classification and tagging).
+    case examples = 1
+}
+
 public struct WireTask: Equatable, Sendable {
     /// Optimizer step this shard belongs to.
     public var step: UInt64
@@ -19,10 +27,14 @@ public struct WireTask: Equatable, Sendable {
     public var weightVersion: UInt64
     /// Lease id of this assignment (never 0).
     public var leaseID: UInt64
+    /// What the shard's frames hold: a worker checks it against its run's task, so a Task of the
+    /// wrong shape is refused before any frame is read as the other.
+    public var kind: WireShardKind
 
     /// Creates a Task.
     public init(step: UInt64, shard: UInt32, shardCount: UInt32, firstLane: UInt32, laneCount: UInt32,
-                steps: UInt32, weightVersion: UInt64, leaseID: UInt64) {
+                steps: UInt32, weightVersion: UInt64, leaseID: UInt64, kind: WireShardKind = .stream) {
+        self.kind = kind
         self.step = step
         self.shard = shard
         self.shardCount = shardCount

@@ -72,7 +72,7 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         setThreads(1)
-        let sampler = Sampler(try ModelFile.load(checkpoint: checkpoint))
+        let sampler = try Sampler(try ModelFile.load(checkpoint: checkpoint))
         print(sampler.generate(prime: prime, length: length, temperature: temperature, seed: seed, stopAtEOS: !noStop))
     }
 }
@@ -101,7 +101,7 @@ struct ScoreCommand: ParsableCommand {
             throw ValidationError("the sentence is empty; give the words to score")
         }
         setThreads(1)
-        let sampler = Sampler(try ModelFile.load(checkpoint: checkpoint))
+        let sampler = try Sampler(try ModelFile.load(checkpoint: checkpoint))
         let r = sampler.score(sentence)
         guard !r.tokens.isEmpty else { throw ValidationError("the sentence has no tokens") }
         if json {

@@ -68,6 +68,8 @@ struct TrainCommand: ParsableCommand {
             let trainer = try Trainer(options: o, resume: state)
             let summary = try trainer.run()
             let val = summary.valLoss.map { String(format: ", val loss %.4f", $0) } ?? ""
+                + (summary.validation?.accuracy.map { String(format: ", val accuracy %.4f", $0) } ?? "")
+                + (summary.validation?.f1.map { String(format: ", val F1 %.4f", $0) } ?? "")
             let loss = summary.lastLoss.map { String(format: "loss %.4f", $0) } ?? "no loss recorded"
             note(summary.alreadyComplete ? "already complete: \(summary.steps) steps, \(loss)\(val); checkpoint \(summary.checkpoint)"
                  : String(format: "done: %d steps, %@%@, %.0f tokens/s; checkpoint %@", summary.steps, loss, val,
@@ -76,10 +78,7 @@ struct TrainCommand: ParsableCommand {
         } else {
             try o.validate()
             // Check the data here, so a bad corpus is one clear error before any process starts.
-            let data = try Dataset.load(o)
-            do { _ = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt) } catch {
-                throw TrainError.data("\(data.source): \(error)")
-            }
+            _ = try TaskData.load(o)
             var cluster = LocalCluster(options: o, distributed: distributed, workers: workers)
             cluster.resume = distributed.resume
             cluster.overrideLearningRate = flags.overrideLr
@@ -88,8 +87,8 @@ struct TrainCommand: ParsableCommand {
             checkpoint = try cluster.run()
             note("done: checkpoint \(checkpoint)")
         }
-        if !flags.quiet {
-            let sample = Sampler(try ModelFile.load(checkpoint: checkpoint))
+        if !flags.quiet && o.task == .lm {
+            let sample = try Sampler(try ModelFile.load(checkpoint: checkpoint))
                 .generate(prime: "", length: 200, temperature: 0.8, seed: flags.seed, stopAtEOS: false)
             print("sample:\n\(sample)")
         }

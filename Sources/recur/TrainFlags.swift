@@ -10,6 +10,8 @@ extension Activation: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension TokenizerKind: ExpressibleByArgument {}
 extension DivergencePolicy: ExpressibleByArgument {}
+extension TaskKind: ExpressibleByArgument {}
+extension LossKind: ExpressibleByArgument {}
 
 /// Every default of a training flag comes from here: the flags restate none of them.
 private let defaults = TrainOptions()
@@ -17,12 +19,20 @@ private let defaults = TrainOptions()
 /// The model, data and optimizer flags shared by `recur train` and `recur coordinator`; they parse
 /// into `TrainOptions` (`options(threads:)`), and `TrainOptions.arguments` writes them back.
 struct TrainFlags: ParsableArguments {
-    @Option(help: "UTF-8 text file to train on (default: the built-in synthetic corpus).")
+    @Option(help: "What to train: lm (language model), classify (label<TAB>text lines) or tag (CoNLL columns).")
+    var task: TaskKind = defaults.task
+    @Option(help: "Loss of a classifier or tagger: softmax, or sigmoid for 0/1 labels (binary cross-entropy summed over time).")
+    var loss: LossKind = defaults.loss
+    @Flag(help: "Read each example in both directions (classify and tag only).")
+    var bidirectional = defaults.bidirectional
+    @Option(help: "Training file (default: the built-in data of the task).")
     var corpus: String?
-    @Option(help: "Sentences of the built-in corpus.")
+    @Option(help: "Validation file of a classifier or tagger (default: the last --val-fraction of the examples).")
+    var valCorpus: String?
+    @Option(help: "Sentences of the built-in corpus (examples, for classify and tag).")
     var syntheticSentences: Int = defaults.syntheticSentences
-    @Option(help: "Tokenizer: char or word.")
-    var tokenizer: TokenizerKind = defaults.tokenizer
+    @Option(help: "Tokenizer: char or word (default: char for --task lm, word for classify and tag).")
+    var tokenizer: TokenizerKind?
     @Option(help: "Vocabulary cap, specials included (word mode mostly).")
     var vocabSize: Int?
     @Option(help: "Cell: lstm, gru, gru-min or rnn.")
@@ -96,7 +106,9 @@ struct TrainFlags: ParsableArguments {
     /// The flags as training options (`threads` is a flag of each command, with its own default).
     func options(threads: Int) -> TrainOptions {
         var o = TrainOptions()
-        o.corpus = corpus; o.syntheticSentences = syntheticSentences; o.tokenizer = tokenizer
+        o.task = task; o.loss = loss; o.bidirectional = bidirectional; o.valCorpus = valCorpus
+        o.corpus = corpus; o.syntheticSentences = syntheticSentences
+        o.tokenizer = tokenizer ?? TrainOptions.defaultTokenizer(task)
         o.maxVocabulary = vocabSize; o.cell = cell; o.activation = activation; o.peephole = peephole
         o.hidden = hidden; o.layers = layers; o.embed = embed; o.dropout = dropout; o.batch = batch
         o.bptt = bptt; o.lanesPerShard = lanesPerShard; o.steps = steps; o.epochs = epochs ?? defaults.epochs

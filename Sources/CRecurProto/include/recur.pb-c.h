@@ -92,6 +92,20 @@ typedef enum _Recur__DType {
   RECUR__DTYPE__I32 = 1
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(RECUR__DTYPE)
 } Recur__DType;
+/*
+ * The two shapes of work a Task can carry (Task.kind).
+ */
+typedef enum _Recur__ShardKind {
+  /*
+   * A chunk of token streams with carried state (language modelling).
+   */
+  RECUR__SHARD_KIND__STREAM = 0,
+  /*
+   * A batch of whole, padded examples (classification and tagging).
+   */
+  RECUR__SHARD_KIND__EXAMPLES = 1
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(RECUR__SHARD_KIND)
+} Recur__ShardKind;
 
 /* --- messages --- */
 
@@ -214,8 +228,8 @@ struct  Recur__Envelope
 {
   ProtobufCMessage base;
   /*
-   * Protocol version of the sender; the current version is 3 (2 added gradient and weight pieces,
-   * 3 shared-memory payloads).
+   * Protocol version of the sender; the current version is 4 (2 added gradient and weight pieces,
+   * 3 shared-memory payloads, 4 example shards: Task.kind).
    * Receivers reject any other value.
    */
   uint32_t protocol_version;
@@ -424,10 +438,19 @@ struct  Recur__Task
    * Lease id identifying this assignment (never 0).
    */
   uint64_t lease_id;
+  /*
+   * What the shard holds (protocol 4). STREAM: a truncated-BPTT chunk of n stream lanes; frames
+   * "inputs" I32 [T, n], "targets" I32 [T, n] and "state" F32 [n, L·S·H], the lanes' carried
+   * state. EXAMPLES: n whole examples padded to the longest, T; frames "inputs" I32 [T, n] (time
+   * major, padded positions hold 0), "lengths" I32 [n] (each in 1…T), and "targets": I32 [n]
+   * (one label per example) or I32 [T, n] (one tag per token, −1 at padded positions); no state
+   * is carried. first_lane is then the shard's first position in the step's batch.
+   */
+  Recur__ShardKind kind;
 };
 #define RECUR__TASK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recur__task__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, RECUR__SHARD_KIND__STREAM }
 
 
 /*
@@ -1123,6 +1146,7 @@ typedef void (*Recur__NormTotal_Closure)
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    recur__dtype__descriptor;
+extern const ProtobufCEnumDescriptor    recur__shard_kind__descriptor;
 extern const ProtobufCMessageDescriptor recur__frame_spec__descriptor;
 extern const ProtobufCMessageDescriptor recur__shared_ref__descriptor;
 extern const ProtobufCMessageDescriptor recur__segment__descriptor;
