@@ -24,7 +24,7 @@ public func readCorpus(path: String) throws -> String {
 }
 
 /// The raw bytes of the file at `path`, read with POSIX calls so failures carry `strerror`.
-private func readAllBytes(path: String) throws -> [UInt8] {
+func readAllBytes(path: String) throws -> [UInt8] {
     let fd = open(path, O_RDONLY)
     if fd < 0 {
         throw CorpusError.unreadable(path: path, reason: String(cString: strerror(errno)))

@@ -48,12 +48,25 @@ enum VocabularyBuilder {
             throw VocabularyError.capTooSmall(cap: cap, minimum: 2, kind: .word)
         }
         var counts: [String: Int] = [:]
-        WordSegmenter.scan(text, splitLines: true, token: { word in
-            if word != Vocabulary.unknownToken && word != Vocabulary.endOfSentenceToken {
-                counts[word, default: 0] += 1
-            }
-        }, endOfSentence: {})
-        var words = counts.map { (word: $0.key, count: $0.value) }
+        WordSegmenter.scan(text, splitLines: true, token: { counts[$0, default: 0] += 1 }, endOfSentence: {})
+        return try wordTokens(counts: counts, maxVocabulary: cap)
+    }
+
+    /// ``wordTokens(text:maxVocabulary:)`` for words that are already split (the tokens of
+    /// tagged sentences, which the segmenter must not split again at punctuation).
+    static func wordTokens(words: some Sequence<String>, maxVocabulary cap: Int?) throws -> [String] {
+        var counts: [String: Int] = [:]
+        for word in words { counts[word, default: 0] += 1 }
+        return try wordTokens(counts: counts, maxVocabulary: cap)
+    }
+
+    /// The word token list from word counts (special tokens among them are not counted).
+    private static func wordTokens(counts: [String: Int], maxVocabulary cap: Int?) throws -> [String] {
+        if let cap, cap < 2 {
+            throw VocabularyError.capTooSmall(cap: cap, minimum: 2, kind: .word)
+        }
+        var words = counts.filter { $0.key != Vocabulary.unknownToken && $0.key != Vocabulary.endOfSentenceToken }
+            .map { (word: $0.key, count: $0.value) }
         words.sort { lhs, rhs in
             if lhs.count != rhs.count { return lhs.count > rhs.count }
             return lhs.word.utf8.lexicographicallyPrecedes(rhs.word.utf8)
