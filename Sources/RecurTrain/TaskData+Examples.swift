@@ -55,3 +55,27 @@ extension TaskData {
         return (Array(all.dropLast(held)), Array(all.suffix(held)))
     }
 }
+
+extension SavedModel {
+    /// The encoder of a classifier's or tagger's checkpoint: its vocabulary and its labels in id
+    /// order, so a file is read exactly as training read its examples.
+    /// - Throws: `TrainError.checkpoint` when the stored labels are not a label set.
+    public func exampleEncoder() throws -> ExampleEncoder {
+        do { return ExampleEncoder(tokenizer: tokenizer, labels: try LabelSet(labels: head.labels)) } catch {
+            throw TrainError.checkpoint("the checkpoint's labels: \(error)")
+        }
+    }
+
+    /// The labelled examples of `path` in the checkpoint task's format, encoded.
+    /// - Throws: `TrainError.data` naming the file and line: unreadable, malformed, empty, or a
+    ///   label the model was not trained on.
+    public func readExamples(path: String) throws -> [EncodedExample] {
+        let encoder = try exampleEncoder()
+        do {
+            let examples = head.task == .classify ? try ClassifyReader.read(path: path).map { try encoder.encode($0, path: path) }
+                : try TagReader.read(path: path).map { try encoder.encode($0, path: path) }
+            if let e = examples.first(where: { $0.tokens.isEmpty }) { throw TrainError.data("\(path):\(e.line): the example has no tokens") }
+            return examples
+        } catch let e as TrainError { throw e } catch { throw TrainError.data("\(error)") }
+    }
+}

@@ -8,10 +8,16 @@ import RecurTrain
 /// `recur eval`: mean negative log-likelihood of a file under a checkpoint.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Loss and perplexity of a text file under a checkpoint.",
+        commandName: "eval", abstract: "Loss and perplexity of a text file, or a classifier's or tagger's scores, under a checkpoint.",
         discussion: """
-        The file is read as one stream from a zero hidden state; the loss is the mean negative
-        log-likelihood (nats per token) of every token after the first.
+        A language model reads the file as one stream from a zero hidden state; the loss is the
+        mean negative log-likelihood (nats per token) of every token after the first.
+
+        A classifier (--task classify) reads label<TAB>text lines and reports its loss, accuracy
+        and confusion matrix; a tagger (--task tag) reads CoNLL columns and reports its loss,
+        token accuracy and entity-level precision, recall and F1 (as conlleval computes them).
+        Without --corpus, either scores the held-out part of the built-in data it was trained on
+        (the names tagger adds its accuracy on the tokens only the following words decide).
 
         Example:
           recur eval --checkpoint runs/demo --corpus held-out.txt --json
@@ -19,8 +25,8 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "Checkpoint folder, or a run folder (its latest checkpoint).")
     var checkpoint: String
-    @Option(help: "UTF-8 text file to score.")
-    var corpus: String
+    @Option(help: "File to score: UTF-8 text (lm), label<TAB>text lines (classify) or CoNLL columns (tag).")
+    var corpus: String?
     @Flag(help: "Print one JSON object.")
     var json = false
     @Option(help: "BLAS threads.")
@@ -29,11 +35,13 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         setThreads(threads)
         let saved = try ModelFile.load(checkpoint: checkpoint)
+        if saved.head.task != .lm { return try evaluateExamples(saved) }
+        guard let corpus else { throw TrainError.badOption("--corpus is needed to evaluate a language model") }
         let text: String
         do { text = try readCorpus(path: corpus) } catch { throw TrainError.data("\(error)") }
         let ids = saved.tokenizer.encode(text)
         guard ids.count >= 2 else { throw TrainError.data("\(corpus): needs at least 2 tokens to score, has \(ids.count)") }
-        let l = Evaluator.evaluate(model: saved.model, params: saved.params, tokens: ids, lanes: 1, chunk: 256)
+        let l = Evaluator.evaluate(model: try saved.languageModel(for: "recur eval"), params: saved.params, tokens: ids, lanes: 1, chunk: 256)
         let loss = l.sum / Double(l.count)
         if json {
             try printJSON(EvalReport(loss: loss, perplexity: Foundation.exp(loss), tokens: l.count))

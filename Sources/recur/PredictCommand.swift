@@ -1,0 +1,88 @@
+// PredictCommand: `recur predict` — a classifier's label for each line of text, or a tagger's
+// tag for each word, from standard input or a file.
+import ArgumentParser
+import Foundation
+import RecurData
+import RecurTrain
+
+/// `recur predict`: runs a classifier or a tagger over new text.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict", abstract: "Label text with a classifier, or tag sentences with a tagger.",
+        discussion: """
+        Reads one text a line (classify) or one sentence a line, tokens separated by spaces (tag),
+        from --input or standard input. A classifier prints each line's label (with --json, one
+        object a line with the probability of every label); a tagger prints CoNLL lines,
+        token<TAB>tag, with a blank line after each sentence (with --json, one object a sentence).
+
+        Example:
+          echo "not bad at all" | recur predict --checkpoint runs/sentiment
+        """)
+
+    @Option(help: "Checkpoint folder, or a run folder (its latest checkpoint).")
+    var checkpoint: String
+    @Option(help: "Input file (default: standard input).")
+    var input: String?
+    @Flag(help: "One JSON object per line, with probabilities.")
+    var json = false
+    @Option(help: "BLAS threads.")
+    var threads: Int = 1
+
+    func run() throws {
+        setThreads(threads)
+        let saved = try ModelFile.load(checkpoint: checkpoint)
+        guard saved.head.task != .lm else {
+            throw TrainError.badOption("recur predict needs a classifier's or tagger's checkpoint; use recur sample with a language model")
+        }
+        let text: String
+        if let input {
+            do { text = try readCorpus(path: input) } catch { throw TrainError.data("\(error)") }
+        } else {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            guard let t = String(data: data, encoding: .utf8) else { throw TrainError.data("standard input: not UTF-8") }
+            text = t
+        }
+        let encoder = try saved.exampleEncoder()
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+            .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let tag = saved.head.task == .tag
+        let words = lines.map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
+        var examples: [EncodedExample] = []
+        for (i, line) in lines.enumerated() {
+            let ids = tag ? encoder.tokenIDs(ofWords: words[i]) : encoder.tokenIDs(ofText: line)
+            guard !ids.isEmpty else { throw TrainError.data("\(input ?? "standard input"): line \(i + 1) has no tokens") }
+            examples.append(EncodedExample(tokens: ids, target: tag ? .tags(ids.map { _ in 0 }) : .label(0), line: i + 1))
+        }
+        let evaluator = try ExampleEvaluator(config: saved.config, head: saved.head, params: saved.params)
+        let predictions = evaluator.predict(examples, scored: false).predictions
+        let labels = saved.head.labels
+        for (i, p) in predictions.enumerated() {
+            if tag {
+                if json {
+                    try printJSON(TagPrediction(tokens: words[i], tags: p.ids.map { labels[Int($0)] }))
+                } else {
+                    for (w, id) in zip(words[i], p.ids) { print("\(w)\t\(labels[Int(id)])") }
+                    print("")
+                }
+            } else if json {
+                try printJSON(ClassPrediction(text: lines[i], label: labels[Int(p.ids[0])],
+                                              probabilities: Dictionary(uniqueKeysWithValues: zip(labels, p.probabilities[0].map(Double.init)))))
+            } else {
+                print(labels[Int(p.ids[0])])
+            }
+        }
+    }
+}
+
+/// One classified line, as `recur predict --json` prints it.
+struct ClassPrediction: Encodable {
+    var text: String
+    var label: String
+    var probabilities: [String: Double]
+}
+
+/// One tagged sentence, as `recur predict --json` prints it.
+struct TagPrediction: Encodable {
+    var tokens: [String]
+    var tags: [String]
+}
