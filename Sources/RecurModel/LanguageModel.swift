@@ -116,9 +116,7 @@ public struct LanguageModel: Sendable {
 
     /// The end of layer `k`'s parameters in the flat vector: the first parameter of layer k+1, or
     /// of the head after the last layer.
-    func layerEnd(_ k: Int) -> Int {
-        k + 1 < config.layers ? layout.offset("rnn.weight_ih_l\(k + 1)") : layout.offset("head.weight")
-    }
+    func layerEnd(_ k: Int) -> Int { layout.end(ofLayer: k, layers: config.layers) }
 
     /// The summed loss of a chunk without gradients (the forward pass plus the loss).
     /// - Parameters: as `forward`, plus `targets`.

@@ -61,6 +61,13 @@ public struct ParameterLayout: Sendable, Equatable {
     /// `l{k}_reverse` right to left (d = 1), PyTorch's names.
     public static func suffix(layer k: Int, direction d: Int) -> String { d == 0 ? "l\(k)" : "l\(k)_reverse" }
 
+    /// The end of layer `k`'s tensors (both directions) in the flat vector: the first offset of
+    /// layer k+1, or of the head after the last of `layers` layers; a pass that streams its
+    /// parameters in needs up to here before running layer k.
+    func end(ofLayer k: Int, layers: Int) -> Int {
+        k + 1 < layers ? offset("rnn.weight_ih_l\(k + 1)") : offset("head.weight")
+    }
+
     /// The spec named `name`, if any.
     public func spec(_ name: String) -> ParameterSpec? { specs.first { $0.name == name } }
 
