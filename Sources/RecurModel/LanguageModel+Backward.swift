@@ -34,15 +34,12 @@ extension LanguageModel {
         let pm = UnsafeMutablePointer(mutating: params)
         let top = ws.layers[cfg.layers - 1].hs.pointer + n * h
         let dlogits = ws.logits.pointer
-        GEMM.sgemmRows(transA: true, m: v, n: h, k: tn, a: dlogits, lda: v, b: top, ldb: h, beta: 1,
-                   c: grads + layout.offset("head.weight"), ldc: h)
-        Reduce.columnSums(rows: tn, cols: v, dlogits, into: ws.classScratch.pointer)
-        let gb = grads + layout.offset("head.bias")
-        for j in 0..<v { gb[j] += ws.classScratch.pointer[j] }
+        LinearHead.weightGradients(rows: tn, inputs: h, classes: v, dy: dlogits, x: top,
+                                   dw: grads + layout.offset("head.weight"), db: grads + layout.offset("head.bias"),
+                                   scratch: ws.classScratch.pointer)
         finished?(layout.offset("head.weight") ..< layout.count, loss)
         var dY = ws.dOut.pointer, dX = ws.dIn.pointer
-        GEMM.sgemmRows(m: tn, n: h, k: v, a: dlogits, lda: v, b: params + layout.offset("head.weight"), ldb: h,
-                   beta: 0, c: dY, ldc: h)
+        LinearHead.inputGradient(rows: tn, inputs: h, classes: v, dy: dlogits, w: params + layout.offset("head.weight"), dx: dY)
         for k in stride(from: cfg.layers - 1, through: 0, by: -1) {
             let x: UnsafePointer<Float>
             if k == 0 {
@@ -53,17 +50,12 @@ extension LanguageModel {
             }
             let byToken = k == 0 && ws.readsTokens(steps: steps)
             let input: LayerInput = byToken ? .tokens(inputs, embedding: params + layout.offset("embedding.weight")) : .dense(x)
-            RecurrentLayer.backward(cfg, layer: k, ws: ws, p: LayerParams(pm, layout: layout, layer: k),
-                                    g: LayerParams(grads, layout: layout, layer: k), input: input, dY: dY,
-                                    dx: byToken ? nil : dX, dEmbedding: byToken ? grads + layout.offset("embedding.weight") : nil,
-                                    steps: steps, inputWeightsDone: {
-                let ih = layout.offset("rnn.weight_ih_l\(k)"), hh = layout.offset("rnn.weight_hh_l\(k)")
-                finished?((byToken ? 0 : ih) ..< hh, loss)  // a first layer reading tokens has added the embedding's too
-            }, recurrentRowsDone: { rows in
-                let hh = layout.offset("rnn.weight_hh_l\(k)")
-                finished?(hh + rows.lowerBound * h ..< hh + rows.upperBound * h, loss)
-            })
-            finished?(layout.offset("rnn.weight_hh_l\(k)") + cfg.cell.gates * h * h ..< layerEnd(k), loss)  // the biases (and peepholes)
+            // A first layer reading tokens adds the embedding's gradient with its input weights'.
+            RecurrentLayer.backwardStreaming(cfg, layout: layout, layer: k, direction: 0, a: ws.layers[k], ws: ws.shared,
+                                             params: pm, grads: grads, input: input, dY: dY, dx: byToken ? nil : dX,
+                                             dEmbedding: byToken ? grads + layout.offset("embedding.weight") : nil,
+                                             steps: steps, embeddingFirst: byToken, end: layerEnd(k),
+                                             finished: finished.map { f in { f($0, loss) } })
             if k > 0, dropout != nil, ws.layers[k - 1].mask.count > 0 {
                 let m = ws.layers[k - 1].mask.pointer
                 for i in 0..<tn * h { dX[i] *= m[i] }

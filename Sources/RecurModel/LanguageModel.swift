@@ -55,9 +55,14 @@ public struct LanguageModel: Sendable {
     public let layout: ParameterLayout
 
     /// Creates the model of a configuration.
-    /// - Throws: `ModelError.invalidConfig` when a size or option is out of range.
+    /// - Throws: `ModelError.invalidConfig` when a size or option is out of range, or the
+    ///   configuration is bidirectional or has a head other than the vocabulary.
     public init(_ config: ModelConfig) throws {
         try config.validate()
+        if config.bidirectional || config.headSize != config.vocab {
+            throw ModelError.invalidConfig("a language model reads one way and predicts tokens: "
+                                           + "bidirectional and outputs are for example models")
+        }
         self.config = config
         self.layout = ParameterLayout(config)
     }
@@ -94,7 +99,8 @@ public struct LanguageModel: Sendable {
             if k > 0 { needs?(layerEnd(k)) }
             copyState(state, into: ws, layer: k, toWorkspace: true)
             let input: LayerInput = k == 0 && byToken ? .tokens(inputs, embedding: emb) : .dense(x)
-            RecurrentLayer.forward(cfg, layer: k, ws: ws, p: LayerParams(pm, layout: layout, layer: k), input: input, steps: steps)
+            RecurrentLayer.forward(cfg, layer: k, a: a, ws: ws.shared, p: LayerParams(pm, layout: layout, layer: k),
+                                   input: input, steps: steps)
             copyState(state, into: ws, layer: k, toWorkspace: false, steps: steps)
             x = UnsafePointer(a.hs.pointer + n * h)
             if let key = dropout, a.mask.count > 0 {
@@ -103,22 +109,14 @@ public struct LanguageModel: Sendable {
                 x = UnsafePointer(a.dropped.pointer)
             }
         }
-        let v = cfg.vocab
         needs?(layout.count)
-        GEMM.sgemmRows(transB: true, m: tn, n: v, k: h, a: x, lda: h, b: params + layout.offset("head.weight"), ldb: h,
-                   beta: 0, c: ws.logits.pointer, ldc: v)
-        let hb = params + layout.offset("head.bias")
-        for r in 0..<tn {
-            let row = ws.logits.pointer + r * v
-            for j in 0..<v { row[j] += hb[j] }
-        }
+        LinearHead.forward(rows: tn, inputs: h, classes: cfg.vocab, x: x, w: params + layout.offset("head.weight"),
+                           b: params + layout.offset("head.bias"), y: ws.logits.pointer)
     }
 
     /// The end of layer `k`'s parameters in the flat vector: the first parameter of layer k+1, or
     /// of the head after the last layer.
-    func layerEnd(_ k: Int) -> Int {
-        k + 1 < config.layers ? layout.offset("rnn.weight_ih_l\(k + 1)") : layout.offset("head.weight")
-    }
+    func layerEnd(_ k: Int) -> Int { layout.end(ofLayer: k, layers: config.layers) }
 
     /// The summed loss of a chunk without gradients (the forward pass plus the loss).
     /// - Parameters: as `forward`, plus `targets`.
@@ -158,18 +156,9 @@ public struct LanguageModel: Sendable {
         }
     }
 
-    /// Inverted-dropout mask of layer `k`'s outputs [T, N, H]: 0 with probability p, else 1/(1−p).
+    /// Inverted-dropout mask of layer `k`'s outputs [T, N, H]: 0 with probability p, else 1/(1−p),
+    /// keyed as `DropoutMask.fill` documents (direction 0).
     func fillMask(_ mask: UnsafeMutablePointer<Float>, lanes n: Int, layer k: Int, steps: Int, key: DropoutKey) {
-        let h = config.hidden, p = config.dropout, keep = 1 / (1 - p)
-        for s in 0..<steps {
-            for j in 0..<n {
-                let lane = UInt64(key.firstLane + j)
-                for u in 0..<h {
-                    let r = CounterRandom.uniform(seed: key.seed, key.step, UInt64(k) << 40 | lane,
-                                                  UInt64(s) << 24 | UInt64(u))
-                    mask[(s * n + j) * h + u] = r < p ? 0 : keep
-                }
-            }
-        }
+        DropoutMask.fill(mask, hidden: config.hidden, probability: config.dropout, lanes: n, layer: k, steps: steps, key: key)
     }
 }

@@ -61,9 +61,45 @@ public enum SigmoidBinaryCrossEntropy {
         var total = 0.0
         for i in 0..<count {
             let z = Double(logits[i]), y = Double(targets[i])
-            total += max(z, 0) - z * y + Foundation.log1p(Foundation.exp(-abs(z)))
-            if let grad { grad[i] = Float(1 / (1 + Foundation.exp(-z)) - y) }
+            total += loss(z, y)
+            if let grad { grad[i] = gradient(z, y) }
         }
         return total
     }
+
+    /// The same loss over 0/1 labels, some of them ignored: the per-step loss of a binary
+    /// tagger (summed over its time steps) or classifier, whose padding and unlabelled
+    /// positions must add nothing.
+    /// - Parameters:
+    ///   - count: number of logits.
+    ///   - logits: [count].
+    ///   - labels: [count], each 0 or 1; negative labels are ignored.
+    ///   - grad: [count] output, or nil: σ(z) − y, and 0 where the label is ignored (may be `logits`).
+    /// - Returns: the summed loss, accumulated in Double in order, and the number of labels scored.
+    public static func lossSum(count: Int, logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+                               grad: UnsafeMutablePointer<Float>?) -> (loss: Double, count: Int) {
+        var total = 0.0, scored = 0
+        for i in 0..<count {
+            guard labels[i] >= 0 else {
+                grad?[i] = 0
+                continue
+            }
+            precondition(labels[i] <= 1, "binary label \(labels[i]) is neither 0 nor 1")
+            let z = Double(logits[i]), y = Double(labels[i])
+            total += loss(z, y)
+            scored += 1
+            if let grad { grad[i] = gradient(z, y) }
+        }
+        return (total, scored)
+    }
+
+    /// max(z, 0) − z·y + log(1 + e^−|z|): −[y log σ(z) + (1 − y) log(1 − σ(z))] without overflow.
+    @inline(__always)
+    private static func loss(_ z: Double, _ y: Double) -> Double {
+        max(z, 0) - z * y + Foundation.log1p(Foundation.exp(-abs(z)))
+    }
+
+    /// σ(z) − y, the derivative of `loss` in z.
+    @inline(__always)
+    private static func gradient(_ z: Double, _ y: Double) -> Float { Float(1 / (1 + Foundation.exp(-z)) - y) }
 }

@@ -1,4 +1,4 @@
-// ModelConfig: the architecture of a recurrent language model (cell, sizes, layers) and its gates.
+// ModelConfig: the architecture of a recurrent model (cell, sizes, layers, directions, head) and its gates.
 
 /// The recurrent cell of every layer.
 public enum CellKind: String, Codable, Sendable, CaseIterable {
@@ -33,7 +33,11 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
     case relu
 }
 
-/// The architecture of a stacked recurrent language model: embedding → L cells → linear head.
+/// The architecture of a stacked recurrent model: embedding → L cells → linear head.
+///
+/// The same description serves the language model (one direction, a head over the vocabulary)
+/// and the example models (classifier and tagger), which may read both ways and have a head of
+/// their own size; so checkpoints and the wire carry one kind of configuration.
 public struct ModelConfig: Codable, Sendable, Equatable {
     /// The cell of every layer.
     public var cell: CellKind
@@ -51,6 +55,12 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var peephole: Bool
     /// Dropout probability on the outputs of every layer but the last (0 disables it).
     public var dropout: Float
+    /// Whether every layer also reads each example right to left (PyTorch's `bidirectional`),
+    /// so a position sees its whole example. The language model must read one way only.
+    public var bidirectional: Bool
+    /// The head's size `C` when it is not the vocabulary (classes of a classifier or tagger,
+    /// 1 for a binary one); nil for the language model, whose head predicts tokens.
+    public var outputs: Int?
 
     /// Creates a configuration.
     /// - Parameters:
@@ -62,8 +72,11 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     ///   - vocab: vocabulary size `V`.
     ///   - peephole: LSTM peepholes.
     ///   - dropout: dropout between layers.
+    ///   - bidirectional: read each example both ways (example models only).
+    ///   - outputs: the head's size `C`; nil for a head over the vocabulary.
     public init(cell: CellKind, activation: Activation = .tanh, hidden: Int, layers: Int = 1,
-                embed: Int? = nil, vocab: Int, peephole: Bool = false, dropout: Float = 0) {
+                embed: Int? = nil, vocab: Int, peephole: Bool = false, dropout: Float = 0,
+                bidirectional: Bool = false, outputs: Int? = nil) {
         self.cell = cell
         self.activation = activation
         self.hidden = hidden
@@ -72,10 +85,19 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         self.vocab = vocab
         self.peephole = peephole
         self.dropout = dropout
+        self.bidirectional = bidirectional
+        self.outputs = outputs
     }
 
-    /// Input size of layer `k`: `E` for the first layer, `H` above it.
-    public func inputSize(layer k: Int) -> Int { k == 0 ? embed : hidden }
+    /// Directions `D` each layer reads in: 2 when bidirectional, else 1.
+    public var directions: Int { bidirectional ? 2 : 1 }
+
+    /// The head's size `C`: `outputs`, or the vocabulary for the language model.
+    public var headSize: Int { outputs ?? vocab }
+
+    /// Input size of layer `k`: `E` for the first layer; above it `D·H`, since a layer reads
+    /// the outputs of both directions below it side by side, as PyTorch's stacked layers do.
+    public func inputSize(layer k: Int) -> Int { k == 0 ? embed : directions * hidden }
 
     /// Carried state vectors per layer: 2 (h, c) for the LSTM, 1 (h) otherwise.
     public var stateSlots: Int { cell.hasCellState ? 2 : 1 }
@@ -92,6 +114,45 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         if vocab < 2 { throw ModelError.invalidConfig("vocab must have at least 2 tokens, got \(vocab)") }
         if peephole && cell != .lstm { throw ModelError.invalidConfig("peephole needs --cell lstm, got \(cell.rawValue)") }
         if !(dropout >= 0 && dropout < 1) { throw ModelError.invalidConfig("dropout must be in [0, 1), got \(dropout)") }
+        if let c = outputs, c < 1 { throw ModelError.invalidConfig("outputs must be at least 1, got \(c)") }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case cell, activation, hidden, layers, embed, vocab, peephole, dropout, bidirectional, outputs
+    }
+
+    /// Decodes a configuration; `bidirectional` and `outputs` may be absent, so files written
+    /// before example models existed still load as the language models they describe.
+    /// - Throws: `DecodingError` when a field is missing or of the wrong type.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        cell = try c.decode(CellKind.self, forKey: .cell)
+        activation = try c.decode(Activation.self, forKey: .activation)
+        hidden = try c.decode(Int.self, forKey: .hidden)
+        layers = try c.decode(Int.self, forKey: .layers)
+        embed = try c.decode(Int.self, forKey: .embed)
+        vocab = try c.decode(Int.self, forKey: .vocab)
+        peephole = try c.decode(Bool.self, forKey: .peephole)
+        dropout = try c.decode(Float.self, forKey: .dropout)
+        bidirectional = try c.decodeIfPresent(Bool.self, forKey: .bidirectional) ?? false
+        outputs = try c.decodeIfPresent(Int.self, forKey: .outputs)
+    }
+
+    /// Encodes a configuration, writing `bidirectional` and `outputs` only when they differ
+    /// from the language model's defaults, so a language model's JSON is what it always was.
+    /// - Throws: `EncodingError` from the encoder.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(cell, forKey: .cell)
+        try c.encode(activation, forKey: .activation)
+        try c.encode(hidden, forKey: .hidden)
+        try c.encode(layers, forKey: .layers)
+        try c.encode(embed, forKey: .embed)
+        try c.encode(vocab, forKey: .vocab)
+        try c.encode(peephole, forKey: .peephole)
+        try c.encode(dropout, forKey: .dropout)
+        if bidirectional { try c.encode(bidirectional, forKey: .bidirectional) }
+        try c.encodeIfPresent(outputs, forKey: .outputs)
     }
 }
 

@@ -21,8 +21,9 @@ public struct ParameterSpec: Sendable, Equatable {
 /// - `embedding.weight` [V, E]
 /// - per layer k: `rnn.weight_ih_l{k}` [G·H, in], `rnn.weight_hh_l{k}` [G·H, H],
 ///   `rnn.bias_ih_l{k}` [G·H], `rnn.bias_hh_l{k}` [G·H], and with peepholes
-///   `rnn.weight_peephole_l{k}` [3, H] (rows i, f, o)
-/// - `head.weight` [V, H], `head.bias` [V]
+///   `rnn.weight_peephole_l{k}` [3, H] (rows i, f, o); when bidirectional, the same tensors of
+///   the right-to-left direction follow with the suffix `_reverse` (`nn.LSTM(bidirectional=True)`)
+/// - `head.weight` [C, D·H], `head.bias` [C] (C = V for the language model)
 public struct ParameterLayout: Sendable, Equatable {
     /// Every tensor in order.
     public let specs: [ParameterSpec]
@@ -41,16 +42,30 @@ public struct ParameterLayout: Sendable, Equatable {
         let h = config.hidden, gh = config.cell.gates * h
         add("embedding.weight", [config.vocab, config.embed])
         for k in 0..<config.layers {
-            add("rnn.weight_ih_l\(k)", [gh, config.inputSize(layer: k)])
-            add("rnn.weight_hh_l\(k)", [gh, h])
-            add("rnn.bias_ih_l\(k)", [gh])
-            add("rnn.bias_hh_l\(k)", [gh])
-            if config.peephole { add("rnn.weight_peephole_l\(k)", [3, h]) }
+            for d in 0..<config.directions {
+                let l = Self.suffix(layer: k, direction: d)
+                add("rnn.weight_ih_\(l)", [gh, config.inputSize(layer: k)])
+                add("rnn.weight_hh_\(l)", [gh, h])
+                add("rnn.bias_ih_\(l)", [gh])
+                add("rnn.bias_hh_\(l)", [gh])
+                if config.peephole { add("rnn.weight_peephole_\(l)", [3, h]) }
+            }
         }
-        add("head.weight", [config.vocab, h])
-        add("head.bias", [config.vocab])
+        add("head.weight", [config.headSize, config.directions * h])
+        add("head.bias", [config.headSize])
         self.specs = specs
         self.count = offset
+    }
+
+    /// The name suffix of layer `k`'s tensors read in direction `d`: `l{k}` left to right (d = 0),
+    /// `l{k}_reverse` right to left (d = 1), PyTorch's names.
+    public static func suffix(layer k: Int, direction d: Int) -> String { d == 0 ? "l\(k)" : "l\(k)_reverse" }
+
+    /// The end of layer `k`'s tensors (both directions) in the flat vector: the first offset of
+    /// layer k+1, or of the head after the last of `layers` layers; a pass that streams its
+    /// parameters in needs up to here before running layer k.
+    func end(ofLayer k: Int, layers: Int) -> Int {
+        k + 1 < layers ? offset("rnn.weight_ih_l\(k + 1)") : offset("head.weight")
     }
 
     /// The spec named `name`, if any.
@@ -66,7 +81,8 @@ public struct ParameterLayout: Sendable, Equatable {
 /// Initial parameter values, following PyTorch's defaults for each module.
 public enum ParameterInit {
     /// Fills `params` (of `layout.count` floats): embedding ~ N(0, 1); recurrent weights and
-    /// biases ~ U(−1/√H, 1/√H); head ~ U(−1/√H, 1/√H); peepholes ~ U(−1/√H, 1/√H).
+    /// biases of both directions ~ U(−1/√H, 1/√H); head ~ U(−1/√(D·H), 1/√(D·H)) (nn.Linear's
+    /// bound for its D·H inputs); peepholes ~ U(−1/√H, 1/√H).
     /// - Parameters:
     ///   - params: the flat vector to fill.
     ///   - config: the architecture.
@@ -76,6 +92,7 @@ public enum ParameterInit {
         precondition(params.count == layout.count)
         var rng = SplitMix64(seed: mix64(seed ^ 0x1A17))
         let bound = 1 / Float(config.hidden).squareRoot()
+        let headBound = 1 / Float(config.directions * config.hidden).squareRoot()
         for spec in layout.specs {
             let p = params.pointer + spec.offset
             if spec.name == "embedding.weight" {
@@ -88,7 +105,8 @@ public enum ParameterInit {
                     i += 2
                 }
             } else {
-                for i in 0..<spec.count { p[i] = (rng.nextUniform() * 2 - 1) * bound }
+                let b = spec.name.hasPrefix("head.") ? headBound : bound
+                for i in 0..<spec.count { p[i] = (rng.nextUniform() * 2 - 1) * b }
             }
         }
     }

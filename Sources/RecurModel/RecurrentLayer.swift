@@ -12,11 +12,12 @@ import RecurMath
 /// (`LaneBlocks`), in parallel when the process has two or more threads. The blocks depend on N
 /// only, so the arithmetic — and every bit of the result — is the same for any thread count.
 enum RecurrentLayer {
-    /// Runs layer `k` forward over `t` steps; `hs[0]` (and `cs[0]`) must hold the initial state.
-    static func forward(_ cfg: ModelConfig, layer k: Int, ws: Workspace, p: LayerParams,
+    /// Runs layer `k` forward over `t` steps into `a`, one direction's activations;
+    /// `a.hs[0]` (and `a.cs[0]`) must hold the initial state.
+    static func forward(_ cfg: ModelConfig, layer k: Int, a: LayerActivations, ws: LayerScratch, p: LayerParams,
                         input: LayerInput, steps t: Int) {
         let n = ws.lanes, gh = cfg.cell.gates * cfg.hidden, din = cfg.inputSize(layer: k)
-        let gates = ws.layers[k].gates.pointer, tn = t * n
+        let gates = a.gates.pointer, tn = t * n
         // Input projection of every step at once, seeded with the summed biases: [T·N, G·H].
         let bias = ws.rowScratch.pointer
         for j in 0..<gh { bias[j] = p.bih[j] + p.bhh[j] }
@@ -35,7 +36,7 @@ enum RecurrentLayer {
                 for j in 0..<gh { row[j] = bias[j] + src[j] }
             }
         }
-        let a = ws.layers[k], h = cfg.hidden
+        let h = cfg.hidden
         if cfg.cell == .gru {
             a.packForward.pack(transposeOf: p.whh, ldw: h)
             a.packForwardC?.pack(transposeOf: p.whh + 2 * h * h, ldw: h)
@@ -74,7 +75,7 @@ enum RecurrentLayer {
         }
     }
 
-    /// Runs layer `k` backward over `t` steps.
+    /// Runs layer `k` backward over `t` steps, from the activations `a` its forward pass kept.
     /// - `dY` [T, N, H]: gradient into the layer's outputs h₁…h_T (the state carried out of the
     ///   chunk gets none: truncated BPTT cuts it).
     /// - `g`: gradient pointers, accumulated into.
@@ -84,12 +85,12 @@ enum RecurrentLayer {
     /// - `inputWeightsDone`: called once the gradient of W_ih (and, with `.tokens` input, of the
     ///   embedding) is final, before the rest of the layer's weight gradients are computed.
     /// - `recurrentRowsDone`: told of each block of rows of W_hh [G·H, H] whose gradient is final.
-    static func backward(_ cfg: ModelConfig, layer k: Int, ws: Workspace, p: LayerParams, g: LayerParams,
+    static func backward(_ cfg: ModelConfig, layer k: Int, a: LayerActivations, ws: LayerScratch, p: LayerParams, g: LayerParams,
                          input: LayerInput, dY: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                          dEmbedding: UnsafeMutablePointer<Float>?, steps t: Int, inputWeightsDone: (() -> Void)? = nil,
                          recurrentRowsDone: ((Range<Int>) -> Void)? = nil) {
         let n = ws.lanes, h = cfg.hidden, gh = cfg.cell.gates * h, din = cfg.inputSize(layer: k)
-        let a = ws.layers[k], tn = t * n
+        let tn = t * n
         // Pre-activation gradients overwrite the gate values in place, step by step: each step's
         // gates are read once, just before its gradients are written.
         let hs = a.hs.pointer, dpre = a.gates.pointer
@@ -152,7 +153,7 @@ enum RecurrentLayer {
 
     /// The time loop of the backward pass for one block of lanes: replaces these lanes' gate
     /// values with their pre-activation gradients, step by step.
-    static func backwardSteps(_ cfg: ModelConfig, _ a: LayerActivations, ws: Workspace, p: LayerParams, n: Int,
+    static func backwardSteps(_ cfg: ModelConfig, _ a: LayerActivations, ws: LayerScratch, p: LayerParams, n: Int,
                               lanes: Range<Int>, dY: UnsafePointer<Float>, steps t: Int) {
         let h = cfg.hidden, gh = cfg.cell.gates * h, m = lanes.count, j0 = lanes.lowerBound, mh = m * h
         let hs = a.hs.pointer, dpre = a.gates.pointer, wb = a.packBackward

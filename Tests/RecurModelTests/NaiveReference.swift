@@ -97,27 +97,29 @@ struct NaiveReference {
         return out
     }
 
-    /// b_ih[block] + b_hh[block] + W_ih[block]·x, for gate block `g` of layer `k`.
-    private func inputPart(_ p: [Double], _ k: Int, block g: Int, _ x: [Double]) -> [Double] {
+    /// b_ih[block] + b_hh[block] + W_ih[block]·x, for gate block `g` of the layer named `l`.
+    private func inputPart(_ p: [Double], _ l: String, block g: Int, _ x: [Double]) -> [Double] {
         let h = config.hidden
-        let bi = tensors["rnn.bias_ih_l\(k)"]!.offset, bh = tensors["rnn.bias_hh_l\(k)"]!.offset
-        var a = rows(p, "rnn.weight_ih_l\(k)", from: g * h, count: h, times: x)
+        let bi = tensors["rnn.bias_ih_\(l)"]!.offset, bh = tensors["rnn.bias_hh_\(l)"]!.offset
+        var a = rows(p, "rnn.weight_ih_\(l)", from: g * h, count: h, times: x)
         for u in 0..<h { a[u] += p[bi + g * h + u] + p[bh + g * h + u] }
         return a
     }
 
-    /// W_hh[block]·vec for gate block `g` of layer `k`.
-    private func recurrentPart(_ p: [Double], _ k: Int, block g: Int, _ vec: [Double]) -> [Double] {
-        rows(p, "rnn.weight_hh_l\(k)", from: g * config.hidden, count: config.hidden, times: vec)
+    /// W_hh[block]·vec for gate block `g` of the layer named `l`.
+    private func recurrentPart(_ p: [Double], _ l: String, block g: Int, _ vec: [Double]) -> [Double] {
+        rows(p, "rnn.weight_hh_\(l)", from: g * config.hidden, count: config.hidden, times: vec)
     }
 
     private func sigmoid(_ z: Double) -> Double { 1 / (1 + Foundation.exp(-z)) }
 
-    /// One cell step of layer `k` for one lane: returns (h, c) (c empty unless LSTM).
-    func cellStep(_ p: [Double], layer k: Int, x: [Double], hPrev: [Double], cPrev: [Double]) -> ([Double], [Double]) {
-        let h = config.hidden
+    /// One cell step of layer `k` for one lane: returns (h, c) (c empty unless LSTM). Direction 1
+    /// uses the layer's right-to-left tensors (PyTorch's `_reverse` names).
+    func cellStep(_ p: [Double], layer k: Int, direction d: Int = 0, x: [Double], hPrev: [Double],
+                  cPrev: [Double]) -> ([Double], [Double]) {
+        let h = config.hidden, l = d == 0 ? "l\(k)" : "l\(k)_reverse"
         func pre(_ g: Int, _ recurrentInput: [Double]) -> [Double] {
-            let a = inputPart(p, k, block: g, x), b = recurrentPart(p, k, block: g, recurrentInput)
+            let a = inputPart(p, l, block: g, x), b = recurrentPart(p, l, block: g, recurrentInput)
             return (0..<h).map { a[$0] + b[$0] }
         }
         switch config.cell {
@@ -135,7 +137,7 @@ struct NaiveReference {
         case .lstm:
             var ai = pre(0, hPrev), af = pre(1, hPrev), ao = pre(3, hPrev)
             let ag = pre(2, hPrev)
-            if let peep = tensors["rnn.weight_peephole_l\(k)"]?.offset {
+            if let peep = tensors["rnn.weight_peephole_\(l)"]?.offset {
                 for u in 0..<h {
                     ai[u] += p[peep + u] * cPrev[u]
                     af[u] += p[peep + h + u] * cPrev[u]
@@ -151,9 +153,9 @@ struct NaiveReference {
         }
     }
 
-    /// Σ over rows with target ≥ 0 of −log softmax(z)[y]; logits [R, V], targets [R].
-    func crossEntropySum(logits: [Double], targets: [Int32]) -> Double {
-        let v = config.vocab
+    /// Σ over rows with target ≥ 0 of −log softmax(z)[y]; logits [R, V] (or [R, classes]), targets [R].
+    func crossEntropySum(logits: [Double], targets: [Int32], classes: Int? = nil) -> Double {
+        let v = classes ?? config.vocab
         var total = 0.0
         for r in 0..<targets.count where targets[r] >= 0 {
             let row = logits[(r * v)..<((r + 1) * v)]
