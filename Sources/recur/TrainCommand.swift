@@ -67,7 +67,7 @@ struct TrainCommand: ParsableCommand {
         if singleProcess {
             let trainer = try Trainer(options: o, resume: state)
             let summary = try trainer.run()
-            let val = summary.valLoss.map { String(format: ", val loss %.4f", $0) } ?? ""
+            let val = (summary.valLoss.map { String(format: ", val loss %.4f", $0) } ?? "")
                 + (summary.validation?.accuracy.map { String(format: ", val accuracy %.4f", $0) } ?? "")
                 + (summary.validation?.f1.map { String(format: ", val F1 %.4f", $0) } ?? "")
             let loss = summary.lastLoss.map { String(format: "loss %.4f", $0) } ?? "no loss recorded"
