@@ -81,13 +81,13 @@ public enum SyntheticSentiment {
         list[rng.below(list.count)]
     }
 
-    /// Adjectives that praise.
-    static let positiveAdjectives = [
+    /// Adjectives that praise (public so tests can relabel reviews independently).
+    public static let positiveAdjectives = [
         "good", "great", "wonderful", "excellent", "fun", "charming", "moving", "brilliant",
         "delightful", "superb", "clever", "gripping", "lovely", "fresh", "beautiful", "smart",
     ]
-    /// Adjectives that condemn.
-    static let negativeAdjectives = [
+    /// Adjectives that condemn (public so tests can relabel reviews independently).
+    public static let negativeAdjectives = [
         "bad", "dull", "boring", "awful", "terrible", "weak", "tedious", "bland",
         "poor", "clumsy", "lifeless", "painful", "silly", "flat", "messy", "slow",
     ]
