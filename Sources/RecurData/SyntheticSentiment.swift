@@ -78,7 +78,7 @@ public enum SyntheticSentiment {
     }
 
     private static func pick(_ list: [String], _ rng: inout SplitMix64) -> String {
-        list[rng.below(list.count)]
+        rng.element(of: list)
     }
 
     /// Adjectives that praise (public so tests can relabel reviews independently).
