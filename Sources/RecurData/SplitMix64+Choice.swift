@@ -13,6 +13,11 @@ extension SplitMix64 {
     mutating func chance(_ percent: Int) -> Bool {
         below(100) < percent
     }
+
+    /// One element of `list`, uniformly (the built-in labelled data's word choices).
+    mutating func element<Item>(of list: [Item]) -> Item {
+        list[below(list.count)]
+    }
 }
 
 /// A fixed list of items drawn with integer weights, reproducibly from a ``SplitMix64``.

@@ -97,7 +97,7 @@ public enum SyntheticNames {
 
         mutating func ambiguous(_ rng: inout SplitMix64) {
             words(pick(neutralPrefixes, &rng))
-            let entry = ambiguousWords[rng.below(ambiguousWords.count)]
+            let entry = rng.element(of: ambiguousWords)
             let person = rng.chance(50)
             words(entry.word, tag: person ? "B-PER" : "O", ambiguous: true)
             if person {
@@ -135,7 +135,7 @@ public enum SyntheticNames {
         }
 
         private func pick(_ list: [String], _ rng: inout SplitMix64) -> String {
-            list[rng.below(list.count)]
+            rng.element(of: list)
         }
     }
 }

@@ -78,16 +78,16 @@ public enum SyntheticSentiment {
     }
 
     private static func pick(_ list: [String], _ rng: inout SplitMix64) -> String {
-        list[rng.below(list.count)]
+        rng.element(of: list)
     }
 
-    /// Adjectives that praise.
-    static let positiveAdjectives = [
+    /// Adjectives that praise (public so tests can relabel reviews independently).
+    public static let positiveAdjectives = [
         "good", "great", "wonderful", "excellent", "fun", "charming", "moving", "brilliant",
         "delightful", "superb", "clever", "gripping", "lovely", "fresh", "beautiful", "smart",
     ]
-    /// Adjectives that condemn.
-    static let negativeAdjectives = [
+    /// Adjectives that condemn (public so tests can relabel reviews independently).
+    public static let negativeAdjectives = [
         "bad", "dull", "boring", "awful", "terrible", "weak", "tedious", "bland",
         "poor", "clumsy", "lifeless", "painful", "silly", "flat", "messy", "slow",
     ]
