@@ -46,7 +46,7 @@ final class EvalTests: CLITestCase {
         let ids = saved.tokenizer.encode(text)
         XCTAssertGreaterThan(ids.count, 600, "the text should span several 256-token chunks")
         XCTAssertEqual(e.tokens, ids.count - 1)
-        let sampler = Sampler(saved)
+        let sampler = try Sampler(saved)
         sampler.reset()
         var nll = 0.0
         for i in 0 ..< ids.count - 1 {

@@ -47,7 +47,7 @@ final class SampleTests: CLITestCase {
 
         let saved = try ModelFile.load(checkpoint: run.path)
         let tok = saved.tokenizer
-        let sampler = Sampler(saved)
+        let sampler = try Sampler(saved)
         sampler.reset()
         let newline = try XCTUnwrap(tok.vocabulary.id("\n"), "the corpus has newlines")
         var logp = sampler.feed(Int32(newline))

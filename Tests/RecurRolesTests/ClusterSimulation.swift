@@ -117,8 +117,8 @@ final class ClusterSimulation {
             case .toCoordinator(let m), .heartbeat(let m): queue.append(.toCoordinatorFromWorker(id, m))
             case .toPS(let k, let m): queue.append(.toPS(k, id, m))
             case .configure(let c): computes[id] = try! WorkerCompute(config: c)
-            case .compute(let t, let i, let y, let s, _):
-                threads[id]!.start(computes[id]!, task: t, inputs: i, targets: y, state: s, streams: streaming)
+            case .compute(let t, let b, let s, _):
+                threads[id]!.start(computes[id]!, task: t, shard: b, state: s, streams: streaming)
             case .handPiece(let p, let f): threads[id]!.hand(p, f)
             case .connectPS, .log, .event, .exit, .fail: break
             }

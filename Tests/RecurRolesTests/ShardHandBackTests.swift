@@ -47,7 +47,7 @@ final class ShardHandBackTests: XCTestCase {
         let c = asyncConfig, w = try worker(c)
         _ = w.handle(.fromPS(try weights(c, version: 1)))
         let started = w.handle(.fromCoordinator(try task(c, version: 1, lease: 7)))
-        guard case .compute(let t, _, _, _, _)? = started.first(where: { if case .compute = $0 { return true }; return false })
+        guard case .compute(let t, _, _, _)? = started.first(where: { if case .compute = $0 { return true }; return false })
         else { return XCTFail("no compute: \(started)") }
         XCTAssertEqual(t.weightVersion, 1)
         // The computation is handed the task's own weights at once, so a newer version landing

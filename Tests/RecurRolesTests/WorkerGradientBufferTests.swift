@@ -4,6 +4,7 @@ import XCTest
 @testable import RecurRoles
 import RecurMath
 import RecurModel
+import RecurTrain
 import RecurWire
 
 final class WorkerGradientBufferTests: XCTestCase {
@@ -24,8 +25,9 @@ final class WorkerGradientBufferTests: XCTestCase {
                           floats: r.map { Float(($0 * 7 + Int(version)) % 23) * 0.01 - 0.1 })
         }
         var sent: [WireFrame] = []
-        _ = try compute.run(task: task, inputs: (0..<(t * n)).map { Int32(($0 + shard) % 30) },
-                            targets: (0..<(t * n)).map { Int32(($0 * 3 + shard) % 30) },
+        let batch = ShardBatch(inputs: (0..<(t * n)).map { Int32(($0 + shard) % 30) },
+                               targets: (0..<(t * n)).map { Int32(($0 * 3 + shard) % 30) }, steps: t, lanes: n)
+        _ = try compute.run(task: task, shard: batch,
                             state: [Float](repeating: 0.1, count: n * per), weights: weights, version: version,
                             send: { piece, _, _ in sent.append(piece) }, into: destination)
         XCTAssertEqual(Set(sent.map(\.offset)), Set(pieces.map(\.lowerBound)), "every piece is sent once")

@@ -76,7 +76,7 @@ extension WorkerPiecesTests {
         var slots: [Int?] = []
         for lease in 1...4 {  // four shards on version 0 (one dealt again): three slots
             let t = task(c, shard: (lease - 1) % 3, version: 0, lease: UInt64(lease))
-            for case .compute(_, _, _, _, let slot) in w.handle(.fromCoordinator(t.1)) { slots.append(slot) }
+            for case .compute(_, _, _, let slot) in w.handle(.fromCoordinator(t.1)) { slots.append(slot) }
             _ = w.handle(.computed(WorkerMachine.ShardOutcome(task: t.0, gradients: [], state: [], lossSum: 0, tokens: 1, computeMs: 1)))
         }
         XCTAssertEqual(slots, [0, 1, 2, nil])
@@ -102,7 +102,7 @@ extension WorkerPiecesTests {
         for (version, lease) in [(4, 1), (4, 2), (4, 3), (6, 4), (7, 5)] as [(UInt64, UInt64)] {
             for k in p.indices { _ = weights(w, p[k], version: version) }
             let t = task(c, version: version, lease: lease)
-            for case .compute(_, _, _, _, let slot) in w.handle(.fromCoordinator(t.1)) { slots.append(slot) }
+            for case .compute(_, _, _, let slot) in w.handle(.fromCoordinator(t.1)) { slots.append(slot) }
             _ = w.handle(.computed(WorkerMachine.ShardOutcome(task: t.0, gradients: [], state: [], lossSum: 0, tokens: 1, computeMs: 1)))
         }
         XCTAssertEqual(slots, [0, 1, 2, nil, 0])
@@ -113,14 +113,13 @@ extension WorkerPiecesTests {
     func testTheComputeThreadReportsPiecesInOrderWithTheSameBits() throws {
         let c = config(), p = try c.parameterPieces.ranges
         let t = task(c, version: 0, lease: 1)
-        let inputs = try t.1.frame(named: "inputs").int32s(), targets = try t.1.frame(named: "targets").int32s()
-        let state = try t.1.frame(named: "state").floats()
+        let (shard, state) = try WorkerMachine.readShard(t.0, t.1, c)
         let weights = p.map { frame($0, version: 0) }
         var direct: [WireFrame] = []
-        let expected = try WorkerCompute(config: c).run(task: t.0, inputs: inputs, targets: targets, state: state, weights: weights,
+        let expected = try WorkerCompute(config: c).run(task: t.0, shard: shard, state: state, weights: weights,
                                                         version: 0, send: { f, _, _ in direct.append(f) })
         let thread = WorkerComputeThread()
-        thread.start(try WorkerCompute(config: c), task: t.0, inputs: inputs, targets: targets, state: state)
+        thread.start(try WorkerCompute(config: c), task: t.0, shard: shard, state: state)
         thread.hand(0, weights[0])
         var events: [WorkerMachine.Event] = [], asked: [Int] = []
         while true {
@@ -143,7 +142,7 @@ extension WorkerPiecesTests {
         XCTAssertEqual(o.state.map(\.bitPattern), expected.state.map(\.bitPattern))
         XCTAssertFalse(thread.isRunning)
         // A piece refused: the shard is given up.
-        thread.start(try WorkerCompute(config: c), task: t.0, inputs: inputs, targets: targets, state: state)
+        thread.start(try WorkerCompute(config: c), task: t.0, shard: shard, state: state)
         thread.hand(0, nil)
         XCTAssertTrue(thread.wait(timeout: 30))
         var last: WorkerMachine.Event?

@@ -41,8 +41,8 @@ final class WorkerPiecesTests: XCTestCase {
     }
 
     func compute(_ t: (WireTask, WireMessage), slot: Int? = 0) -> WorkerMachine.Action {
-        .compute(task: t.0, inputs: try! t.1.frame(named: "inputs").int32s(), targets: try! t.1.frame(named: "targets").int32s(),
-                 state: try! t.1.frame(named: "state").floats(), gradientSlot: slot)
+        let (shard, state) = try! WorkerMachine.readShard(t.0, t.1, config())
+        return .compute(task: t.0, shard: shard, state: state, gradientSlot: slot)
     }
 
     /// Weights values of `version` over `r`, reproducible.
@@ -194,11 +194,9 @@ final class WorkerPiecesTests: XCTestCase {
         XCTAssertEqual(w.weights, [slice0, slice0, frame(p[2], version: 0), frame(p[3], version: 0)])
         // The compute reads each piece out of the slice frame: the same gradient as from four pieces.
         let compute = try WorkerCompute(config: c)
-        let outcome = try compute.run(task: t.0, inputs: t.1.frame(named: "inputs").int32s(), targets: t.1.frame(named: "targets").int32s(),
-                                      state: t.1.frame(named: "state").floats(), weights: w.weights!, version: 0)
-        let again = try WorkerCompute(config: c).run(task: t.0, inputs: t.1.frame(named: "inputs").int32s(),
-                                                     targets: t.1.frame(named: "targets").int32s(),
-                                                     state: t.1.frame(named: "state").floats(),
+        let (shard, state) = try WorkerMachine.readShard(t.0, t.1, c)
+        let outcome = try compute.run(task: t.0, shard: shard, state: state, weights: w.weights!, version: 0)
+        let again = try WorkerCompute(config: c).run(task: t.0, shard: shard, state: state,
                                                      weights: p.map { frame($0, version: 0) }, version: 0)
         XCTAssertEqual(outcome.gradients.map(\.offset), shards.ranges.map(\.lowerBound))
         XCTAssertEqual(outcome.gradients, again.gradients)
