@@ -68,10 +68,10 @@ public struct ResumeState {
             }
         }
         var o = given
-        o.task = t.task
-        o.loss = t.loss
-        o.bidirectional = t.bidirectional
-        o.valCorpus = t.valCorpus.isEmpty ? nil : t.valCorpus
+        o.task = t.task ?? .lm
+        o.loss = t.loss ?? .softmax
+        o.bidirectional = t.bidirectional ?? false
+        o.valCorpus = t.valCorpus
         o.corpus = t.corpus.isEmpty ? nil : t.corpus
         o.syntheticSentences = t.syntheticSentences
         o.tokenizer = t.tokenizer

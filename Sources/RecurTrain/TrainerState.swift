@@ -14,14 +14,14 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var totalSteps: Int
     /// The learning rate in force (halved by each rollback).
     public var lr: Double
-    /// The task (absent from checkpoints of language models written before tasks existed).
-    public var task: TaskKind
-    /// The head's loss (classify and tag).
-    public var loss: LossKind
-    /// Both directions (classify and tag).
-    public var bidirectional: Bool
-    /// Validation file of a classifier or tagger; "" when the examples' end is held out.
-    public var valCorpus: String
+    /// The task; nil for a language model, so a language model's file keeps the keys it always had.
+    public var task: TaskKind?
+    /// The head's loss (classify and tag only).
+    public var loss: LossKind?
+    /// Both directions (classify and tag only).
+    public var bidirectional: Bool?
+    /// Validation file of a classifier or tagger, when one was given.
+    public var valCorpus: String?
     /// Corpus file; "" for the built-in synthetic language.
     public var corpus: String
     /// Sentences of the built-in corpus.
@@ -64,32 +64,6 @@ public struct TrainerState: Codable, Equatable, Sendable {
         case task, loss, bidirectional, valCorpus = "val_corpus"
     }
 
-    /// Decodes `trainer.json`; the task's keys default to a language model's, so the checkpoints of
-    /// language models written before tasks existed still load.
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        step = try c.decode(Int.self, forKey: .step); totalSteps = try c.decode(Int.self, forKey: .totalSteps)
-        lr = try c.decode(Double.self, forKey: .lr)
-        task = try c.decodeIfPresent(TaskKind.self, forKey: .task) ?? .lm
-        loss = try c.decodeIfPresent(LossKind.self, forKey: .loss) ?? .softmax
-        bidirectional = try c.decodeIfPresent(Bool.self, forKey: .bidirectional) ?? false
-        valCorpus = try c.decodeIfPresent(String.self, forKey: .valCorpus) ?? ""
-        corpus = try c.decode(String.self, forKey: .corpus)
-        syntheticSentences = try c.decode(Int.self, forKey: .syntheticSentences)
-        tokenizer = try c.decode(TokenizerKind.self, forKey: .tokenizer); vocabSize = try c.decode(Int.self, forKey: .vocabSize)
-        vocab = try c.decode(Int.self, forKey: .vocab); cell = try c.decode(CellKind.self, forKey: .cell)
-        activation = try c.decode(Activation.self, forKey: .activation); hidden = try c.decode(Int.self, forKey: .hidden)
-        layers = try c.decode(Int.self, forKey: .layers); embed = try c.decode(Int.self, forKey: .embed)
-        peephole = try c.decode(Bool.self, forKey: .peephole); dropout = try c.decode(Double.self, forKey: .dropout)
-        batch = try c.decode(Int.self, forKey: .batch); bptt = try c.decode(Int.self, forKey: .bptt)
-        lanesPerShard = try c.decode(Int.self, forKey: .lanesPerShard); seed = try c.decode(String.self, forKey: .seed)
-        valFraction = try c.decode(Double.self, forKey: .valFraction); optimizer = try c.decode(OptimizerKind.self, forKey: .optimizer)
-        lrDecay = try c.decode(Double.self, forKey: .lrDecay); lrDecayEvery = try c.decode(Int.self, forKey: .lrDecayEvery)
-        clip = try c.decode(Double.self, forKey: .clip); logEvery = try c.decode(Int.self, forKey: .logEvery)
-        evalEvery = try c.decode(Int.self, forKey: .evalEvery); checkpointEvery = try c.decode(Int.self, forKey: .checkpointEvery)
-        checkpointEverySeconds = try c.decode(Double.self, forKey: .checkpointEverySeconds); keep = try c.decode(Int.self, forKey: .keep)
-    }
-
     /// The state of a run with options `o` (resolved: the embedding, lanes and rate in force).
     /// - Parameters:
     ///   - vocab: the tokenizer's vocabulary size V.
@@ -98,7 +72,9 @@ public struct TrainerState: Codable, Equatable, Sendable {
         self.step = step
         self.totalSteps = totalSteps
         self.lr = lr ?? o.resolvedLearningRate
-        task = o.task; loss = o.loss; bidirectional = o.bidirectional; valCorpus = o.valCorpus ?? ""
+        let examples = o.task != .lm
+        task = examples ? o.task : nil; loss = examples ? o.loss : nil
+        bidirectional = examples ? o.bidirectional : nil; valCorpus = o.valCorpus
         corpus = o.corpus ?? ""; syntheticSentences = o.syntheticSentences; tokenizer = o.tokenizer
         vocabSize = o.maxVocabulary ?? 0; self.vocab = vocab; cell = o.cell; activation = o.activation
         hidden = o.hidden; layers = o.layers; embed = o.embed ?? o.hidden; peephole = o.peephole
@@ -112,8 +88,8 @@ public struct TrainerState: Codable, Equatable, Sendable {
     /// The fields a resume may not change, with the flag that sets each: a flag given explicitly
     /// with another value than the checkpoint's is refused.
     static let fixed: [(flag: String, value: @Sendable (TrainerState) -> String)] = [
-        ("--task", { $0.task.rawValue }), ("--loss", { $0.loss.rawValue }), ("--bidirectional", { "\($0.bidirectional)" }),
-        ("--val-corpus", { $0.valCorpus }),
+        ("--task", { ($0.task ?? .lm).rawValue }), ("--loss", { ($0.loss ?? .softmax).rawValue }),
+        ("--bidirectional", { "\($0.bidirectional ?? false)" }), ("--val-corpus", { $0.valCorpus ?? "" }),
         ("--corpus", { $0.corpus }), ("--synthetic-sentences", { "\($0.syntheticSentences)" }),
         ("--tokenizer", { $0.tokenizer.rawValue }), ("--vocab-size", { "\($0.vocabSize)" }),
         ("--cell", { $0.cell.rawValue }), ("--activation", { $0.activation.rawValue }), ("--hidden", { "\($0.hidden)" }),
