@@ -54,7 +54,8 @@ let package = Package(
         .target(name: "RecurCPU", dependencies: ["CCPUFeatures"], swiftSettings: optimisedDebug),
         // Tensors, GEMM (fast and naive reference), element-wise kernels, random numbers.
         .target(name: "RecurMath", dependencies: ["COpenBLAS", "CCPUFeatures"], swiftSettings: fast),
-        // Cells, stacked language model, losses, optimizers. Knows nothing of files or networks.
+        // Cells, the stacked language model, the example models (classifier, tagger), losses,
+        // optimizers. Knows nothing of files or networks.
         // (RecurMath is tested from RecurModelTests/MathTests.swift.)
         .target(name: "RecurModel", dependencies: ["RecurMath"], swiftSettings: fast),
         // Tokenizers, corpora (files and the built-in synthetic language), stream layout.

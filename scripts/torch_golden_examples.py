@@ -26,11 +26,17 @@ Each case holds (all flat, row-major):
   loss:     the summed loss; count: labels scored
   grads:    {name: values}, the gradient of the summed loss
 """
-import json
 import os
+import sys
 
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "Tests", "RecurModelTests", "Fixtures")
+sys.dont_write_bytecode = True  # no __pycache__ among the test resources
+sys.path.insert(0, FIXTURES)
+from make_golden import f32list, spread, write_fixture  # noqa: E402  (the language model's fixture script)
 
 V, E, H, L, N, T = 11, 5, 4, 2, 3, 6
 LENGTHS = [6, 4, 2]
@@ -53,17 +59,9 @@ class Net(torch.nn.Module):
         return self.head(torch.cat([h_n[-2], h_n[-1]], 1))
 
 
-def f32list(t):
-    """Flat list of Python floats, each exactly a float32 value."""
-    return [float(v) for v in t.detach().to(torch.float32).reshape(-1).tolist()]
-
-
 def make_case(name, pooling, classes, seed):
     torch.manual_seed(seed)
-    model = Net(pooling, classes)
-    with torch.no_grad():
-        for p in model.parameters():  # keep torch's init, add a spread so nothing is near zero
-            p.add_(0.2 * torch.randn_like(p))
+    model = spread(Net(pooling, classes))
     lengths = torch.tensor(LENGTHS)
     inputs = torch.randint(0, V, (T, N))
     real = torch.arange(T)[:, None] < lengths[None, :]  # [T, N]
@@ -112,13 +110,7 @@ def main():
         make_case("tagger-binary", "everyToken", 1, 6543),
         make_case("classifier-binary", "lastToken", 1, 7654),
     ]
-    out = {"generator": "scripts/torch_golden_examples.py", "torch": torch.__version__, "cases": cases}
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    path = os.path.join(root, "Tests", "RecurModelTests", "Fixtures", "examples_golden.json")
-    with open(path, "w") as f:
-        json.dump(out, f, indent=1)
-        f.write("\n")
-    print(f"wrote {path}: " + ", ".join(f"{c['name']} loss={c['loss']:.6f}" for c in cases))
+    write_fixture(os.path.join(FIXTURES, "examples_golden.json"), "scripts/torch_golden_examples.py", cases)
 
 
 if __name__ == "__main__":

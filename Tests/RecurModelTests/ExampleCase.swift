@@ -25,14 +25,15 @@ struct ExampleCase {
         do { return try ExampleModel(config, pooling: pooling) } catch { fatalError("invalid test config: \(error)") }
     }
 
-    /// A random batch: weights U(−0.6, 0.6), embeddings U(−1, 1), one ignored real label.
+    /// A random batch: weights U(−w, w) (w = `weights`, default 0.6), embeddings U(−1, 1), one
+    /// ignored real label.
     static func random(_ config: ModelConfig, pooling: ExampleModel.Pooling, lengths: [Int32], steps: Int? = nil,
-                       seed: UInt64, dropout: DropoutKey? = nil) -> ExampleCase {
+                       seed: UInt64, weights: Double = 0.6, dropout: DropoutKey? = nil) -> ExampleCase {
         var rng = TestRNG(seed: seed)
         let layout = ParameterLayout(config), t = steps ?? Int(lengths.max()!), n = lengths.count
         var params = [Float](repeating: 0, count: layout.count)
         for spec in layout.specs {
-            let range = spec.name == "embedding.weight" ? 1.0 : 0.6
+            let range = spec.name == "embedding.weight" ? 1.0 : weights
             for i in 0..<spec.count { params[spec.offset + i] = rng.float(-range, range) }
         }
         let classes = max(config.headSize, 2)

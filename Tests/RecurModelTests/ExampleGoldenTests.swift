@@ -8,12 +8,11 @@ import XCTest
 /// lengths 6, 4, 2: loss, logits at real positions, and every parameter's gradient.
 final class ExampleGoldenTests: XCTestCase {
     private struct Golden: Decodable {
-        struct Tensor: Decodable { let name: String; let shape: [Int]; let values: [Float] }
         struct Config: Decodable { let vocab, embed, hidden, layers, outputs, lanes, steps: Int }
         struct Case: Decodable {
             let name, pooling: String
             let config: Config
-            let params: [Tensor]
+            let params: [GoldenFixture.Tensor]
             let inputs, lengths, targets: [Int32]
             let logits: [Float]
             let loss: Double
@@ -23,11 +22,7 @@ final class ExampleGoldenTests: XCTestCase {
         let cases: [Case]
     }
 
-    private func loadGolden() throws -> Golden {
-        let dir = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil), "Fixtures missing")
-        let data = try Data(contentsOf: dir.appendingPathComponent("examples_golden.json"))
-        return try JSONDecoder().decode(Golden.self, from: data)
-    }
+    private func loadGolden() throws -> Golden { try GoldenFixture.load("examples_golden.json", as: Golden.self) }
 
     func testFixtureHasTheFourCases() throws {
         XCTAssertEqual(try loadGolden().cases.map(\.name), ["tagger", "classifier", "tagger-binary", "classifier-binary"])
@@ -59,17 +54,7 @@ final class ExampleGoldenTests: XCTestCase {
         let logitErr = ErrorMetrics.absolute(rows.map { Double(run.logits[$0]) }, rows.map { Double(g.logits[$0]) })
         XCTAssertLessThan(logitErr.error, 1e-5, "\(g.name) logits \(logitErr)")
 
-        // Gradients: |a−b| ≤ 1e-4 · max(1, |b|) (absolute 1e-4, relative 1e-4 for large values).
-        var worstGrad = (0.0, "")
-        for spec in layout.specs {
-            let want = try XCTUnwrap(g.grads[spec.name], "\(g.name): no gradient for \(spec.name)").map(Double.init)
-            XCTAssertEqual(want.count, spec.count, "\(g.name) \(spec.name)")
-            let got = Array(run.grads[spec.offset..<(spec.offset + spec.count)]).doubles
-            let err = ErrorMetrics.mixed(got, want)
-            XCTAssertLessThan(err.error, 1e-4, "\(g.name) gradient of \(spec.name) \(err)")
-            XCTAssertGreaterThan(want.map(abs).max()!, 1e-3, "\(g.name) \(spec.name): golden gradient is trivially small")
-            if err.error > worstGrad.0 { worstGrad = (err.error, spec.name) }
-        }
+        let worstGrad = try GoldenFixture.checkGradients(run.grads, layout: layout, want: g.grads, label: g.name)
         print("[golden] \(g.name): loss \(run.loss.sum) vs \(g.loss) (rel \(lossErr)), logits \(logitErr.error), "
               + "worst gradient \(worstGrad.0) in \(worstGrad.1)")
     }

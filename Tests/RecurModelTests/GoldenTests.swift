@@ -6,12 +6,11 @@ import XCTest
 /// Cases written by Fixtures/make_golden.py: 2-layer nn.LSTM / nn.RNN (tanh, relu) language models.
 final class GoldenTests: XCTestCase {
     private struct Golden: Decodable {
-        struct Tensor: Decodable { let name: String; let shape: [Int]; let values: [Float] }
         struct Config: Decodable { let cell, activation: String; let vocab, embed, hidden, layers, lanes, steps: Int }
         struct Case: Decodable {
             let name: String
             let config: Config
-            let params: [Tensor]
+            let params: [GoldenFixture.Tensor]
             let inputs, targets: [Int32]
             let state0, state1, logits: [Float]
             let loss: Double
@@ -20,11 +19,7 @@ final class GoldenTests: XCTestCase {
         let cases: [Case]
     }
 
-    private func loadGolden() throws -> Golden {
-        let dir = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures", withExtension: nil), "Fixtures missing")
-        let data = try Data(contentsOf: dir.appendingPathComponent("golden.json"))
-        return try JSONDecoder().decode(Golden.self, from: data)
-    }
+    private func loadGolden() throws -> Golden { try GoldenFixture.load("golden.json", as: Golden.self) }
 
     func testFixtureHasTheThreeCases() throws {
         XCTAssertEqual(try loadGolden().cases.map(\.name), ["lstm", "rnn-tanh", "rnn-relu"])
@@ -61,17 +56,7 @@ final class GoldenTests: XCTestCase {
         XCTAssertEqual(run.loss.count, g.targets.filter { $0 >= 0 }.count, g.name)
         XCTAssertEqual(run.state, fwd.state, g.name)
 
-        // Gradients: |a−b| ≤ 1e-4 · max(1, |b|) (absolute 1e-4, relative 1e-4 for large values).
-        var worstGrad = (0.0, "")
-        for spec in layout.specs {
-            let want = try XCTUnwrap(g.grads[spec.name], "\(g.name): no gradient for \(spec.name)").map(Double.init)
-            XCTAssertEqual(want.count, spec.count, "\(g.name) \(spec.name)")
-            let got = Array(run.grads[spec.offset..<(spec.offset + spec.count)]).doubles
-            let err = ErrorMetrics.mixed(got, want)
-            XCTAssertLessThan(err.error, 1e-4, "\(g.name) gradient of \(spec.name) \(err)")
-            XCTAssertGreaterThan(want.map(abs).max()!, 1e-3, "\(g.name) \(spec.name): golden gradient is trivially small")
-            if err.error > worstGrad.0 { worstGrad = (err.error, spec.name) }
-        }
+        let worstGrad = try GoldenFixture.checkGradients(run.grads, layout: layout, want: g.grads, label: g.name)
         print("[golden] \(g.name): logits \(logitErr.error), state \(stateErr.error), loss rel \(lossErr), "
               + "worst gradient \(worstGrad.0) in \(worstGrad.1)")
     }

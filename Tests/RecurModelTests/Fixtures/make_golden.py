@@ -62,12 +62,17 @@ def lane_major(tensors):
     return torch.stack(tensors, dim=2).permute(1, 0, 2, 3).contiguous()
 
 
+def spread(model):
+    """Keeps torch's init and adds a spread so that no tensor is near zero; returns the model."""
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.2 * torch.randn_like(p))
+    return model
+
+
 def make_case(name, kind, nonlinearity, seed):
     torch.manual_seed(seed)
-    model = LM(kind, nonlinearity)
-    with torch.no_grad():
-        for p in model.parameters():  # keep torch's init, add a spread so nothing is near zero
-            p.add_(0.2 * torch.randn_like(p))
+    model = spread(LM(kind, nonlinearity))
     inputs = torch.randint(0, V, (T, N))
     targets = torch.randint(0, V, (T, N))
     targets[1, 2] = -1  # one ignored target
@@ -106,8 +111,12 @@ def main():
         make_case("rnn-tanh", "rnn", "tanh", 2345),
         make_case("rnn-relu", "rnn", "relu", 3456),
     ]
-    out = {"generator": "make_golden.py", "torch": torch.__version__, "cases": cases}
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden.json")
+    write_fixture(os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden.json"), "make_golden.py", cases)
+
+
+def write_fixture(path, generator, cases):
+    """Writes the cases as one JSON fixture (also used by scripts/torch_golden_examples.py)."""
+    out = {"generator": generator, "torch": torch.__version__, "cases": cases}
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")
