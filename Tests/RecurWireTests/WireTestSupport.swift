@@ -13,6 +13,13 @@ enum Samples {
         return (0..<count).map { $0 < special.count ? special[$0] : Float(rng.unit() * 2 - 1) * 1000 }
     }
 
+    /// An example shard's frames: three examples of lengths 5, 2 and 1, one label each.
+    static func exampleFrames() throws -> [WireFrame] {
+        [try WireFrame(name: "inputs", shape: [5, 3], int32s: (0..<15).map { Int32($0 % 4) }),
+         try WireFrame(name: "lengths", shape: [3], int32s: [5, 2, 1]),
+         try WireFrame(name: "targets", shape: [3], int32s: [1, 0, 1])]
+    }
+
     static func taskFrames() throws -> [WireFrame] {
         let (t, n, l, s, h) = (5, 3, 2, 2, 4)
         return [
@@ -31,6 +38,8 @@ enum Samples {
                                   heartbeatIntervalMs: 1000, leaseTimeoutMs: 15000, currentVersion: 17)), []),
             (.task(WireTask(step: 12, shard: 1, shardCount: 4, firstLane: 3, laneCount: 3, steps: 5,
                             weightVersion: 11, leaseID: 99)), try taskFrames()),
+            (.task(WireTask(step: 12, shard: 1, shardCount: 4, firstLane: 3, laneCount: 3, steps: 5,
+                            weightVersion: 11, leaseID: 100, kind: .examples)), try exampleFrames()),
             (.result(WireResult(leaseID: 99, step: 12, shard: 1, weightVersion: 11, lossSum: 123.456,
                                 tokenCount: 15, computeMs: 3.25)), [state]),
             (.gradient(WireGradient(leaseID: 99, step: 12, shard: 1, shardCount: 4, weightVersion: 11, tokenCount: 15,
