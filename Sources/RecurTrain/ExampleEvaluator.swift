@@ -143,7 +143,8 @@ public final class ExampleEvaluator {
         default:
             let gold = examples.map { e -> [String] in if case .tags(let t) = e.target { return t.map(name) }; return [] }
             let predicted = predictions.map { $0.ids.map(name) }
-            s.chunks = ChunkScore(gold: gold, predicted: predicted)
+            // A sigmoid tagger's tags are `0` and `1`: `0` is outside every entity.
+            s.chunks = ChunkScore(gold: gold, predicted: predicted, outside: head.loss == .sigmoid ? "0" : "O")
             if let ambiguous { s.ambiguous = SubsetAccuracy(gold: gold, predicted: predicted, selected: ambiguous) }
         }
         return s

@@ -80,7 +80,7 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         setThreads(1)
-        let sampler = try Sampler(try ModelFile.load(checkpoint: checkpoint))
+        let sampler = try Sampler(try loadLanguageModel(checkpoint, for: "recur sample"))
         print(sampler.generate(prime: prime, length: length, temperature: temperature, seed: seed, stopAtEOS: !noStop))
     }
 }
@@ -109,7 +109,7 @@ struct ScoreCommand: ParsableCommand {
             throw ValidationError("the sentence is empty; give the words to score")
         }
         setThreads(1)
-        let sampler = try Sampler(try ModelFile.load(checkpoint: checkpoint))
+        let sampler = try Sampler(try loadLanguageModel(checkpoint, for: "recur score"))
         let r = sampler.score(sentence)
         guard !r.tokens.isEmpty else { throw ValidationError("the sentence has no tokens") }
         if json {
@@ -149,4 +149,14 @@ struct ScoreReport: Encodable {
     /// The terms in sentence order.
     let perToken: [Term]
     enum CodingKeys: String, CodingKey { case logProb = "log_prob", prob, tokens, perToken = "per_token" }
+}
+
+/// Loads `checkpoint` for `command`, which only a language model can serve.
+/// - Throws: `TrainError.badOption` naming the checkpoint when it holds a classifier or a tagger.
+func loadLanguageModel(_ checkpoint: String, for command: String) throws -> SavedModel {
+    let saved = try ModelFile.load(checkpoint: checkpoint)
+    guard saved.head.task == .lm else {
+        throw TrainError.badOption("\(checkpoint): \(command) needs a language model's checkpoint; this one is a --task \(saved.head.task.rawValue) model")
+    }
+    return saved
 }

@@ -32,7 +32,7 @@ struct PredictCommand: ParsableCommand {
         setThreads(threads)
         let saved = try ModelFile.load(checkpoint: checkpoint)
         guard saved.head.task != .lm else {
-            throw TrainError.badOption("recur predict needs a classifier's or tagger's checkpoint; use recur sample with a language model")
+            throw TrainError.badOption("\(checkpoint): recur predict needs a classifier's or tagger's checkpoint; this one is a language model's (use recur sample)")
         }
         let text: String
         if let input {
