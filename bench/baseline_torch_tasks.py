@@ -17,7 +17,7 @@ after the --warmup first steps (the statistic tasks_vs_torch.sh takes from recur
 A step's time runs from picking its examples to the end of the optimizer update.
 
   python3 bench/baseline_torch_tasks.py --task tag --data names.conll --hidden 256 --layers 2 \\
-      --batch 32 --steps 12 --warmup 3 --threads 2 --bidirectional
+      --batch 32 --steps 30 --warmup 3 --threads 2 --bidirectional
 """
 import argparse, json, random, sys, time
 
@@ -36,7 +36,7 @@ p.add_argument("--batch", type=int, default=32, help="B, examples per step")
 p.add_argument("--bidirectional", action="store_true")
 p.add_argument("--vocab", type=int, default=None,
                help="embedding rows V (default: the file's distinct tokens + <PAD> and <UNK>)")
-p.add_argument("--steps", type=int, default=12, help="timed steps after the warm-up")
+p.add_argument("--steps", type=int, default=30, help="timed steps after the warm-up")
 p.add_argument("--warmup", type=int, default=3, help="steps left out of the mean")
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--seed", type=int, default=1)

@@ -5,7 +5,7 @@
 # Usage: bench/tasks_vs_torch.sh [--rounds N] [--steps N] [--warmup N] [--threads N]
 #                                [--torch-python PATH] [--skip-build] [--keep]
 #   --rounds N           pairs per shape, alternating which program goes first (default 3)
-#   --steps N            timed steps of each run, after the warm-up (default 12)
+#   --steps N            timed steps of each run, after the warm-up (default 30)
 #   --warmup N           first steps left out of each run's figure (default 3)
 #   --threads N          threads of both: recur --threads N and OPENBLAS_NUM_THREADS=N,
 #                        torch.set_num_threads(N) and OMP_NUM_THREADS=N (default 2)
@@ -25,7 +25,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BASELINE="$REPO/bench/baseline_torch_tasks.py"
 TORCH_PY="${TORCH_PYTHON:-python3}"
 ROUNDS=3
-STEPS=12
+STEPS=30
 WARMUP=3
 THREADS=2
 SKIP_BUILD=0
@@ -75,16 +75,17 @@ if (( KEEP )); then echo "logs kept in $WORK" >&2; else trap 'rm -rf "$WORK"' EX
 "$RECUR" data --task tag --out "$WORK/names.conll" >/dev/null || die "recur data --task tag failed"
 data_file() { [[ "$1" == classify ]] && echo "$WORK/sentiment.tsv" || echo "$WORK/names.conll"; }
 
-# Mean of the per-step tokens/s after the first WARMUP steps, from recur's metrics.jsonl or the
-# baseline's output (the same statistic for both).
-mean_rate() {
+# "MEAN MEDIAN": the mean of the per-step tokens/s after the first WARMUP steps (the run's figure)
+# and their median (a check: a run whose mean sits far below its median had steps stalled by other
+# processes), from recur's metrics.jsonl or the baseline's output, read the same way for both.
+step_rates() {
   "$TORCH_PY" - "$1" "$WARMUP" <<'PY'
-import json, sys
+import json, statistics, sys
 r = [json.loads(l)["tokens_per_second"] for l in open(sys.argv[1]) if '"step"' in l and '"summary"' not in l]
 r = r[int(sys.argv[2]):]
 if not r or min(r) <= 0:
     sys.exit("no positive tokens_per_second after the warm-up in %s" % sys.argv[1])
-print("%.0f" % (sum(r) / len(r)))
+print("%.0f %.0f" % (sum(r) / len(r), statistics.median(r)))
 PY
 }
 
@@ -93,14 +94,14 @@ run_recur() {  # task dir
     --corpus "$(data_file "$1")" --cell lstm --hidden "$HIDDEN" --layers "$LAYERS" --batch "$BATCH" \
     --steps "$((WARMUP + STEPS))" --log-every 1 --val-fraction 0 --threads "$THREADS" --quiet \
     --run-dir "$2/run" >"$2/recur.out" 2>"$2/recur.err" || { cat "$2/recur.err" >&2; die "recur failed on $1"; }
-  mean_rate "$2/run/metrics.jsonl"
+  step_rates "$2/run/metrics.jsonl"
 }
 
 run_torch() {  # task dir
   OMP_NUM_THREADS="$THREADS" "$TORCH_PY" "$BASELINE" --task "$1" --data "$(data_file "$1")" --bidirectional \
     --cell lstm --hidden "$HIDDEN" --layers "$LAYERS" --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" \
     --threads "$THREADS" >"$2/torch.out" 2>"$2/torch.err" || { cat "$2/torch.err" >&2; die "torch failed on $1"; }
-  mean_rate "$2/torch.out"
+  step_rates "$2/torch.out"
 }
 
 # ---- rounds ---------------------------------------------------------------------------------
@@ -112,8 +113,9 @@ for task in tag classify; do
     dir="$WORK/$task-$i"; mkdir -p "$dir"
     if (( i % 2 )); then order="recur torch"; r="$(run_recur "$task" "$dir")"; t="$(run_torch "$task" "$dir")"
     else order="torch recur"; t="$(run_torch "$task" "$dir")"; r="$(run_recur "$task" "$dir")"; fi
+    read -r r rm <<<"$r"; read -r t tm <<<"$t"
     ratio="$(awk -v a="$r" -v b="$t" 'BEGIN { printf "%.3f", a / b }')"
-    echo "round $i $task ($order): recur $r, torch $t tokens/s, recur/torch $ratio"
+    echo "round $i $task ($order): recur $r (step median $rm), torch $t (step median $tm) tokens/s, recur/torch $ratio"
     RECUR_RATES[$task]+="$r "; TORCH_RATES[$task]+="$t "; RATIOS[$task]+="$ratio "
   done
   v_recur="$("$TORCH_PY" -c 'import json,struct,sys; f=open(sys.argv[1],"rb"); n=struct.unpack("<Q",f.read(8))[0]; print(len(json.loads(json.loads(f.read(n))["__metadata__"]["recur.config"])["vocab"]))' "$dir/run/checkpoints/latest/model.safetensors")"
