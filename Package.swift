@@ -75,7 +75,7 @@ let package = Package(
                 swiftSettings: fast),
         // The coordinator, parameter server and worker: pure state machines plus thin run loops.
         .target(name: "RecurRoles", dependencies: ["RecurTrain", "RecurModel", "RecurMath", "RecurData", "RecurIO",
-                                                   "RecurWire", "RecurTransport"], swiftSettings: fast),
+                                                   "RecurWire", "RecurTransport", "CSharedMemory"], swiftSettings: fast),
         // The one executable. Compiled for baseline x86-64, so that its start-up check of the CPU
         // runs on any x86-64 before any AVX2 code does.
         .executableTarget(name: "recur", dependencies: [

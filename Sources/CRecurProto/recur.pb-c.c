@@ -592,6 +592,186 @@ void   recur__heartbeat__free_unpacked
   assert(message->base.descriptor == &recur__heartbeat__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   recur__status_request__init
+                     (Recur__StatusRequest         *message)
+{
+  static const Recur__StatusRequest init_value = RECUR__STATUS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t recur__status_request__get_packed_size
+                     (const Recur__StatusRequest *message)
+{
+  assert(message->base.descriptor == &recur__status_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recur__status_request__pack
+                     (const Recur__StatusRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recur__status_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recur__status_request__pack_to_buffer
+                     (const Recur__StatusRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recur__status_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recur__StatusRequest *
+       recur__status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recur__StatusRequest *)
+     protobuf_c_message_unpack (&recur__status_request__descriptor,
+                                allocator, len, data);
+}
+void   recur__status_request__free_unpacked
+                     (Recur__StatusRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recur__status_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   recur__status_reply__init
+                     (Recur__StatusReply         *message)
+{
+  static const Recur__StatusReply init_value = RECUR__STATUS_REPLY__INIT;
+  *message = init_value;
+}
+size_t recur__status_reply__get_packed_size
+                     (const Recur__StatusReply *message)
+{
+  assert(message->base.descriptor == &recur__status_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recur__status_reply__pack
+                     (const Recur__StatusReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recur__status_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recur__status_reply__pack_to_buffer
+                     (const Recur__StatusReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recur__status_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recur__StatusReply *
+       recur__status_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recur__StatusReply *)
+     protobuf_c_message_unpack (&recur__status_reply__descriptor,
+                                allocator, len, data);
+}
+void   recur__status_reply__free_unpacked
+                     (Recur__StatusReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recur__status_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   recur__worker_status__init
+                     (Recur__WorkerStatus         *message)
+{
+  static const Recur__WorkerStatus init_value = RECUR__WORKER_STATUS__INIT;
+  *message = init_value;
+}
+size_t recur__worker_status__get_packed_size
+                     (const Recur__WorkerStatus *message)
+{
+  assert(message->base.descriptor == &recur__worker_status__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recur__worker_status__pack
+                     (const Recur__WorkerStatus *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recur__worker_status__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recur__worker_status__pack_to_buffer
+                     (const Recur__WorkerStatus *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recur__worker_status__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recur__WorkerStatus *
+       recur__worker_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recur__WorkerStatus *)
+     protobuf_c_message_unpack (&recur__worker_status__descriptor,
+                                allocator, len, data);
+}
+void   recur__worker_status__free_unpacked
+                     (Recur__WorkerStatus *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recur__worker_status__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   recur__server_status__init
+                     (Recur__ServerStatus         *message)
+{
+  static const Recur__ServerStatus init_value = RECUR__SERVER_STATUS__INIT;
+  *message = init_value;
+}
+size_t recur__server_status__get_packed_size
+                     (const Recur__ServerStatus *message)
+{
+  assert(message->base.descriptor == &recur__server_status__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t recur__server_status__pack
+                     (const Recur__ServerStatus *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &recur__server_status__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t recur__server_status__pack_to_buffer
+                     (const Recur__ServerStatus *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &recur__server_status__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Recur__ServerStatus *
+       recur__server_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Recur__ServerStatus *)
+     protobuf_c_message_unpack (&recur__server_status__descriptor,
+                                allocator, len, data);
+}
+void   recur__server_status__free_unpacked
+                     (Recur__ServerStatus *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &recur__server_status__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   recur__leave__init
                      (Recur__Leave         *message)
 {
@@ -1016,7 +1196,7 @@ const ProtobufCMessageDescriptor recur__segment__descriptor =
   (ProtobufCMessageInit) recur__segment__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recur__envelope__field_descriptors[18] =
+static const ProtobufCFieldDescriptor recur__envelope__field_descriptors[20] =
 {
   {
     "protocol_version",
@@ -1234,6 +1414,30 @@ static const ProtobufCFieldDescriptor recur__envelope__field_descriptors[18] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "status_request",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Recur__Envelope, body_case),
+    offsetof(Recur__Envelope, status_request),
+    &recur__status_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status_reply",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Recur__Envelope, body_case),
+    offsetof(Recur__Envelope, status_reply),
+    &recur__status_reply__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recur__envelope__field_indices_by_name[] = {
   4,   /* field[4] = frames */
@@ -1249,6 +1453,8 @@ static const unsigned recur__envelope__field_indices_by_name[] = {
   1,   /* field[1] = run_id */
   2,   /* field[2] = sender */
   3,   /* field[3] = sequence */
+  19,   /* field[19] = status_reply */
+  18,   /* field[18] = status_request */
   10,   /* field[10] = step_applied */
   7,   /* field[7] = task */
   12,   /* field[12] = weights */
@@ -1259,7 +1465,7 @@ static const ProtobufCIntRange recur__envelope__number_ranges[2 + 1] =
 {
   { 1, 0 },
   { 10, 5 },
-  { 0, 18 }
+  { 0, 20 }
 };
 const ProtobufCMessageDescriptor recur__envelope__descriptor =
 {
@@ -1269,7 +1475,7 @@ const ProtobufCMessageDescriptor recur__envelope__descriptor =
   "Recur__Envelope",
   "recur",
   sizeof(Recur__Envelope),
-  18,
+  20,
   recur__envelope__field_descriptors,
   recur__envelope__field_indices_by_name,
   2,  recur__envelope__number_ranges,
@@ -2201,6 +2407,385 @@ const ProtobufCMessageDescriptor recur__heartbeat__descriptor =
   recur__heartbeat__field_indices_by_name,
   1,  recur__heartbeat__number_ranges,
   (ProtobufCMessageInit) recur__heartbeat__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define recur__status_request__field_descriptors NULL
+#define recur__status_request__field_indices_by_name NULL
+#define recur__status_request__number_ranges NULL
+const ProtobufCMessageDescriptor recur__status_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recur.StatusRequest",
+  "StatusRequest",
+  "Recur__StatusRequest",
+  "recur",
+  sizeof(Recur__StatusRequest),
+  0,
+  recur__status_request__field_descriptors,
+  recur__status_request__field_indices_by_name,
+  0,  recur__status_request__number_ranges,
+  (ProtobufCMessageInit) recur__status_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recur__status_reply__field_descriptors[11] =
+{
+  {
+    "step",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__StatusReply, step),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_steps",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__StatusReply, total_steps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "eta_seconds",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Recur__StatusReply, eta_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "last_checkpoint_step",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__StatusReply, last_checkpoint_step),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "loss",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Recur__StatusReply, loss),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recur__StatusReply, state),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "workers",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Recur__StatusReply, n_workers),
+    offsetof(Recur__StatusReply, workers),
+    &recur__worker_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "servers",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Recur__StatusReply, n_servers),
+    offsetof(Recur__StatusReply, servers),
+    &recur__server_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "shards_redealt",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__StatusReply, shards_redealt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "duplicates_dropped",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__StatusReply, duplicates_dropped),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "leases_outstanding",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recur__StatusReply, leases_outstanding),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recur__status_reply__field_indices_by_name[] = {
+  9,   /* field[9] = duplicates_dropped */
+  2,   /* field[2] = eta_seconds */
+  3,   /* field[3] = last_checkpoint_step */
+  10,   /* field[10] = leases_outstanding */
+  4,   /* field[4] = loss */
+  7,   /* field[7] = servers */
+  8,   /* field[8] = shards_redealt */
+  5,   /* field[5] = state */
+  0,   /* field[0] = step */
+  1,   /* field[1] = total_steps */
+  6,   /* field[6] = workers */
+};
+static const ProtobufCIntRange recur__status_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 11 }
+};
+const ProtobufCMessageDescriptor recur__status_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recur.StatusReply",
+  "StatusReply",
+  "Recur__StatusReply",
+  "recur",
+  sizeof(Recur__StatusReply),
+  11,
+  recur__status_reply__field_descriptors,
+  recur__status_reply__field_indices_by_name,
+  1,  recur__status_reply__number_ranges,
+  (ProtobufCMessageInit) recur__status_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recur__worker_status__field_descriptors[7] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recur__WorkerStatus, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "host",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recur__WorkerStatus, host),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recur__WorkerStatus, state),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "shard",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__WorkerStatus, shard),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "shards_done",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__WorkerStatus, shards_done),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tokens_per_second",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Recur__WorkerStatus, tokens_per_second),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "seconds_since_heard",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Recur__WorkerStatus, seconds_since_heard),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recur__worker_status__field_indices_by_name[] = {
+  1,   /* field[1] = host */
+  0,   /* field[0] = name */
+  6,   /* field[6] = seconds_since_heard */
+  3,   /* field[3] = shard */
+  4,   /* field[4] = shards_done */
+  2,   /* field[2] = state */
+  5,   /* field[5] = tokens_per_second */
+};
+static const ProtobufCIntRange recur__worker_status__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor recur__worker_status__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recur.WorkerStatus",
+  "WorkerStatus",
+  "Recur__WorkerStatus",
+  "recur",
+  sizeof(Recur__WorkerStatus),
+  7,
+  recur__worker_status__field_descriptors,
+  recur__worker_status__field_indices_by_name,
+  1,  recur__worker_status__number_ranges,
+  (ProtobufCMessageInit) recur__worker_status__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor recur__server_status__field_descriptors[4] =
+{
+  {
+    "slice",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Recur__ServerStatus, slice),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "endpoint",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Recur__ServerStatus, endpoint),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__ServerStatus, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "seconds_since_heard",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Recur__ServerStatus, seconds_since_heard),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned recur__server_status__field_indices_by_name[] = {
+  1,   /* field[1] = endpoint */
+  3,   /* field[3] = seconds_since_heard */
+  0,   /* field[0] = slice */
+  2,   /* field[2] = version */
+};
+static const ProtobufCIntRange recur__server_status__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor recur__server_status__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "recur.ServerStatus",
+  "ServerStatus",
+  "Recur__ServerStatus",
+  "recur",
+  sizeof(Recur__ServerStatus),
+  4,
+  recur__server_status__field_descriptors,
+  recur__server_status__field_indices_by_name,
+  1,  recur__server_status__number_ranges,
+  (ProtobufCMessageInit) recur__server_status__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor recur__leave__field_descriptors[2] =

@@ -24,6 +24,9 @@ extension CoordinatorMachine {
             var lastSeenMs: Int
             var lease: UInt64?
             var welcomedMs: Int?
+            /// What `recur status` shows: the host it named, results it reported, and the target
+            /// tokens and compute milliseconds of those results.
+            var host = "", shardsDone = 0, tokens = 0, computeMs = 0.0
         }
 
         /// The run's id.
@@ -51,6 +54,12 @@ extension CoordinatorMachine {
         var psHeardMs: [Int] = []
         /// When the last checkpoint was written (or the run started), for checkpoints by time.
         var lastCheckpointMs = 0
+        /// For `recur status`: the step of the last checkpoint, the last step's loss, when and at
+        /// which step this process began dealing (for the ETA), each slice's newest version and
+        /// the workers that left or were dropped (most recent first, at most `departedKept`).
+        var lastCheckpointStep = 0, lastLoss = Double.nan, startedAt: (ms: Int, step: Int)?
+        var sliceVersions: [Int: UInt64] = [:]
+        var departed: [WireWorkerStatus] = []
         var rendezvousDeadlineMs: Int?
         /// Routing ids of parameter servers that registered over the worker socket.
         var psRegistrants = Set<String>()
@@ -168,6 +177,8 @@ extension CoordinatorMachine {
                 if k < psHeardMs.count { psHeardMs[k] = now }
                 return psMessage(k, m, now: now)
             case .fromWorker(let id, let m, let now):
+                // A status client is answered and never registered: it is not a worker.
+                if case .statusRequest = m.body, workers[id] == nil { return [.toWorker(id, message(.statusReply(status(now: now))))] }
                 if case .hello(let h) = m.body, h.role == "ps" { return registerPS(id, h) }
                 if psRegistrants.contains(id) { return [] }  // a server's registration socket says nothing else
                 return workerMessage(id, m, now: now)

@@ -52,6 +52,7 @@ extension CoordinatorMachine.Core {
     func psMessage(_ k: Int, _ m: WireMessage, now: Int) -> [Action] {
         switch m.body {
         case .stepApplied(let a):
+            if a.rejectionReason == nil { sliceVersions[k] = max(sliceVersions[k] ?? 0, a.version) }
             if let reason = a.rejectionReason { return [.log("coordinator: parameter server \(k) refused step \(a.step): \(reason)")] }
             if case .waitingForServers(let configured, _) = state, !configured.contains(k) { return psReady(k, a, now: now) }
             if config.mode == .async { return asyncApplied(a, now: now) }
@@ -69,6 +70,7 @@ extension CoordinatorMachine.Core {
             step += 1
             let report = StepReport(step: step, loss: sum / Double(max(count, 1)), tokens: count,
                                     gradNorm: a.gradNorm, workers: workers.count, appliedMs: now)
+            lastLoss = report.loss
             let plan = schedule.after(step: step, secondsSinceCheckpoint: Double(now - lastCheckpointMs) / 1000)
             if !plan.isLast { beginStep() }
             // A step whose weights are read is reported, and its weights fetched, before the next
@@ -115,6 +117,7 @@ extension CoordinatorMachine.Core {
                 + finish()
         }
         state = .running
+        startedAt = (now, step)
         if config.mode == .sync { beginStep() }
         // Workers that joined while the servers were not all there get their welcome now.
         for id in joinOrder { actions.append(.toWorker(id, message(welcomeBody()))) }

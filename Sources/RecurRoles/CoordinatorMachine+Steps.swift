@@ -85,6 +85,7 @@ extension CoordinatorMachine.Core {
                     ? [.event(refusal(id, kind: "worker", "\(CoordinatorMachine.maxWorkers) workers already registered"))] : []
             }
             workers[id] = WorkerInfo(lastSeenMs: now, lease: nil)
+            if case .hello(let h) = m.body { workers[id]?.host = h.hostname }
             joinOrder.append(id)
         }
         workers[id]?.lastSeenMs = now
@@ -98,7 +99,8 @@ extension CoordinatorMachine.Core {
                 + deal(now: now)
         }
         switch m.body {
-        case .hello:
+        case .hello(let h):
+            workers[id]?.host = h.hostname
             // One welcome a second per peer: a peer repeating Hello cannot make us flood it.
             if let last = workers[id]?.welcomedMs, now - last < 1_000 {
                 counters.refusedRegistrations += 1
@@ -109,14 +111,16 @@ extension CoordinatorMachine.Core {
             return [.toWorker(id, message(welcomeBody())), .log("coordinator: worker \(id) said hello again")] + deal(now: now)
         case .result(let r):
             if workers[id]?.lease == r.leaseID { workers[id]?.lease = nil }
+            workers[id]?.shardsDone += 1
+            workers[id]?.tokens += Int(r.tokenCount)
+            workers[id]?.computeMs += r.computeMs
             return deal(now: now)
         case .leave(let l):
             // Every shard still leased to it goes back: one it reported may never have reached
             // the parameter server. Duplicates are dropped there, so this is always safe.
             let actions = [.event(LogRecord(.workerLeft, "coordinator: worker \(id) left (\(l.reason))", [("worker", .string(id)), ("reason", .string(l.reason))]))]
                 + handBack(from: id, why: "it left")
-            workers[id] = nil
-            joinOrder.removeAll { $0 == id }
+            depart(id, "left", now: now)
             return actions + deal(now: now)
         case .reject(let r) where r.leaseID != 0:
             // The worker refuses the task it holds (it could not get the weights): deal it again
@@ -152,12 +156,11 @@ extension CoordinatorMachine.Core {
                 counters.expired += 1
                 actions.append(.event(LogRecord(.leaseExpired, "coordinator: lease \(lease) of worker \(w) (step \(step) shard \(s)) expired; dealing it again",
                                                 [("worker", .string(w)), ("lease", .int(Int(lease))), ("step", .int(step)), ("shard", .int(s))])))
-                workers[w] = nil
-                joinOrder.removeAll { $0 == w }
+                depart(w, "lease expired", now: now)
             }
         }
         for id in joinOrder where workers[id]?.lease == nil && now - (workers[id]?.lastSeenMs ?? now) > 3 * config.leaseTimeoutMs {
-            workers[id] = nil
+            depart(id, "silent", now: now)
             actions.append(.event(LogRecord(.workerForgotten, "coordinator: worker \(id) silent for \(3 * config.leaseTimeoutMs) ms; forgotten",
                                                 [("worker", .string(id))])))
         }
@@ -230,6 +233,7 @@ extension CoordinatorMachine.Core {
                                 tokens: window.tokens, gradNorm: window.norm / k,
                                 staleness: Double(window.staleness) / k, maxStaleness: window.maxStaleness,
                                 workers: workers.count, appliedMs: now)
+        lastLoss = report.loss
         window = (0, 0, 0, 0, 0)
         let plan = schedule.after(step: step, secondsSinceCheckpoint: Double(now - lastCheckpointMs) / 1000)
         // No step can end while another's weights are read: nothing is dealt meanwhile, and fewer

@@ -114,6 +114,7 @@ extension CoordinatorMachine.Core {
         if read.plan.checkpoints {
             actions.append(.checkpoint(weights))
             lastCheckpointMs = now
+            lastCheckpointStep = read.report.step
         }
         if read.plan.isLast { return actions + finish() }
         state = .running

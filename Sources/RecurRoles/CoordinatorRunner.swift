@@ -75,10 +75,14 @@ public final class CoordinatorRunner {
         print("endpoint \(endpoint)")
         fflush(nil)  // every stream: Swift 6 refuses to read the C global `stdout`
         try FileManager.default.createDirectory(atPath: options.runDirectory, withIntermediateDirectories: true)
+        // Where `recur status RUN_DIR` finds this coordinator, while it runs.
+        try CoordinatorAddress(endpoint: endpoint, runID: runID, pid: getpid()).write(runDirectory: options.runDirectory)
+        defer { CoordinatorAddress.remove(runDirectory: options.runDirectory) }
         let metrics = try MetricsWriter(path: (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl"))
         defer { metrics.close() }
         var lastTick = RoleSupport.nowMs()
         var log = MetricsLog(source: data.source, batch: config.batch)
+        log.totals = Trainer.totals(atStep: config.resumeStep ?? 0, runDirectory: options.runDirectory)
         var checkpoint: String?
         var queue = machine.handle(.start(nowMs: RoleSupport.nowMs()))
         RoleSupport.log("coordinator", "listening on \(endpoint); \(config.totalSteps) steps of \(config.shardCount) shards")

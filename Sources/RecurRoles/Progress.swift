@@ -47,6 +47,10 @@ struct MetricsLog {
     /// Milliseconds inside the window spent between a step's update and its report (reading its
     /// weights, evaluating): not training time, as in the single process.
     var excludedMs = 0
+    /// Tokens and seconds of the run before this process started (a resumed run's), the tokens
+    /// read since, and when this process started.
+    var totals = (tokens: 0, seconds: 0.0), tokensRun = 0
+    let startMs = RoleSupport.nowMs()
     /// The latest evaluation: its step and validation figures (nil without a validation split).
     var evaluated: (step: Int, result: ValidationResult?)?
 
@@ -61,7 +65,9 @@ struct MetricsLog {
     mutating func stepDone(_ r: CoordinatorMachine.StepReport, schedule: RunSchedule, config: RunConfig,
                            metrics: MetricsWriter, verbose: Bool) throws {
         let now = RoleSupport.nowMs()
-        windowTokens += source.tokens(step: r.step - 1, batch: batch)
+        let stepTokens = source.tokens(step: r.step - 1, batch: batch)
+        windowTokens += stepTokens
+        tokensRun += stepTokens
         guard schedule.after(step: r.step, secondsSinceCheckpoint: 0).writesLine else {
             excludedMs += max(0, now - r.appliedMs)
             return
@@ -69,11 +75,13 @@ struct MetricsLog {
         let dt = Double(r.appliedMs - windowStartMs - excludedMs) / 1000
         let tps = dt > 0 ? Double(windowTokens) / dt : 0
         let val = evaluated.flatMap { $0.step == r.step ? $0.result : nil }
-        try metrics.append(MetricsRecord(step: r.step, loss: r.loss, tokensPerSecond: tps,
-                                         lr: config.optimizer.rate(atStep: r.step - 1), gradNorm: r.gradNorm, valLoss: val?.loss,
-                                         workers: r.workers,
-                                         staleness: config.mode == .async ? (r.staleness, r.maxStaleness) : nil,
-                                         validation: val))
+        var record = MetricsRecord(step: r.step, loss: r.loss, tokensPerSecond: tps,
+                                   lr: config.optimizer.rate(atStep: r.step - 1), gradNorm: r.gradNorm, valLoss: val?.loss,
+                                   workers: r.workers, staleness: config.mode == .async ? (r.staleness, r.maxStaleness) : nil,
+                                   validation: val)
+        record.tokens = totals.tokens + tokensRun
+        record.seconds = totals.seconds + Double(now - startMs) / 1000
+        try metrics.append(record)
         if verbose {
             progress.show(step: r.step, total: schedule.totalSteps, loss: r.loss, val: val, tokensPerSecond: tps, workers: r.workers)
         }

@@ -1,6 +1,9 @@
 // WorkerComputeThread: where a worker's shard is computed, off the run loop, so the loop keeps
 // serving sockets while backpropagation runs; the two meet only through a small locked channel.
 import Foundation
+#if os(Linux)
+import CSharedMemory
+#endif
 import RecurModel
 import RecurTrain
 import RecurWire
@@ -76,6 +79,7 @@ public final class WorkerComputeThread: @unchecked Sendable {
     /// The computing thread: one long-lived thread computes every shard, so its per-thread state
     /// (malloc arena, BLAS buffers, warm caches) is set up once rather than for every shard.
     private func serve() {
+        Self.yieldToTheLoop()
         while true {
             lock.lock()
             let limit = Date(timeIntervalSinceNow: Self.idleSeconds)
@@ -89,6 +93,19 @@ public final class WorkerComputeThread: @unchecked Sendable {
             lock.unlock()
             compute(job)
         }
+    }
+
+    /// The nice value of the computing thread, above the run loop's 0: when a finished piece of
+    /// the gradient wakes the loop on a machine whose cores are all computing, the scheduler runs
+    /// the loop (which sends the piece and goes back to waiting) ahead of the computation instead
+    /// of after its time slice, so pieces leave when they are done.
+    static let niceness: Int32 = 5
+
+    /// Lowers the calling thread's priority to `niceness` (Linux sets it per thread).
+    static func yieldToTheLoop() {
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(CSharedMemory.gettid()), niceness)
+        #endif
     }
 
     /// Computes one shard and posts its events, the last of them `.computed` or `.abandoned`.

@@ -156,6 +156,8 @@ struct MetricsLineStep: Decodable {
     var loss: Double?
     /// The validation loss, on an evaluation step.
     var valLoss: Double?
+    /// Training tokens and seconds since the run began.
+    var tokens: Int?, seconds: Double?
 
-    enum CodingKeys: String, CodingKey { case step, loss, valLoss = "val_loss" }
+    enum CodingKeys: String, CodingKey { case step, loss, valLoss = "val_loss", tokens, seconds }
 }

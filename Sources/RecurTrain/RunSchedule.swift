@@ -107,6 +107,10 @@ public struct MetricsRecord: Sendable {
     public var workers: Int?
     /// Async only: mean and largest staleness (versions) of the step's updates.
     public var staleness: (mean: Double, max: Int)?
+    /// Training tokens read since the run began (padding excluded), across resumes.
+    public var tokens: Int?
+    /// Seconds of the run since it began, across resumes (the time of each attempt, not the gaps).
+    public var seconds: Double?
     /// A classifier's validation accuracy, on evaluation steps.
     public var valAccuracy: Double?
     /// A tagger's entity-level validation F1, on evaluation steps.
@@ -132,6 +136,8 @@ public struct MetricsRecord: Sendable {
         var f: [(String, JSONValue)] = [("step", .int(step)), ("loss", .double(loss)),
                                         ("tokens_per_second", .double((tokensPerSecond * 10).rounded() / 10)),
                                         ("lr", .double(lr)), ("grad_norm", .double(gradNorm))]
+        if let tokens { f.append(("tokens", .int(tokens))) }
+        if let seconds { f.append(("seconds", .double((seconds * 1000).rounded() / 1000))) }
         if let workers { f.append(("workers", .int(workers))) }
         if let staleness { f += [("staleness_mean", .double(staleness.mean)), ("staleness_max", .int(staleness.max))] }
         if let valLoss { f.append(("val_loss", .double(valLoss))) }

@@ -174,6 +174,7 @@ public final class Trainer {
         }
         if schedule.isComplete(atStep: step) { return completeSummary() }
         let start = Date()
+        let before = Trainer.totals(atStep: step, runDirectory: o.runDirectory)
         var lastCheckpoint = start
         var windowStart = Date(), windowSteps = 0, windowTokens = 0
         var last = (loss: Double.nan, gradNorm: 0.0)
@@ -194,8 +195,11 @@ public final class Trainer {
             if plan.writesLine {
                 let tps = dt > 0 ? Double(windowTokens) / dt : 0
                 let val = plan.evaluates ? lastVal : nil
-                try metrics.append(MetricsRecord(step: step, loss: last.loss, tokensPerSecond: tps, lr: lr,
-                                                 gradNorm: last.gradNorm, valLoss: val?.loss, validation: val))
+                var record = MetricsRecord(step: step, loss: last.loss, tokensPerSecond: tps, lr: lr,
+                                           gradNorm: last.gradNorm, valLoss: val?.loss, validation: val)
+                record.tokens = before.tokens + tokensRun
+                record.seconds = before.seconds + Date().timeIntervalSince(start)
+                try metrics.append(record)
                 if o.verbose {
                     log(String(format: "step %d/%d loss %.4f%@ %.0f tok/s", step, totalSteps, last.loss, val?.words ?? "", tps))
                 }
@@ -225,6 +229,32 @@ public final class Trainer {
         let line = Trainer.metricsLine(step: step, in: metricsPath)
         return TrainSummary(steps: step, lastLoss: line?.loss, valLoss: line?.valLoss, tokensPerSecond: 0,
                             checkpoint: store.latest() ?? "", alreadyComplete: true)
+    }
+
+    /// The tokens and seconds a run had spent by `step`, from its last metrics line at or before
+    /// it (0 for a new run, or when the lines predate these fields), so a resumed run's totals go
+    /// on from there.
+    public static func totals(atStep step: Int, runDirectory: String) -> (tokens: Int, seconds: Double) {
+        guard step > 0, let data = FileManager.default.contents(atPath: (runDirectory as NSString).appendingPathComponent("metrics.jsonl"))
+        else { return (0, 0) }
+        // The last line at or before `step` (a checkpoint's step need not be a logged one).
+        for text in String(decoding: data, as: UTF8.self).split(separator: "\n").reversed() {
+            if let l = try? JSONDecoder().decode(MetricsLineStep.self, from: Data(text.utf8)), l.step <= step {
+                return (l.tokens ?? 0, l.seconds ?? 0)
+            }
+        }
+        return (0, 0)
+    }
+
+    /// The step and training loss of the last line of a run folder's metrics, if any: how far a
+    /// run that no coordinator answers for got.
+    public static func lastMetrics(runDirectory: String) -> (step: Int, loss: Double?)? {
+        guard let data = FileManager.default.contents(atPath: (runDirectory as NSString).appendingPathComponent("metrics.jsonl"))
+        else { return nil }
+        for text in String(decoding: data, as: UTF8.self).split(separator: "\n").reversed() {
+            if let l = try? JSONDecoder().decode(MetricsLineStep.self, from: Data(text.utf8)) { return (l.step, l.loss) }
+        }
+        return nil
     }
 
     /// The last metrics line of `step` in the file at `path`, if any.

@@ -114,6 +114,10 @@ enum EnvelopeDecoder {
             }
         case RECUR__ENVELOPE__BODY_NORM_TOTAL:
             return envelope.norm_total.map { .normTotal(WireNormTotal(step: $0.pointee.step, sumOfSquares: $0.pointee.sum_of_squares)) }
+        case RECUR__ENVELOPE__BODY_STATUS_REQUEST:
+            return envelope.status_request.map { _ in .statusRequest }
+        case RECUR__ENVELOPE__BODY_STATUS_REPLY:
+            return envelope.status_reply.map { .statusReply(statusReply($0.pointee)) }
         default:
             return nil
         }

@@ -190,6 +190,12 @@ enum EnvelopeEncoder {
                 c.pointee.step = total.step
                 c.pointee.sum_of_squares = total.sumOfSquares
             }
+        case .statusRequest:
+            envelope.pointee.body_case = RECUR__ENVELOPE__BODY_STATUS_REQUEST
+            envelope.pointee.status_request = arena.make(Recur__StatusRequest.self) { recur__status_request__init($0) }
+        case .statusReply(let reply):
+            envelope.pointee.body_case = RECUR__ENVELOPE__BODY_STATUS_REPLY
+            envelope.pointee.status_reply = statusReply(reply, arena)
         }
     }
 }

@@ -36,6 +36,10 @@ public enum WireBody: Equatable, Sendable {
     case normPartial(WireNormPartial)
     /// Coordinator → parameter-server shards: a step's global gradient norm.
     case normTotal(WireNormTotal)
+    /// Client → coordinator: a request for the run's status.
+    case statusRequest
+    /// Coordinator → client: the run's status.
+    case statusReply(WireStatusReply)
 
     /// The protocol's field name of this body kind, e.g. "step_applied" (for logs).
     public var kind: String {
@@ -53,6 +57,8 @@ public enum WireBody: Equatable, Sendable {
         case .reject: return "reject"
         case .normPartial: return "norm_partial"
         case .normTotal: return "norm_total"
+        case .statusRequest: return "status_request"
+        case .statusReply: return "status_reply"
         }
     }
 }

@@ -19,7 +19,7 @@ struct Recur: ParsableCommand {
           recur score --checkpoint runs/demo "the cats , which slept , were full ."
         """,
         subcommands: [TrainCommand.self, CoordinatorCommand.self, PSCommand.self, WorkerCommand.self, LaunchCommand.self,
-                      EvalCommand.self, PredictCommand.self, DataCommand.self, SampleCommand.self, ScoreCommand.self, BenchWireCommand.self, KeygenCommand.self])
+                      EvalCommand.self, PredictCommand.self, StatusCommand.self, DataCommand.self, SampleCommand.self, ScoreCommand.self, BenchWireCommand.self, KeygenCommand.self])
 
     /// Runs the command; every error is one line on standard error and exit status 2.
     static func main() {

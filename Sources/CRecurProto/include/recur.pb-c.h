@@ -28,6 +28,10 @@ typedef struct Recur__StepApplied Recur__StepApplied;
 typedef struct Recur__WeightsRequest Recur__WeightsRequest;
 typedef struct Recur__Weights Recur__Weights;
 typedef struct Recur__Heartbeat Recur__Heartbeat;
+typedef struct Recur__StatusRequest Recur__StatusRequest;
+typedef struct Recur__StatusReply Recur__StatusReply;
+typedef struct Recur__WorkerStatus Recur__WorkerStatus;
+typedef struct Recur__ServerStatus Recur__ServerStatus;
 typedef struct Recur__Leave Recur__Leave;
 typedef struct Recur__Reject Recur__Reject;
 typedef struct Recur__NormPartial Recur__NormPartial;
@@ -217,7 +221,9 @@ typedef enum {
   RECUR__ENVELOPE__BODY_LEAVE = 19,
   RECUR__ENVELOPE__BODY_REJECT = 20,
   RECUR__ENVELOPE__BODY_NORM_PARTIAL = 21,
-  RECUR__ENVELOPE__BODY_NORM_TOTAL = 22
+  RECUR__ENVELOPE__BODY_NORM_TOTAL = 22,
+  RECUR__ENVELOPE__BODY_STATUS_REQUEST = 23,
+  RECUR__ENVELOPE__BODY_STATUS_REPLY = 24
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(RECUR__ENVELOPE__BODY__CASE)
 } Recur__Envelope__BodyCase;
 
@@ -229,7 +235,7 @@ struct  Recur__Envelope
   ProtobufCMessage base;
   /*
    * Protocol version of the sender; the current version is 4 (2 added gradient and weight pieces,
-   * 3 shared-memory payloads, 4 example shards: Task.kind).
+   * 3 shared-memory payloads, 4 example shards (Task.kind) and status queries).
    * Receivers reject any other value.
    */
   uint32_t protocol_version;
@@ -304,6 +310,14 @@ struct  Recur__Envelope
      * Coordinator → every parameter-server shard: the step's global gradient norm.
      */
     Recur__NormTotal *norm_total;
+    /*
+     * Client (`recur status`) → coordinator: how is the run going? (protocol 4)
+     */
+    Recur__StatusRequest *status_request;
+    /*
+     * Coordinator → client: the run's state, its workers and its servers. (protocol 4)
+     */
+    Recur__StatusReply *status_reply;
   };
 };
 #define RECUR__ENVELOPE__INIT \
@@ -662,6 +676,121 @@ struct  Recur__Heartbeat
 
 
 /*
+ * Client → coordinator: a request for a StatusReply. The client is not a worker: it is never
+ * registered, welcomed or dealt a shard. No frames.
+ */
+struct  Recur__StatusRequest
+{
+  ProtobufCMessage base;
+};
+#define RECUR__STATUS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recur__status_request__descriptor) \
+     }
+
+
+/*
+ * Coordinator → client: a snapshot of the run. No frames.
+ */
+struct  Recur__StatusReply
+{
+  ProtobufCMessage base;
+  /*
+   * Steps done and the run's length.
+   */
+  uint64_t step;
+  uint64_t total_steps;
+  /*
+   * The coordinator's estimate of the seconds left (0 before the second step).
+   */
+  double eta_seconds;
+  /*
+   * The step of the newest checkpoint written by this coordinator process (0: none yet).
+   */
+  uint64_t last_checkpoint_step;
+  /*
+   * The last step's mean training loss.
+   */
+  double loss;
+  /*
+   * "waiting" (for servers), "running", "reading weights" or "finished".
+   */
+  char *state;
+  /*
+   * Every worker registered now, then those that left or were dropped (most recent first).
+   */
+  size_t n_workers;
+  Recur__WorkerStatus **workers;
+  /*
+   * One entry per parameter-server slice.
+   */
+  size_t n_servers;
+  Recur__ServerStatus **servers;
+  /*
+   * Shards dealt again after a lease expired, and results dropped as duplicates or late.
+   */
+  uint64_t shards_redealt;
+  uint64_t duplicates_dropped;
+  /*
+   * Shards leased and not yet done.
+   */
+  uint32_t leases_outstanding;
+};
+#define RECUR__STATUS_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recur__status_reply__descriptor) \
+    , 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0, 0, 0 }
+
+
+/*
+ * One worker, as the coordinator sees it.
+ */
+struct  Recur__WorkerStatus
+{
+  ProtobufCMessage base;
+  char *name;
+  char *host;
+  /*
+   * "computing", "idle", or "gone: <why>".
+   */
+  char *state;
+  /*
+   * The shard in hand, or -1.
+   */
+  int64_t shard;
+  /*
+   * Results it reported, and its compute rate over them (target tokens per compute second).
+   */
+  uint64_t shards_done;
+  double tokens_per_second;
+  /*
+   * Seconds since it was last heard from.
+   */
+  double seconds_since_heard;
+};
+#define RECUR__WORKER_STATUS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recur__worker_status__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+
+
+/*
+ * One parameter-server slice, as the coordinator sees it.
+ */
+struct  Recur__ServerStatus
+{
+  ProtobufCMessage base;
+  uint32_t slice;
+  char *endpoint;
+  /*
+   * The newest weights version it announced.
+   */
+  uint64_t version;
+  double seconds_since_heard;
+};
+#define RECUR__SERVER_STATUS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&recur__server_status__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+/*
  * Any → any: the sender is leaving the run. No frames.
  */
 struct  Recur__Leave
@@ -1010,6 +1139,82 @@ Recur__Heartbeat *
 void   recur__heartbeat__free_unpacked
                      (Recur__Heartbeat *message,
                       ProtobufCAllocator *allocator);
+/* Recur__StatusRequest methods */
+void   recur__status_request__init
+                     (Recur__StatusRequest         *message);
+size_t recur__status_request__get_packed_size
+                     (const Recur__StatusRequest   *message);
+size_t recur__status_request__pack
+                     (const Recur__StatusRequest   *message,
+                      uint8_t             *out);
+size_t recur__status_request__pack_to_buffer
+                     (const Recur__StatusRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Recur__StatusRequest *
+       recur__status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recur__status_request__free_unpacked
+                     (Recur__StatusRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Recur__StatusReply methods */
+void   recur__status_reply__init
+                     (Recur__StatusReply         *message);
+size_t recur__status_reply__get_packed_size
+                     (const Recur__StatusReply   *message);
+size_t recur__status_reply__pack
+                     (const Recur__StatusReply   *message,
+                      uint8_t             *out);
+size_t recur__status_reply__pack_to_buffer
+                     (const Recur__StatusReply   *message,
+                      ProtobufCBuffer     *buffer);
+Recur__StatusReply *
+       recur__status_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recur__status_reply__free_unpacked
+                     (Recur__StatusReply *message,
+                      ProtobufCAllocator *allocator);
+/* Recur__WorkerStatus methods */
+void   recur__worker_status__init
+                     (Recur__WorkerStatus         *message);
+size_t recur__worker_status__get_packed_size
+                     (const Recur__WorkerStatus   *message);
+size_t recur__worker_status__pack
+                     (const Recur__WorkerStatus   *message,
+                      uint8_t             *out);
+size_t recur__worker_status__pack_to_buffer
+                     (const Recur__WorkerStatus   *message,
+                      ProtobufCBuffer     *buffer);
+Recur__WorkerStatus *
+       recur__worker_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recur__worker_status__free_unpacked
+                     (Recur__WorkerStatus *message,
+                      ProtobufCAllocator *allocator);
+/* Recur__ServerStatus methods */
+void   recur__server_status__init
+                     (Recur__ServerStatus         *message);
+size_t recur__server_status__get_packed_size
+                     (const Recur__ServerStatus   *message);
+size_t recur__server_status__pack
+                     (const Recur__ServerStatus   *message,
+                      uint8_t             *out);
+size_t recur__server_status__pack_to_buffer
+                     (const Recur__ServerStatus   *message,
+                      ProtobufCBuffer     *buffer);
+Recur__ServerStatus *
+       recur__server_status__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   recur__server_status__free_unpacked
+                     (Recur__ServerStatus *message,
+                      ProtobufCAllocator *allocator);
 /* Recur__Leave methods */
 void   recur__leave__init
                      (Recur__Leave         *message);
@@ -1127,6 +1332,18 @@ typedef void (*Recur__Weights_Closure)
 typedef void (*Recur__Heartbeat_Closure)
                  (const Recur__Heartbeat *message,
                   void *closure_data);
+typedef void (*Recur__StatusRequest_Closure)
+                 (const Recur__StatusRequest *message,
+                  void *closure_data);
+typedef void (*Recur__StatusReply_Closure)
+                 (const Recur__StatusReply *message,
+                  void *closure_data);
+typedef void (*Recur__WorkerStatus_Closure)
+                 (const Recur__WorkerStatus *message,
+                  void *closure_data);
+typedef void (*Recur__ServerStatus_Closure)
+                 (const Recur__ServerStatus *message,
+                  void *closure_data);
 typedef void (*Recur__Leave_Closure)
                  (const Recur__Leave *message,
                   void *closure_data);
@@ -1160,6 +1377,10 @@ extern const ProtobufCMessageDescriptor recur__step_applied__descriptor;
 extern const ProtobufCMessageDescriptor recur__weights_request__descriptor;
 extern const ProtobufCMessageDescriptor recur__weights__descriptor;
 extern const ProtobufCMessageDescriptor recur__heartbeat__descriptor;
+extern const ProtobufCMessageDescriptor recur__status_request__descriptor;
+extern const ProtobufCMessageDescriptor recur__status_reply__descriptor;
+extern const ProtobufCMessageDescriptor recur__worker_status__descriptor;
+extern const ProtobufCMessageDescriptor recur__server_status__descriptor;
 extern const ProtobufCMessageDescriptor recur__leave__descriptor;
 extern const ProtobufCMessageDescriptor recur__reject__descriptor;
 extern const ProtobufCEnumDescriptor    recur__reject__code__descriptor;
