@@ -47,6 +47,10 @@ let package = Package(
         // Generated protobuf-c code for proto/recur.proto (regenerate with proto/generate.sh); links
         // libprotobuf-c (libprotobuf-c-dev). No hand-written logic.
         .target(name: "CRecurProto", path: "Sources/CRecurProto", linkerSettings: [.linkedLibrary("protobuf-c")]),
+        // Generated protobuf-c code for proto/tensorboard.proto, TensorBoard's event messages
+        // (regenerate with proto/generate.sh); links libprotobuf-c. No hand-written logic.
+        .target(name: "CTensorBoardProto", path: "Sources/CTensorBoardProto",
+                linkerSettings: [.linkedLibrary("protobuf-c")]),
         // Thin C target: what CPU the build assumes and CPUID's answer. Header only, no logic.
         .systemLibrary(name: "CCPUFeatures", path: "Sources/CCPUFeatures"),
         // recur's start-up check of the CPU and its message. Compiled for baseline x86-64, like
@@ -62,6 +66,9 @@ let package = Package(
         .target(name: "RecurData", dependencies: ["RecurMath"], swiftSettings: fast),
         // safetensors, JSON config, atomic checkpoint folders.
         .target(name: "RecurIO", dependencies: [], swiftSettings: fast),
+        // TensorBoard event files: a writer of scalar summaries and a checking reader (TFRecord
+        // framing with RecurIO's CRC32C).
+        .target(name: "RecurBoard", dependencies: ["RecurIO", "CTensorBoardProto"], swiftSettings: fast),
         // Swift values to and from protobuf messages and raw float32 frames.
         .target(name: "RecurWire", dependencies: ["CRecurProto"], swiftSettings: fast),
         // Thin C target: memfd_create and the file-sealing constants from Linux glibc headers
@@ -86,6 +93,9 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "RecurDataTests", dependencies: ["RecurData"]),
         .testTarget(name: "RecurIOTests", dependencies: ["RecurIO"]),
+        // The fixture is an event file written by TensorBoard's own writer
+        // (scripts/tensorboard_fixture.py rebuilds it).
+        .testTarget(name: "RecurBoardTests", dependencies: ["RecurBoard"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RecurWireTests", dependencies: ["RecurWire"]),
         .testTarget(name: "RecurTransportTests", dependencies: ["RecurTransport", "CSharedMemory"]),
         .testTarget(name: "RecurRolesTests", dependencies: ["RecurRoles", "RecurWire", "RecurTrain", "RecurModel",
