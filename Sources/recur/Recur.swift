@@ -17,9 +17,12 @@ struct Recur: ParsableCommand {
           recur eval --checkpoint runs/demo --corpus text.txt --json
           recur sample --checkpoint runs/demo --prime "the cat" --length 200
           recur score --checkpoint runs/demo "the cats , which slept , were full ."
+          recur plot runs/demo
+          recur status runs/demo
         """,
         subcommands: [TrainCommand.self, CoordinatorCommand.self, PSCommand.self, WorkerCommand.self, LaunchCommand.self,
-                      EvalCommand.self, PredictCommand.self, StatusCommand.self, DataCommand.self, SampleCommand.self, ScoreCommand.self, BenchWireCommand.self, KeygenCommand.self])
+                      EvalCommand.self, PredictCommand.self, StatusCommand.self, PlotCommand.self, DataCommand.self,
+                      SampleCommand.self, ScoreCommand.self, BenchWireCommand.self, KeygenCommand.self])
 
     /// Runs the command; every error is one line on standard error and exit status 2.
     static func main() {
