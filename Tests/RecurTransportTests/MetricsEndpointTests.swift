@@ -111,6 +111,27 @@ final class MetricsEndpointTests: XCTestCase {
         XCTAssertLessThan(waited, .seconds(4), "closed near its 1.5 s deadline")
     }
 
+    func testAClientThatDoesNotTakeTheAnswerIsClosed() throws {
+        // One connection at a time: the second client is served only once the first is closed.
+        let endpoint = try start {
+            $0.maxConnections = 1
+            $0.responseTimeout = .milliseconds(500)
+        }
+        defer { endpoint.stop() }
+        // 40 MiB, more than loopback's socket buffers hold, so the server cannot hand it all over.
+        let big = String(repeating: "# a comment line that pads the exposition out\n", count: 40 << 20 / 48)
+        endpoint.update(big)
+        let stalled = try HTTPTestClient(port: endpoint.address.port)
+        try stalled.send("GET /metrics HTTP/1.1\r\n\r\n")
+        let (answer, took) = try elapsed { try exchange("HEAD /metrics HTTP/1.1\r\n\r\n", port: endpoint.address.port) }
+        XCTAssertEqual(answer.headers["content-length"], String(big.utf8.count))
+        XCTAssertGreaterThanOrEqual(took, .milliseconds(400), "served only after the stalled client's deadline")
+        XCTAssertLessThan(took, .seconds(3))
+        let (bytes, closed) = stalled.readToClose(within: .seconds(10))
+        XCTAssertTrue(closed)
+        XCTAssertLessThan(bytes.count, big.utf8.count, "the server gave up before sending it all")
+    }
+
     func testConnectionsBeyondTheLimitWaitTheirTurn() throws {
         let endpoint = try start { $0.maxConnections = 2 }
         defer { endpoint.stop() }
