@@ -93,6 +93,22 @@ enum Posix {
         guard close(fd) == 0 else { throw failure("close", path) }
     }
 
+    /// Replaces `path` atomically and durably: the bytes go to `<path>.tmp-<pid>` in the same
+    /// folder (so the rename cannot cross file systems), are fsynced, renamed over `path`, and the
+    /// folder is fsynced. A reader sees the old file or the new one, never a part; on failure the
+    /// temporary file is removed and `path` is left as it was.
+    static func replaceFile(_ path: String, _ bytes: [UInt8]) throws {
+        let temporary = "\(path).tmp-\(getpid())"
+        do {
+            try writeFileDurably(temporary, bytes)
+            try moveItem(temporary, to: path)
+            try fsyncDirectory(parentDirectory(of: path))
+        } catch {
+            try? removeFile(temporary)
+            throw error
+        }
+    }
+
     /// Fsyncs a directory so that entries created, renamed or removed in it are durable.
     /// File systems that cannot fsync directories (EINVAL) are tolerated.
     static func fsyncDirectory(_ path: String) throws {

@@ -15,13 +15,9 @@ extension SafeTensors {
         } catch let error as SafeTensorsError {
             throw SafeTensorsError.inFile(path: path, error: error)
         }
-        let temporary = "\(path).tmp-\(getpid())"
         do {
-            try Posix.writeFileDurably(temporary, bytes)
-            try Posix.moveItem(temporary, to: path)
-            try Posix.fsyncDirectory(Posix.parentDirectory(of: path))
+            try Posix.replaceFile(path, bytes)
         } catch let error as FileSystemError {
-            try? Posix.removeFile(temporary)
             throw SafeTensorsError.io(error)
         }
     }

@@ -70,7 +70,41 @@ final class DeployTests: XCTestCase {
         }
     }
 
+    func testPrometheusScrapesTheCoordinator() throws {
+        XCTAssertEqual(try MetricsCheck.scrapeProblems(deployText("k8s/coordinator.yaml")), [])
+    }
+
+    func testGrafanaDashboardChartsRecurMetrics() throws {
+        XCTAssertEqual(MetricsCheck.dashboardProblems(try deployText("grafana/recur.json")), [])
+        XCTAssertEqual(MetricsCheck.metricNames(in: "rate(recur_a_total[5m]) / x_recur_b + recur:c"), ["recur_a_total"])
+    }
+
     // MARK: - Each check finds a planted fault
+
+    func testMetricsChecksFindFaults() throws {
+        let coordinator = try deployText("k8s/coordinator.yaml")
+        for (fault, from, to) in [
+            ("not scraped", #"prometheus.io/scrape: "true""#, #"prometheus.io/scrape: "false""#),
+            ("wrong path", "prometheus.io/path: /metrics", "prometheus.io/path: /stats"),
+            ("port not opened", #"prometheus.io/port: "9464""#, #"prometheus.io/port: "9465""#),
+            ("port the rendezvous one", #"prometheus.io/port: "9464""#, #"prometheus.io/port: "29500""#),
+            ("no annotations", "      annotations:\n", "      notes:\n"),
+        ] {
+            XCTAssertNotEqual(try MetricsCheck.scrapeProblems(planted(coordinator, from, to)), [], fault)
+        }
+        let dashboard = try deployText("grafana/recur.json")
+        for (fault, from, to) in [
+            ("not JSON", #""title": "Recur training","#, #""title": "Recur training""#),
+            ("unknown metric", #""expr": "recur_grad_norm""#, #""expr": "recur_gradient_norm""#),
+            ("no recur metric", #""expr": "recur_step""#, #""expr": "up""#),
+            ("validation loss not charted", #""expr": "recur_val_loss""#, #""expr": "recur_train_loss * 2""#),
+            ("workers not told apart", #""legendFormat": "{{worker}}""#, #""legendFormat": "worker""#),
+            ("other datasource", #""query": "prometheus""#, #""query": "loki""#),
+        ] {
+            XCTAssertNotEqual(MetricsCheck.dashboardProblems(planted(dashboard, from, to, firstOnly: true)), [], fault)
+        }
+    }
+
 
     func testComposeCheckFindsFaults() throws {
         let good = try deployText("docker/compose.yaml")
@@ -138,10 +172,13 @@ final class DeployTests: XCTestCase {
 
     // MARK: - Helpers
 
-    /// `text` with its one occurrence of `from` replaced. When `from` is not there exactly once the
-    /// test fails (and the text comes back unchanged, so the fault's own assertion fails too).
-    private func planted(_ text: String, _ from: String, _ to: String, line: UInt = #line) -> String {
+    /// `text` with its one occurrence of `from` replaced (with `firstOnly`, the first of several).
+    /// When `from` is not there exactly once the test fails (and the text comes back unchanged, so
+    /// the fault's own assertion fails too).
+    private func planted(_ text: String, _ from: String, _ to: String, firstOnly: Bool = false,
+                         line: UInt = #line) -> String {
         let count = text.components(separatedBy: from).count - 1
+        if firstOnly, count > 1, let range = text.range(of: from) { return text.replacingCharacters(in: range, with: to) }
         guard count == 1 else {
             XCTFail("planted fault: \(from) occurs \(count) times", line: line)
             return text
