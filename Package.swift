@@ -78,7 +78,7 @@ let package = Package(
         // shared-memory segments (sealed memfds).
         .target(name: "RecurTransport", dependencies: ["CZeroMQ", "CSharedMemory", "RecurWire"], swiftSettings: fast),
         // The single-process training loop, evaluation, sampling, scoring and metrics.
-        .target(name: "RecurTrain", dependencies: ["RecurMath", "RecurModel", "RecurData", "RecurIO"],
+        .target(name: "RecurTrain", dependencies: ["RecurMath", "RecurModel", "RecurData", "RecurIO", "RecurBoard"],
                 swiftSettings: fast),
         // The coordinator, parameter server and worker: pure state machines plus thin run loops.
         .target(name: "RecurRoles", dependencies: ["RecurTrain", "RecurModel", "RecurMath", "RecurData", "RecurIO",

@@ -152,6 +152,9 @@ public final class CoordinatorMachine {
     /// Reacts to one event.
     public func handle(_ event: Event) -> [Action] { core.handle(event) }
 
+    /// The run as `recur status` and the Prometheus exposition show it (reads only).
+    public func status(nowMs: Int) -> WireStatusReply { core.status(now: nowMs) }
+
     /// The run's id.
     public var runID: UInt64 { core.runID }
     /// This coordinator process's random id, sent in every Welcome: servers and workers that see

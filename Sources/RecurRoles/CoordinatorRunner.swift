@@ -19,6 +19,8 @@ public final class CoordinatorRunner {
     let schedule: RunSchedule
     let machine: CoordinatorMachine
     let bindEndpoint: String
+    /// Where to serve Prometheus's `GET /metrics` (off when nil).
+    let metricsAddress: MetricsEndpoint.Address?
     let runID: UInt64
     let security: RoleSecurity
 
@@ -32,7 +34,9 @@ public final class CoordinatorRunner {
     ///     `ResumeState.options`); sync mode only.
     public init(options o: TrainOptions, bind: String, psEndpoints: [String?], runID: UInt64, leaseTimeoutMs: Int,
                 mode: UpdateMode = .sync, staleness: Int = 0, sharedMemory: Bool = true, resume: ResumeState? = nil,
-                security: RoleSecurity = .plain, expectedWorkers: Int? = nil) throws {
+                security: RoleSecurity = .plain, expectedWorkers: Int? = nil,
+                metricsAddress: MetricsEndpoint.Address? = nil) throws {
+        self.metricsAddress = metricsAddress
         try o.validate()
         options = o
         bindEndpoint = bind
@@ -78,10 +82,14 @@ public final class CoordinatorRunner {
         // Where `recur status RUN_DIR` finds this coordinator, while it runs.
         try CoordinatorAddress(endpoint: endpoint, runID: runID, pid: getpid()).write(runDirectory: options.runDirectory)
         defer { CoordinatorAddress.remove(runDirectory: options.runDirectory) }
-        let metrics = try MetricsWriter(path: (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl"))
-        defer { metrics.close() }
+        // Opened at the first step: a resumed run that is already complete writes nothing.
+        var recorder: RunRecorder?
+        defer { recorder?.close() }
+        let endpointForMetrics = try metricsAddress.map { try MetricsEndpoint(address: $0) }
+        defer { endpointForMetrics?.stop() }
+        if let e = endpointForMetrics { RoleSupport.log("coordinator", "serving Prometheus metrics at http://\(e.address)/metrics") }
         var lastTick = RoleSupport.nowMs()
-        var log = MetricsLog(source: data.source, batch: config.batch)
+        var log = CoordinatorMetrics(source: data.source, batch: config.batch)
         log.totals = Trainer.totals(atStep: config.resumeStep ?? 0, runDirectory: options.runDirectory)
         var checkpoint: String?
         var queue = machine.handle(.start(nowMs: RoleSupport.nowMs()))
@@ -100,9 +108,17 @@ public final class CoordinatorRunner {
                 case .evaluate(let w):
                     log.evaluated = (w.step, data.validate(config: config.model, params: w.params))  // between update and report: not timed
                 case .stepDone(let r):
-                    try log.stepDone(r, schedule: schedule, config: config, metrics: metrics, verbose: options.verbose)
+                    if recorder == nil {
+                        recorder = try RunRecorder(runDirectory: options.runDirectory) { RoleSupport.log("coordinator", $0) }
+                    }
+                    let status = machine.status(nowMs: RoleSupport.nowMs())
+                    let exposition = log.exposition(r, status: status, config: config)
+                    try log.stepDone(r, schedule: schedule, config: config, recorder: recorder!, status: status,
+                                     exposition: exposition, verbose: options.verbose)
+                    if let e = endpointForMetrics, let text = try? exposition.render() { e.update(text) }
                 case .checkpoint(let w):
                     checkpoint = try writeCheckpoint(w)
+                    log.lastCheckpointMs = RoleSupport.nowMs()
                 case .finished:  // the Leaves before it are queued: let the sockets deliver them
                     let c = machine.counters
                     RoleSupport.log("coordinator", LogRecord(.coordinatorClosed, "run over at step \(machine.step): \(c.expired) lease(s) dealt again, "

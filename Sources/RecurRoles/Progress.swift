@@ -2,7 +2,9 @@
 // lines otherwise — and its metrics lines, written as the run's schedule says.
 import Foundation
 import RecurIO
+import RecurModel
 import RecurTrain
+import RecurWire
 
 /// Reports training progress to standard error.
 struct Progress {
@@ -35,7 +37,7 @@ struct Progress {
 
 /// The coordinator's metrics lines: the same `RunSchedule` and `MetricsRecord` as the single
 /// process, fed by the machine's `.evaluate` and `.stepDone` actions, plus the throughput window.
-struct MetricsLog {
+struct CoordinatorMetrics {
     /// Where the steps' tokens are counted (B × T for a stream; the real tokens of a step's examples).
     let source: ShardSource
     /// Lanes or examples per step, B.
@@ -51,8 +53,26 @@ struct MetricsLog {
     /// read since, and when this process started.
     var totals = (tokens: 0, seconds: 0.0), tokensRun = 0
     let startMs = RoleSupport.nowMs()
+    /// When the last checkpoint was written (or this process started), for the exposition.
+    var lastCheckpointMs = RoleSupport.nowMs()
+    /// The latest evaluation's figures, for the exposition.
+    var lastValidation: ValidationResult?
     /// The latest evaluation: its step and validation figures (nil without a validation split).
     var evaluated: (step: Int, result: ValidationResult?)?
+
+    /// Throughput of the last written line, for the exposition of the steps between lines.
+    var lastTokensPerSecond = 0.0
+
+    /// Step `r`'s Prometheus exposition: the run's families (as the single process writes them)
+    /// and the cluster's, from the machine's `status`.
+    func exposition(_ r: CoordinatorMachine.StepReport, status: WireStatusReply, config: RunConfig) -> PrometheusExposition {
+        let validation = evaluated.flatMap { $0.step == r.step ? $0.result : nil } ?? lastValidation
+        let record = MetricsRecord(step: r.step, loss: r.loss, tokensPerSecond: lastTokensPerSecond,
+                                   lr: config.optimizer.rate(atStep: r.step - 1), gradNorm: r.gradNorm)
+        let families = RunRecorder.families(record, validation: validation,
+                                            secondsSinceCheckpoint: Double(RoleSupport.nowMs() - lastCheckpointMs) / 1000)
+        return PrometheusExposition(families + ClusterExposition.families(status))
+    }
 
     init(source: ShardSource, batch: Int) {
         self.source = source
@@ -63,7 +83,8 @@ struct MetricsLog {
     /// validation loss, when it was evaluated) and shows progress.
     /// - Throws: `FileSystemError` when the line cannot be written.
     mutating func stepDone(_ r: CoordinatorMachine.StepReport, schedule: RunSchedule, config: RunConfig,
-                           metrics: MetricsWriter, verbose: Bool) throws {
+                           recorder: RunRecorder, status: WireStatusReply, exposition: PrometheusExposition,
+                           verbose: Bool) throws {
         let now = RoleSupport.nowMs()
         let stepTokens = source.tokens(step: r.step - 1, batch: batch)
         windowTokens += stepTokens
@@ -74,6 +95,7 @@ struct MetricsLog {
         }
         let dt = Double(r.appliedMs - windowStartMs - excludedMs) / 1000
         let tps = dt > 0 ? Double(windowTokens) / dt : 0
+        lastTokensPerSecond = tps
         let val = evaluated.flatMap { $0.step == r.step ? $0.result : nil }
         var record = MetricsRecord(step: r.step, loss: r.loss, tokensPerSecond: tps,
                                    lr: config.optimizer.rate(atStep: r.step - 1), gradNorm: r.gradNorm, valLoss: val?.loss,
@@ -81,7 +103,11 @@ struct MetricsLog {
                                    validation: val)
         record.tokens = totals.tokens + tokensRun
         record.seconds = totals.seconds + Double(now - startMs) / 1000
-        try metrics.append(record)
+        if let val { lastValidation = val }
+        let bytes = Double(config.shardCount * ParameterLayout(config.model).count * 8)
+        try recorder.record(record, cluster: [("cluster/shards_redealt", Double(status.shardsRedealt)),
+                                              ("cluster/bytes_per_step", bytes)],
+                            exposition: exposition, chart: val != nil || r.step == schedule.totalSteps)
         if verbose {
             progress.show(step: r.step, total: schedule.totalSteps, loss: r.loss, val: val, tokensPerSecond: tps, workers: r.workers)
         }

@@ -50,7 +50,9 @@ public final class Trainer {
     /// Steps done so far.
     public private(set) var step = 0
     let store: CheckpointStore
-    var metrics: MetricsWriter
+    /// Where each metrics line goes (opened when training begins: a run that is already complete
+    /// writes nothing).
+    var recorder: RunRecorder?
     /// Fault injection: the step whose gradient is replaced by NaN once (`TrainOptions.faultNaNAtStep`).
     lazy var nanAtStep: Int? = options.faultNaNAtStep
     var rollbacks = 0
@@ -81,7 +83,6 @@ public final class Trainer {
         do {
             try FileManager.default.createDirectory(atPath: o.runDirectory, withIntermediateDirectories: true)
             if let r = resume { try Trainer.truncateMetrics(metricsPath, after: r.step) }
-            metrics = try MetricsWriter(path: metricsPath)
         } catch { throw TrainError.data("cannot create run folder \(o.runDirectory): \(error)") }
         store = CheckpointStore(runDirectory: o.runDirectory)
         if let r = resume {
@@ -138,10 +139,8 @@ public final class Trainer {
         try r.restore(into: self)
         step = r.step
         optimizer.config.learningRate = lr
-        metrics.close()
-        let path = (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl")
-        try Trainer.truncateMetrics(path, after: step)
-        metrics = try MetricsWriter(path: path)
+        try Trainer.truncateMetrics((options.runDirectory as NSString).appendingPathComponent("metrics.jsonl"), after: step)
+        try recorder?.reopenMetrics()
         log(LogRecord(.rolledBack, "diverged: \(what); rolled back to step \(step) (\(r.path)) with the learning rate halved to \(lr)",
                       [("step", .int(step)), ("lr", .double(Double(lr))), ("path", .string(r.path))]))
     }
@@ -173,6 +172,9 @@ public final class Trainer {
                 + "\(totalSteps) steps of \(shape), \(layout.count) parameters")
         }
         if schedule.isComplete(atStep: step) { return completeSummary() }
+        let recorder = try RunRecorder(runDirectory: o.runDirectory) { [self] in log(LogRecord(.note, $0)) }
+        self.recorder = recorder
+        defer { recorder.close() }
         let start = Date()
         let before = Trainer.totals(atStep: step, runDirectory: o.runDirectory)
         var lastCheckpoint = start
@@ -199,7 +201,9 @@ public final class Trainer {
                                            gradNorm: last.gradNorm, valLoss: val?.loss, validation: val)
                 record.tokens = before.tokens + tokensRun
                 record.seconds = before.seconds + Date().timeIntervalSince(start)
-                try metrics.append(record)
+                try recorder.record(record, exposition: PrometheusExposition(RunRecorder.families(
+                    record, validation: lastVal, secondsSinceCheckpoint: Date().timeIntervalSince(lastCheckpoint))),
+                                    chart: plan.evaluates || plan.isLast)
                 if o.verbose {
                     log(String(format: "step %d/%d loss %.4f%@ %.0f tok/s", step, totalSteps, last.loss, val?.words ?? "", tps))
                 }
@@ -213,7 +217,6 @@ public final class Trainer {
             }
         }
         let path = try saveCheckpoint()
-        metrics.close()
         let elapsed = Date().timeIntervalSince(start)
         return TrainSummary(steps: step, lastLoss: last.loss, valLoss: lastVal?.loss,
                             tokensPerSecond: elapsed > 0 ? Double(tokensRun) / elapsed : 0,
@@ -223,7 +226,6 @@ public final class Trainer {
     /// The summary of a run resumed when it was already complete: the figures its metrics recorded
     /// for the last step, its newest checkpoint, and no throughput (nothing ran).
     func completeSummary() -> TrainSummary {
-        metrics.close()
         log(LogRecord(.runComplete, schedule.completeNote(atStep: step), [("step", .int(step))]))
         let metricsPath = (options.runDirectory as NSString).appendingPathComponent("metrics.jsonl")
         let line = Trainer.metricsLine(step: step, in: metricsPath)

@@ -98,7 +98,8 @@ struct LaunchCommand: ParsableCommand {
                                              mode: distributed.mode, staleness: distributed.staleness,
                                              sharedMemory: distributed.sharedMemory, resume: state,
                                              security: security,
-                                             expectedWorkers: try expectedWorkers(plan)).run()
+                                             expectedWorkers: try expectedWorkers(plan),
+                                             metricsAddress: try distributed.metricsAddress()).run()
             note("coordinator: checkpoint \(path)")
         case .ps(let k):
             try ParameterServerRunner(bind: plan.bindEndpoint!, runID: plan.runID, peerTimeoutMs: Int(peerTimeout * 1000), security: security,

@@ -22,12 +22,22 @@ struct RunFlags: ParsableArguments {
     var psShards: Int?
     @Flag(inversion: .prefixedNo, help: "Workers and servers on one host exchange tensors through shared memory (sealed memfds) instead of TCP.")
     var sharedMemory = true
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics from the coordinator (a bare PORT is loopback; off by default).")
+    var metricsAddr: String?
+
+    /// The parsed `--metrics-addr`.
+    func metricsAddress() throws -> MetricsEndpoint.Address? {
+        try metricsAddr.map { text in
+            do { return try MetricsEndpoint.Address(parsing: text) } catch { throw ValidationError("--metrics-addr \(text): \(error)") }
+        }
+    }
 
     /// These flags for a coordinator started by the local launcher, without `--resume` (which the
     /// launcher decides per attempt); like `TrainOptions.arguments`, built from the parsed values.
     var arguments: [String] {
         ["--lease-timeout=\(leaseTimeout)", "--mode=\(mode.rawValue)", "--staleness=\(staleness)"]
             + (psShards.map { ["--ps-shards=\($0)"] } ?? []) + (sharedMemory ? [] : ["--no-shared-memory"])
+            + (metricsAddr.map { ["--metrics-addr=\($0)"] } ?? [])
     }
 }
 
@@ -135,7 +145,8 @@ struct CoordinatorCommand: ParsableCommand {
         let path = try CoordinatorRunner(options: o, bind: bind, psEndpoints: try psEndpoints(), runID: role.runId,
                                          leaseTimeoutMs: Int(distributed.leaseTimeout * 1000), mode: distributed.mode,
                                          staleness: distributed.staleness, sharedMemory: distributed.sharedMemory,
-                                         resume: state, security: try secure.security(role: "coordinator")).run()
+                                         resume: state, security: try secure.security(role: "coordinator"),
+                                         metricsAddress: try distributed.metricsAddress()).run()
         note("coordinator: checkpoint \(path)")
     }
 }
