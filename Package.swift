@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "RecurTransportTests", dependencies: ["RecurTransport", "CSharedMemory"]),
         .testTarget(name: "RecurRolesTests", dependencies: ["RecurRoles", "RecurWire", "RecurTrain", "RecurModel",
                                                            "RecurMath", "RecurData", "RecurIO"]),
-        .testTarget(name: "RecurClusterTests", dependencies: ["RecurTransport", "RecurWire", "RecurIO"]),
+        .testTarget(name: "RecurClusterTests", dependencies: ["RecurTransport", "RecurWire", "RecurIO", "RecurBoard"]),
         .testTarget(name: "RecurCLITests", dependencies: ["RecurTrain", "RecurIO", "RecurData", "RecurMath"]),
         // The deploy/ folder's Docker, Compose, Kubernetes, Slurm and systemd files: structure only.
         .testTarget(name: "DeployTests", dependencies: [.product(name: "Yams", package: "Yams")]),

@@ -17,8 +17,15 @@ public enum TensorBoardReader {
     /// - Parameter path: the file's name, for errors only.
     /// - Throws: `TensorBoardError`, as `read(path:)`.
     public static func events(in bytes: [UInt8], path: String) throws -> [TensorBoardEvent] {
+        try records(in: bytes, path: path).map(\.event)
+    }
+
+    /// Every event in `bytes` with the byte offset where its record begins (where a file can be
+    /// cut to drop it and everything after it).
+    /// - Throws: `TensorBoardError`, as `read(path:)`.
+    public static func records(in bytes: [UInt8], path: String) throws -> [(event: TensorBoardEvent, offset: Int)] {
         try bytes.withUnsafeBytes { all in
-            var events: [TensorBoardEvent] = []
+            var events: [(event: TensorBoardEvent, offset: Int)] = []
             var offset = 0
             while offset < all.count {
                 let record = events.count
@@ -42,7 +49,7 @@ public enum TensorBoardReader {
                 guard let event = EventCodec.decode(data) else {
                     throw TensorBoardError.undecodable(path: path, record: record, offset: offset)
                 }
-                events.append(event)
+                events.append((event, offset))
                 offset = dataStart + Int(length) + TFRecord.footerSize
             }
             return events

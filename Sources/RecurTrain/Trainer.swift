@@ -3,6 +3,7 @@
 import Foundation
 import RecurMath
 import RecurModel
+import RecurBoard
 import RecurData
 import RecurIO
 
@@ -96,9 +97,10 @@ public final class Trainer {
         try truncateMetrics((runDirectory as NSString).appendingPathComponent("metrics.jsonl"), after: 0)
     }
 
-    /// Drops the metric lines of steps after `step` (written by the run before it stopped), so
-    /// the resumed run's lines follow on without repeats.
+    /// Drops the metric lines and TensorBoard events of steps after `step` (written by the run
+    /// before it stopped), so the resumed run's lines and curves follow on without repeats.
     public static func truncateMetrics(_ path: String, after step: Int) throws {
+        try TensorBoardFolder.cut(directory: RunRecorder.boardDirectory((path as NSString).deletingLastPathComponent), after: step)
         guard let data = FileManager.default.contents(atPath: path) else { return }
         let kept = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { line in
             guard let s = try? JSONDecoder().decode(MetricsLineStep.self, from: Data(line.utf8)).step else { return false }

@@ -27,7 +27,7 @@ let launchFlags: Set<String> = [
     "--ps-shards", "--role", "--ps-index", "--rank", "--world-size", "--master-addr", "--master-port",
     "--advertise-addr", "--run-id", "--keys", "--key-name", "--insecure", "--threads", "--resume",
     // train: model and data
-    "--corpus", "--synthetic-sentences", "--tokenizer", "--vocab-size", "--cell", "--activation",
+    "--task", "--loss", "--bidirectional", "--val-corpus", "--corpus", "--synthetic-sentences", "--tokenizer", "--vocab-size", "--cell", "--activation",
     "--peephole", "--hidden", "--layers", "--embed", "--dropout", "--batch", "--bptt", "--lanes-per-shard",
     // train: length, optimizer, schedule
     "--steps", "--epochs", "--optimizer", "--lr", "--lr-decay", "--lr-decay-every", "--clip", "--seed",
@@ -36,7 +36,7 @@ let launchFlags: Set<String> = [
     "--val-fraction", "--eval-every", "--log-every", "--checkpoint-every", "--checkpoint-every-seconds",
     "--keep", "--run-dir", "--quiet",
     // train: distributed
-    "--mode", "--staleness", "--lease-timeout",
+    "--mode", "--staleness", "--lease-timeout", "--metrics-addr",
 ]
 
 /// The flags of `recur keygen`.

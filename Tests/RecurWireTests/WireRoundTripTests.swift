@@ -16,7 +16,7 @@ final class WireRoundTripTests: XCTestCase {
             XCTAssertEqual(decoded.protocolVersion, WireProtocol.version)
             kinds.insert(body.kind)
         }
-        XCTAssertEqual(kinds.count, 11, "every body kind is covered")
+        XCTAssertEqual(kinds.count, 13, "every body kind is covered")
     }
 
     func testEncodingIsDeterministic() throws {
