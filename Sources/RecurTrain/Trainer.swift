@@ -181,6 +181,7 @@ public final class Trainer {
         let before = Trainer.totals(atStep: step, runDirectory: o.runDirectory)
         var lastCheckpoint = start
         var windowStart = Date(), windowSteps = 0, windowTokens = 0
+        var progress = ProgressLine(role: "train")
         var last = (loss: Double.nan, gradNorm: 0.0)
         var lastVal: ValidationResult? = nil, tokensRun = 0
         while step < totalSteps {
@@ -206,9 +207,7 @@ public final class Trainer {
                 try recorder.record(record, exposition: PrometheusExposition(RunRecorder.families(
                     record, validation: lastVal, secondsSinceCheckpoint: Date().timeIntervalSince(lastCheckpoint))),
                                     chart: plan.evaluates || plan.isLast)
-                if o.verbose {
-                    log(String(format: "step %d/%d loss %.4f%@ %.0f tok/s", step, totalSteps, last.loss, val?.words ?? "", tps))
-                }
+                if o.verbose { progress.show(step: step, total: totalSteps, loss: last.loss, val: val, tokensPerSecond: tps) }
                 windowStart = Date()
                 windowSteps = 0
                 windowTokens = 0

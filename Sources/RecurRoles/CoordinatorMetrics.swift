@@ -1,39 +1,10 @@
-// Progress: the coordinator's progress display — one self-updating line on a terminal, plain log
-// lines otherwise — and its metrics lines, written as the run's schedule says.
+// CoordinatorMetrics: the coordinator's metrics lines, written as the run's schedule says, with its
+// progress display and its Prometheus exposition.
 import Foundation
 import RecurIO
 import RecurModel
 import RecurTrain
 import RecurWire
-
-/// Reports training progress to standard error.
-struct Progress {
-    /// Whether standard error is a terminal (then one line is rewritten in place).
-    let isTerminal = isatty(STDERR_FILENO) != 0
-    let start = Date()
-
-    /// Shows one step's figures: step, loss, validation loss, tokens/s, workers alive and ETA.
-    func show(step: Int, total: Int, loss: Double, val: ValidationResult?, tokensPerSecond: Double, workers: Int) {
-        let elapsed = Date().timeIntervalSince(start)
-        let eta = step > 0 ? elapsed / Double(step) * Double(total - step) : 0
-        let valText = val?.words ?? ""
-        let line = String(format: "step %d/%d loss %.4f%@ %.0f tok/s, %d workers, ETA %@", step, total, loss, valText,
-                          tokensPerSecond, workers, Progress.clock(eta))
-        if isTerminal && EventLog.format == .text {
-            FileHandle.standardError.write(Data("\r\u{1B}[2K[coordinator] \(line)\(step == total ? "\n" : "")".utf8))
-        } else {
-            RoleSupport.log("coordinator", LogRecord(.progress, line, [
-                ("step", .int(step)), ("total", .int(total)), ("loss", .double(loss)),
-                ("tokens_per_second", .double(tokensPerSecond)), ("workers", .int(workers))]))
-        }
-    }
-
-    /// Seconds as m:ss or h:mm:ss.
-    static func clock(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
-    }
-}
 
 /// The coordinator's metrics lines: the same `RunSchedule` and `MetricsRecord` as the single
 /// process, fed by the machine's `.evaluate` and `.stepDone` actions, plus the throughput window.
@@ -42,7 +13,7 @@ struct CoordinatorMetrics {
     let source: ShardSource
     /// Lanes or examples per step, B.
     let batch: Int
-    let progress = Progress()
+    var progress = ProgressLine(role: "coordinator")
     /// Start of the steps the next line's throughput covers (monotonic milliseconds), and how
     /// many tokens they read.
     var windowStartMs = RoleSupport.nowMs(), windowTokens = 0
