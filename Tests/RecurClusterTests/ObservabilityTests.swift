@@ -67,12 +67,11 @@ final class ObservabilityTests: ClusterTestCase {
                                "--eval-every", "100", "--metrics-addr", "127.0.0.1:\(port)", "--run-dir", dir, "--quiet"],
                               name: "train --workers 2")
         var first: [String: Double] = [:]
-        try waitUntil("the coordinator to serve /metrics", showing: [train]) {
+        try waitUntil("the coordinator to serve /metrics with both workers", showing: [train]) {
             guard let r = get(port: port, "/metrics"), r.status == 200 else { return false }
             first = samples(r.body)
-            return (first["recur_step"] ?? 0) > 0
+            return (first["recur_step"] ?? 0) > 0 && first["recur_workers_alive"] == 2
         }
-        XCTAssertEqual(first["recur_workers_alive"], 2)
         XCTAssertNotNil(first["recur_train_loss"])
         XCTAssertNotNil(first["recur_worker_shards_done_total{worker=\"worker-0\"}"])
         try waitUntil("the scraped step to move", showing: [train]) {
