@@ -79,13 +79,13 @@ enum Posix {
     }
 
     /// Creates (or truncates) `path`, writes `bytes`, fsyncs and closes it.
-    static func writeFileDurably(_ path: String, _ bytes: [UInt8], exclusive: Bool = false) throws {
+    static func writeFileDurably(_ path: String, _ bytes: [UInt8], exclusive: Bool = false, synced: Bool = true) throws {
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC)
         let fd = open(path, flags, 0o644)
         guard fd >= 0 else { throw failure("open", path) }
         do {
             try bytes.withUnsafeBytes { try writeAll(fd, $0, path: path) }
-            guard fsync(fd) == 0 else { throw failure("fsync", path) }
+            guard !synced || fsync(fd) == 0 else { throw failure("fsync", path) }
         } catch {
             close(fd)
             throw error
@@ -93,16 +93,17 @@ enum Posix {
         guard close(fd) == 0 else { throw failure("close", path) }
     }
 
-    /// Replaces `path` atomically and durably: the bytes go to `<path>.tmp-<pid>` in the same
-    /// folder (so the rename cannot cross file systems), are fsynced, renamed over `path`, and the
-    /// folder is fsynced. A reader sees the old file or the new one, never a part; on failure the
-    /// temporary file is removed and `path` is left as it was.
-    static func replaceFile(_ path: String, _ bytes: [UInt8]) throws {
+    /// Replaces `path` atomically and, when `durable`, durably: the bytes go to `<path>.tmp-<pid>`
+    /// in the same folder (so the rename cannot cross file systems), are fsynced (when durable),
+    /// renamed over `path`, and the folder is fsynced (when durable). A reader sees the old file
+    /// or the new one, never a part; on failure the temporary file is removed and `path` is left
+    /// as it was.
+    static func replaceFile(_ path: String, _ bytes: [UInt8], durable: Bool = true) throws {
         let temporary = "\(path).tmp-\(getpid())"
         do {
-            try writeFileDurably(temporary, bytes)
+            try writeFileDurably(temporary, bytes, synced: durable)
             try moveItem(temporary, to: path)
-            try fsyncDirectory(parentDirectory(of: path))
+            if durable { try fsyncDirectory(parentDirectory(of: path)) }
         } catch {
             try? removeFile(temporary)
             throw error

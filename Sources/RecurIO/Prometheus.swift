@@ -135,13 +135,15 @@ public struct PrometheusExposition: Equatable, Sendable {
     /// Renders the exposition and replaces the file at `path` atomically, for node_exporter's
     /// textfile collector (`RUN_DIR/recur.prom`): the collector reads `*.prom` files at any
     /// moment, so it must see the previous file or the new one, never half of one. The text goes
-    /// to `<path>.tmp-<pid>` in the same folder (a name the collector ignores), is fsynced and
-    /// renamed over `path`.
+    /// to `<path>.tmp-<pid>` in the same folder (a name the collector ignores) and is renamed over
+    /// `path`, without fsync (see below).
     /// - Parameter path: the file to replace, normally ending in `.prom`.
     /// - Throws: `PrometheusError` when the families cannot be rendered (the file is left as it
     ///   was), `FileSystemError` when writing fails.
     public func writeTextfile(path: String) throws {
-        try Posix.replaceFile(path, Array(render().utf8))
+        // Atomic (a reader sees the old file or the new one) but not synced: it is replaced at
+        // every log step, and a view of the run need not survive a machine's crash.
+        try Posix.replaceFile(path, Array(render().utf8), durable: false)
     }
 
     // MARK: - The grammar
