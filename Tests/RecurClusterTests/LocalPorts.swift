@@ -35,6 +35,12 @@ final class HeldPort {
 
     deinit { close() }
 
+    /// Whether a client tries to connect within `seconds` (a connection waits to be accepted).
+    func waitForConnection(seconds: Double) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, Int32(seconds * 1000)) == 1
+    }
+
     /// Releases the port (idempotent).
     func close() {
         if fd >= 0 { Glibc.close(fd); fd = -1 }

@@ -38,10 +38,12 @@ final class MembershipTests: ClusterTestCase {
     func testWorkerStartedBeforeTheCoordinatorAndPSStillRuns() throws {
         let flags = Self.tinyFlags
         let reference = try ReferenceRuns.singleProcess(flags, in: self)
-        let port = try HeldPort.free()
-        let fixed = "tcp://127.0.0.1:\(port)"
+        let held = try HeldPort()
+        let fixed = "tcp://127.0.0.1:\(held.port)"
         let early = try startWorker("worker-early", coordinator: fixed, runID: runID)
-        usleep(1_500_000)  // it retries in the background; nothing listens yet
+        // Its connection reaches the port while no coordinator is there; then the port is freed.
+        XCTAssertTrue(held.waitForConnection(seconds: 30), "the early worker never tried to connect\n\(early.summary)")
+        held.close()
         XCTAssertTrue(early.isRunning, "a worker must wait for its coordinator, not give up at once\n\(early.summary)")
 
         let (ps, psEndpoint) = try startPS(runID: runID)
