@@ -21,6 +21,12 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     /// A file's CRC32C differs from the manifest.
     case checksumMismatch(checkpoint: String, file: String, expected: UInt32, actual: UInt32)
 
+    /// Whether this is a file-system call that failed for lack of space (`FileSystemError.isNoSpace`).
+    public var isNoSpace: Bool {
+        if case .io(let e) = self { return e.isNoSpace }
+        return false
+    }
+
     /// A one-line human-readable message.
     public var description: String {
         switch self {

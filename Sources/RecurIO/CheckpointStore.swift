@@ -10,7 +10,8 @@ import Darwin
 ///
 /// Writes are crash-safe: a checkpoint is built in a `.tmp-*` folder, fsynced, renamed into
 /// place, and only then is `latest` switched with an atomic `rename(2)` of a fresh symlink.
-/// One process should write to a given run directory at a time.
+/// One process should write to a given run directory at a time. A write that fails (a full disk)
+/// removes its temporary folder and leaves the earlier checkpoints and `latest` as they were.
 public struct CheckpointStore: Sendable {
     /// The run directory this store was created for.
     public let runDirectory: String
@@ -107,9 +108,14 @@ public struct CheckpointStore: Sendable {
         if let aside { try Posix.removeTree(aside) }
 
         let link = "\(directory)/latest.tmp-\(pid)"
-        try Posix.removeFile(link)
-        try Posix.makeSymlink(target: name, at: link)
-        try Posix.moveItem(link, to: "\(directory)/latest")
+        do {
+            try Posix.removeFile(link)
+            try Posix.makeSymlink(target: name, at: link)
+            try Posix.moveItem(link, to: "\(directory)/latest")
+        } catch {
+            try? Posix.removeFile(link)  // `latest` still names the previous checkpoint
+            throw error
+        }
         try Posix.fsyncDirectory(directory)
         return final
     }

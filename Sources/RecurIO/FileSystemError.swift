@@ -24,6 +24,10 @@ public struct FileSystemError: Error, CustomStringConvertible, Equatable, Sendab
         self.message = String(cString: strerror(code))
     }
 
+    /// Whether the call failed because the file system (or the user's quota) is full: `ENOSPC` or
+    /// `EDQUOT`. A checkpoint that fails this way is skipped rather than ending the run.
+    public var isNoSpace: Bool { code == ENOSPC || code == EDQUOT }
+
     /// One line: `"<operation> <path>: <strerror>"`.
     public var description: String { "\(operation) \(path): \(message)" }
 }

@@ -61,7 +61,9 @@ public enum LogEvent: String, Sendable, CaseIterable {
     case rolledBack = "rolled_back"
     /// A NaN or Inf under `--on-divergence stop`: the run ends with an error: `step`.
     case divergenceStopped = "divergence_stopped"
-    /// Resuming skipped an unreadable checkpoint: `step`, `path`, `error`.
+    /// A checkpoint was skipped: resuming passed over an unreadable one, or (`write` true) a
+    /// checkpoint could not be written for lack of space and training goes on without it:
+    /// `step`, `path`, `error`, and for a write `latest` (the checkpoint `latest` still names, or null).
     case checkpointSkipped = "checkpoint_skipped"
     /// Resuming from a checkpoint: `step`, `path`.
     case resumed

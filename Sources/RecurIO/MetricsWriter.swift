@@ -8,7 +8,9 @@ import Foundation
 
 /// Appends one JSON object per line to a metrics file. The file is opened with `O_APPEND`,
 /// and each line goes to the kernel in a single `write(2)` as soon as `append` is called, so
-/// concurrent readers (and other appenders) never see half lines in practice. Thread-safe.
+/// concurrent readers (and other appenders) never see half lines in practice. A write that fails
+/// partway (a full disk) is undone: the file is cut back to its length before the line, so it
+/// never ends in half a line. Thread-safe.
 public final class MetricsWriter: @unchecked Sendable {
     /// The file being appended to.
     public let path: String
@@ -27,15 +29,23 @@ public final class MetricsWriter: @unchecked Sendable {
         if fd >= 0 { closeDescriptor(fd) }
     }
 
-    /// Appends `JSONLine.encode(fields)` plus a newline. Throws `FileSystemError` on failure
-    /// or after `close()`.
+    /// Appends `JSONLine.encode(fields)` plus a newline, whole or not at all. Throws
+    /// `FileSystemError` on failure (the file is then as it was) or after `close()`.
     public func append(_ fields: [(String, JSONValue)]) throws {
         var line = Array(JSONLine.encode(fields).utf8)
         line.append(0x0A)
         lock.lock()
         defer { lock.unlock() }
         guard fd >= 0 else { throw FileSystemError(operation: "write", path: path, code: EBADF) }
-        try line.withUnsafeBytes { try Posix.writeAll(fd, $0, path: path) }
+        // Where the line starts, so a write that stops partway (a full disk) can be undone.
+        let before = lseek(fd, 0, SEEK_END)
+        guard before >= 0 else { throw Posix.failure("lseek", path) }
+        do {
+            try line.withUnsafeBytes { try Posix.writeAll(fd, $0, path: path) }
+        } catch {
+            while ftruncate(fd, before) != 0 && errno == EINTR {}  // no half line is left behind
+            throw error
+        }
     }
 
     /// Closes the file. Further appends throw; calling `close` again does nothing.

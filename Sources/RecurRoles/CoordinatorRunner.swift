@@ -117,8 +117,10 @@ public final class CoordinatorRunner {
                                      exposition: exposition, verbose: options.verbose)
                     if let e = endpointForMetrics, let text = try? exposition.render() { e.update(text) }
                 case .checkpoint(let w):
-                    checkpoint = try writeCheckpoint(w)
-                    log.lastCheckpointMs = RoleSupport.nowMs()
+                    if let path = try writeCheckpoint(w) {
+                        checkpoint = path
+                        log.lastCheckpointMs = RoleSupport.nowMs()
+                    }
                 case .finished:  // the Leaves before it are queued: let the sockets deliver them
                     let c = machine.counters
                     RoleSupport.log("coordinator", LogRecord(.coordinatorClosed, "run over at step \(machine.step): \(c.expired) lease(s) dealt again, "
@@ -173,15 +175,18 @@ public final class CoordinatorRunner {
     }
 
     /// Writes a checkpoint of the weights read — the same files a single process writes — and
-    /// prunes old ones.
-    /// - Returns: the checkpoint's path.
-    func writeCheckpoint(_ w: CoordinatorMachine.StepWeights) throws -> String {
+    /// prunes old ones, under the single process's full-disk rule (`CheckpointRule`).
+    /// - Returns: the checkpoint's path, or nil when a periodic one was skipped for lack of space.
+    /// - Throws: `TrainError.checkpoint` when the final checkpoint (or any, for another reason)
+    ///   cannot be written.
+    func writeCheckpoint(_ w: CoordinatorMachine.StepWeights) throws -> String? {
         let contents = CheckpointContents(config: config.model, head: data.head, params: w.params, tokenizer: data.tokenizer,
                                           optimizer: config.optimizer, optimizerStep: Int(w.version), m: w.m, v: w.v,
                                           hidden: w.hidden, options: options, step: w.step, totalSteps: config.totalSteps)
         let store = CheckpointStore(runDirectory: options.runDirectory)
-        let path = try store.write(step: w.step, producers: contents.producers())
-        if options.keep > 0 { try store.prune(keep: options.keep) }
-        return path
+        return try CheckpointRule.write(store: store, step: w.step, producers: contents.producers(),
+                                        isFinal: w.step >= config.totalSteps, keep: options.keep) {
+            RoleSupport.log("coordinator", $0)
+        }
     }
 }

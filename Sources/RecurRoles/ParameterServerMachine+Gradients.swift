@@ -85,9 +85,11 @@ extension ParameterServerMachine {
         return actions
     }
 
-    /// The pieces a gradient frame holds (`ParameterPieces.held`).
+    /// The pieces a gradient frame holds (`ParameterPieces.held`); none for a frame whose offset
+    /// and size overflow, which is then refused as of the wrong shape.
     func piecesCovered(by f: WireFrame) -> [Int] {
-        ParameterPieces.held(by: f.offset ..< f.offset + f.elementCount, pieces: pieces, slices: [slice.range])
+        guard let range = f.elementRange else { return [] }
+        return ParameterPieces.held(by: range, pieces: pieces, slices: [slice.range])
     }
 
     /// Adds every shard of piece `p` that can be added in shard order; once all are, divides the

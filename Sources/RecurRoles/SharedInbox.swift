@@ -35,6 +35,14 @@ public final class SharedInbox: WireSharedResolver {
     /// worker read weights the server had already replaced.
     public private(set) var reused = 0
 
+    /// The most bytes one referenced payload may have; larger ones are refused before anything is
+    /// read or allocated. A server sets it to its slice's size once configured: a gradient larger
+    /// than the slice could never be used, and a copy of it would take as much memory as the
+    /// peer's segment allows.
+    public var maxPayloadBytes = Int.max
+    /// References refused because they declared more than `maxPayloadBytes`.
+    public private(set) var oversized = 0
+
     /// Creates an inbox that maps nothing yet.
     public init(mode: Mode) { self.mode = mode }
 
@@ -61,9 +69,13 @@ public final class SharedInbox: WireSharedResolver {
     public func isMapped(_ token: UInt64) -> Bool { mappings[token] != nil }
 
     /// The bytes `ref` names, as `mode` says.
-    /// - Throws: `WireError.sharedUnavailable` for an unknown token, a range outside the slot, or
+    /// - Throws: `WireError.sharedUnavailable` for more than `maxPayloadBytes`, an unknown token, a range outside the slot, or
     ///   (`borrow` mode) a slot whose generation is no longer the reference's.
     public func payload(for ref: WireSharedRef, byteCount: Int, frame: String) throws -> WireBytes {
+        guard byteCount <= maxPayloadBytes else {
+            oversized += 1
+            throw WireError.sharedUnavailable(frame: frame, detail: "\(byteCount) bytes exceed the \(maxPayloadBytes) the layout allows")
+        }
         guard let m = mappings[ref.token] else {
             throw WireError.sharedUnavailable(frame: frame, detail: "segment \(ref.token) is not mapped here")
         }

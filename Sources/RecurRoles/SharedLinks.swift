@@ -39,6 +39,8 @@ public final class PSSharedLinks: DataPath {
     /// Tells the path what `machine` serves now (read from its state before each message).
     public func serve(_ machine: ParameterServerMachine) {
         served = machine.config.map { (machine.name, $0, machine.slice.range, machine.incarnation) }
+        // A referenced gradient is at most the slice: refused before it is copied.
+        inbox.maxPayloadBytes = served.map { $0.range.count * MemoryLayout<Float>.size } ?? Int.max
     }
 
     /// `serve(machine)`, then `received(m, from: peer)`.

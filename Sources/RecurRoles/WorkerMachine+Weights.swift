@@ -16,9 +16,9 @@ extension WorkerMachine {
             if let v = r.weights?.version, v >= w.version { return replaceRun(r) }
             let frame: WireFrame
             do { frame = try m.frame(named: "params") } catch { return [.log("worker: malformed weights: \(error)")] }
-            let covered = ParameterPieces.held(by: frame.offset ..< frame.offset + frame.elementCount, pieces: r.pieces.ranges,
-                                               slices: r.shards.ranges)
+            let covered = frame.elementRange.map { ParameterPieces.held(by: $0, pieces: r.pieces.ranges, slices: r.shards.ranges) } ?? []
             guard frame.dtype == .f32, !covered.isEmpty else {
+                refusedWeights += 1
                 return [.log("worker: weights of \(frame.elementCount) values at offset \(frame.offset) fit no slice or piece; dropped")]
             }
             if r.gathering == nil || r.gathering!.version < w.version { r.gathering = (w.version, [:]) }

@@ -167,6 +167,9 @@ public final class WorkerMachine {
     /// The clock (nil before the first tick), and when we last heard from a peer and beat.
     var nowMs: Int?
     var lastHeardMs = 0, lastBeatMs = 0, heartbeatMs = 1_000
+    /// Weights messages dropped because their frame fits no slice or piece of the layout (a
+    /// server's bug or a hostile peer): nothing of them is kept.
+    public internal(set) var refusedWeights = 0
     let pid: UInt32, hostname: String, threads: UInt32
 
     /// Creates a worker.

@@ -155,11 +155,14 @@ public final class Trainer {
     public func validation() -> ValidationResult? { data.validate(config: config, params: params) }
 
     /// Writes a checkpoint of the current step and moves `latest` to it.
+    /// - Parameter isFinal: false for a periodic checkpoint, which is skipped (with a
+    ///   `checkpoint_skipped` event) when the disk is full: `CheckpointRule`.
+    /// - Returns: its path, or nil when it was skipped.
+    /// - Throws: `TrainError.checkpoint` as `CheckpointRule.write` says.
     @discardableResult
-    public func saveCheckpoint() throws -> String {
-        let path = try store.write(step: step, producers: checkpointContents.producers())
-        if options.keep > 0 { try store.prune(keep: options.keep) }
-        return path
+    public func saveCheckpoint(isFinal: Bool = true) throws -> String? {
+        try CheckpointRule.write(store: store, step: step, producers: checkpointContents.producers(), isFinal: isFinal,
+                                 keep: options.keep, log: log)
     }
 
     /// Runs every remaining step, logging, evaluating and checkpointing as `schedule` says. A run
@@ -212,12 +215,11 @@ public final class Trainer {
                 windowSteps = 0
                 windowTokens = 0
             }
-            if plan.checkpoints && !plan.isLast {
-                try saveCheckpoint()
+            if plan.checkpoints && !plan.isLast, try saveCheckpoint(isFinal: false) != nil {
                 lastCheckpoint = Date()
             }
         }
-        let path = try saveCheckpoint()
+        let path = try saveCheckpoint() ?? ""  // the final one is never skipped: it throws instead
         let elapsed = Date().timeIntervalSince(start)
         return TrainSummary(steps: step, lastLoss: last.loss, valLoss: lastVal?.loss,
                             tokensPerSecond: elapsed > 0 ? Double(tokensRun) / elapsed : 0,

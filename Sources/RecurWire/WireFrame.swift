@@ -63,6 +63,14 @@ public struct WireFrame: Equatable, Sendable {
         self.shared = shared
     }
 
+    /// The elements this frame covers in the full tensor, `offset ..< offset + elementCount`, or
+    /// nil when that end overflows: a received frame's offset is the sender's word, so a machine
+    /// checks this range against its layout instead of adding the two itself (which would trap).
+    public var elementRange: Range<Int>? {
+        let (end, overflow) = offset.addingReportingOverflow(elementCount)
+        return overflow ? nil : offset ..< end
+    }
+
     /// product(shape) × width, checked for negative dimensions and overflow.
     static func byteCount(name: String, dtype: WireDType, shape: [Int]) throws -> Int {
         var elements = 1
