@@ -1,0 +1,58 @@
+// PartitionTests: network partitions across the namespaces of a NetLab, healed while the run goes
+// on — a worker cut off from everyone while it works, and the head's packets to a worker dropped
+// in one direction only. Either way the worker's leases expire, it comes back when the network
+// does, and the run ends with the single process's bits. Skipped where namespaces cannot be made.
+import Foundation
+import RecurIO
+import XCTest
+
+final class PartitionTests: ClusterTestCase {
+    /// The longest a partitioned run's coordinator may take to end after the heal, and its peers after it.
+    static let runDeadline: Double = 45, exitGrace: Double = 15
+    /// A run of several seconds (with a clip every step's norm exceeds, so the two shards must agree).
+    static let slowClipped = slowFlags + ["--clip", "0.05"]
+
+    /// Waits until the coordinator has noticed w2's worker is unreachable (a lease expired or it
+    /// was forgotten), then heals with `heal` and checks the worker comes back and the run is exact.
+    private func checkHealed(_ what: String, cut: (NetLab) throws -> Void, heal: (NetLab) throws -> Void) throws {
+        let lab = try NetLab.make(hosts: MultiHostRun.hosts)
+        defer { lab.tearDown() }
+        let reference = try ReferenceRuns.singleProcess(Self.slowClipped, in: self)
+        let run = try MultiHostRun(lab: lab, runDir: path("run"), flags: Self.slowClipped)
+        try run.startAll(keys: try makeKeys("keys"))
+        try waitUntil("3 logged steps", seconds: 20, showing: run.all) { RunRecord.loggedSteps(run.runDir) >= 3 }
+        try cut(lab)
+        let stepsAtCut = RunRecord.loggedSteps(run.runDir)
+        try waitUntil("the coordinator to notice w2's worker is cut off", seconds: 20, showing: run.all) {
+            !(run.coordinator.events(.leaseExpired, where: ["worker": "worker-r4"])
+              + run.coordinator.events(.workerForgotten, where: ["worker": "worker-r4"])).isEmpty
+                || !run.coordinator.isRunning
+        }
+        XCTAssertLessThan(RunRecord.loggedSteps(run.runDir), Self.slowSteps, "the run ended before the partition was noticed")
+        try heal(lab)
+        let coordinatorDone = run.coordinator.waitForExit(seconds: Self.runDeadline)
+        XCTAssertTrue(coordinatorDone, "the run did not end after the heal\n\(run.summary)")
+        for p in run.servers + [run.worker(on: "w1"), run.worker(on: "w2")] { _ = p.waitForExit(seconds: Self.exitGrace) }
+        XCTAssertEqual(run.coordinator.status, 0, run.summary)
+        let record = try RunRecord.read(run.runDir)
+        XCTAssertEqual(record.losses.map(\.step), Array(1...Self.slowSteps), "each step must be logged exactly once")
+        assertSameRun(record, reference, "\(what) after step \(stepsAtCut), then healed")
+        print("PartitionTests: \(what) at step \(stepsAtCut); worker-r4 joined \(run.coordinator.events(.workerJoined, where: ["worker": "worker-r4"]).count) time(s)")
+    }
+
+    func testAWorkerCutOffWhileItWorksAndHealedLeavesTheRunExact() throws {
+        try checkHealed("w2 cut off from every host", cut: { try $0.cutLink(of: "w2") }, heal: { try $0.restoreLink(of: "w2") })
+    }
+
+    func testPacketsDroppedOneWayToAWorkerAndHealedLeavesTheRunExact() throws {
+        var rule: [String] = []
+        try checkHealed("the head's packets to w2 dropped (w2's still reach the head)", cut: { lab in
+            rule = ["rule", "add", "to", lab.address(of: "w2"), "blackhole"]
+            do { try NetLab.command(["ip", "-n", lab.namespace(of: "head")] + rule) } catch let error as NetLabError {
+                throw XCTSkip("policy routing unavailable here: \(error)")
+            }
+        }, heal: { lab in
+            try NetLab.command(["ip", "-n", lab.namespace(of: "head"), "rule", "del", "to", lab.address(of: "w2"), "blackhole"])
+        })
+    }
+}
