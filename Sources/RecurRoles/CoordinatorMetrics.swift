@@ -82,7 +82,10 @@ struct CoordinatorMetrics {
         if verbose {
             progress.show(step: r.step, total: schedule.totalSteps, loss: r.loss, val: val, tokensPerSecond: tps, workers: r.workers)
         }
-        if r.step == schedule.totalSteps, let val { RoleSupport.log("coordinator", "validation" + val.words) }
+        if r.step == schedule.totalSteps, let val {
+            RoleSupport.log("coordinator", String(format: "validation loss %.4f", val.loss)
+                + (val.accuracy.map { String(format: ", accuracy %.4f", $0) } ?? "") + (val.f1.map { String(format: ", F1 %.4f", $0) } ?? ""))
+        }
         windowStartMs = now
         windowTokens = 0
         excludedMs = 0
