@@ -4,7 +4,7 @@
 # check's test emulate a CPU without AVX2, and librsvg2-bin (rsvg-convert) with netpbm (pngtopnm)
 # let the chart's rendering test rasterise `recur plot`'s SVG (they skip without them).
 set -euo pipefail
-packages=(libopenblas-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler iproute2 iputils-ping qemu-user librsvg2-bin netpbm)
+packages=(libopenblas-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler iproute2 iputils-ping qemu-user librsvg2-bin netpbm nftables)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -44,6 +44,44 @@ final class PartitionTests: ClusterTestCase {
         try checkHealed("w2 cut off from every host", cut: { try $0.cutLink(of: "w2") }, heal: { try $0.restoreLink(of: "w2") })
     }
 
+    /// An nftables rule in the head's namespace: `nft` with `arguments`, or a skip where nftables is missing.
+    private func nft(_ lab: NetLab, _ arguments: [String]) throws {
+        guard NetLab.tool("nft") != nil else { throw XCTSkip("nftables is not installed (Debian package nftables)") }
+        try NetLab.command(["ip", "netns", "exec", lab.namespace(of: "head"), "nft"] + arguments)
+    }
+
+    /// The coordinator's packets to shard server 1 dropped by nftables (on the head, where both run),
+    /// while the workers still reach it; healed after the coordinator notices nothing moves.
+    func testTheCoordinatorCutFromAServerAndHealedLeavesTheRunExact() throws {
+        let lab = try NetLab.make(hosts: MultiHostRun.hosts)
+        defer { lab.tearDown() }
+        let reference = try ReferenceRuns.singleProcess(Self.slowClipped, in: self)
+        let run = try MultiHostRun(lab: lab, runDir: path("run"), flags: Self.slowClipped)
+        try run.startAll(keys: try makeKeys("keys"))
+        try waitUntil("3 logged steps", seconds: 20, showing: run.all) { RunRecord.loggedSteps(run.runDir) >= 3 }
+        let serverOnePort = String(MultiHostRun.masterPort + 2)
+        try nft(lab, ["add", "table", "inet", "recur_cut"])
+        try nft(lab, ["add", "chain", "inet", "recur_cut", "out", "{ type filter hook output priority 0 ; }"])
+        try nft(lab, ["add", "rule", "inet", "recur_cut", "out", "oifname", "lo", "tcp", "dport", serverOnePort, "drop"])
+        let stepsAtCut = RunRecord.loggedSteps(run.runDir)
+        // Nothing can finish while the coordinator cannot reach a server: wait until that shows.
+        var stalled = -1, since = Date()
+        try waitUntil("the run to stall (no new step for two lease timeouts)", seconds: 30, showing: run.all) {
+            let now = RunRecord.loggedSteps(run.runDir)
+            if now != stalled { (stalled, since) = (now, Date()) }
+            return Date().timeIntervalSince(since) > 2 * Double(MultiHostRun.leaseTimeout)
+        }
+        XCTAssertLessThan(stalled, Self.slowSteps, "the run ended before the cut took hold")
+        try nft(lab, ["delete", "table", "inet", "recur_cut"])
+        XCTAssertTrue(run.coordinator.waitForExit(seconds: Self.runDeadline), "the run did not end after the heal\n\(run.summary)")
+        for p in run.servers + [run.worker(on: "w1"), run.worker(on: "w2")] { _ = p.waitForExit(seconds: Self.exitGrace) }
+        XCTAssertEqual(run.coordinator.status, 0, run.summary)
+        let record = try RunRecord.read(run.runDir)
+        XCTAssertEqual(record.losses.map(\.step), Array(1...Self.slowSteps), "each step must be logged exactly once")
+        assertSameRun(record, reference, "the coordinator cut from server 1 after step \(stepsAtCut) until step \(stalled), then healed")
+        print("PartitionTests: the coordinator cut from server 1 at step \(stepsAtCut); the run stalled at \(stalled) and went on after the heal")
+    }
+
     func testPacketsDroppedOneWayToAWorkerAndHealedLeavesTheRunExact() throws {
         var rule: [String] = []
         try checkHealed("the head's packets to w2 dropped (w2's still reach the head)", cut: { lab in
