@@ -2,7 +2,8 @@
 # Installs the Debian packages Recur builds against, skipping those already present; iproute2 and
 # iputils-ping let the multi-host tests build their network namespaces, and qemu-user lets the CPU
 # check's test emulate a CPU without AVX2, and librsvg2-bin (rsvg-convert) with netpbm (pngtopnm)
-# let the chart's rendering test rasterise `recur plot`'s SVG (they skip without them).
+# let the chart's rendering test rasterise `recur plot`'s SVG, and nftables lets a partition test
+# drop one peer's packets inside its namespace (they skip without them).
 set -euo pipefail
 packages=(libopenblas-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler iproute2 iputils-ping qemu-user librsvg2-bin netpbm nftables)
 missing=()
