@@ -82,6 +82,40 @@ final class PartitionTests: ClusterTestCase {
         print("PartitionTests: the coordinator cut from server 1 at step \(stepsAtCut); the run stalled at \(stalled) and went on after the heal")
     }
 
+    /// The coordinator and shard server 1 cut from each other for longer than the coordinator
+    /// waits: it stops with a message naming the server, the network heals, and the coordinator
+    /// started again with --resume finishes the run with the single process's bits.
+    func testACoordinatorThatLosesAServerStopsNamingItAndResumesExactly() throws {
+        let lab = try NetLab.make(hosts: MultiHostRun.hosts)
+        defer { lab.tearDown() }
+        let reference = try ReferenceRuns.singleProcess(Self.slowClipped, in: self)
+        let keys = try makeKeys("keys")
+        let run = try MultiHostRun(lab: lab, runDir: path("run"), flags: Self.slowClipped + ["--checkpoint-every", "5"])
+        try run.startAll(keys: keys)
+        try waitUntil("a checkpoint and a step more", seconds: 30, showing: run.all) { RunRecord.loggedSteps(run.runDir) >= 6 }
+        let port = String(MultiHostRun.masterPort + 2)
+        try nft(lab, ["add", "table", "inet", "recur_cut"])
+        try nft(lab, ["add", "chain", "inet", "recur_cut", "out", "{ type filter hook output priority 0 ; }"])
+        try nft(lab, ["add", "rule", "inet", "recur_cut", "out", "oifname", "lo", "tcp", "dport", port, "drop"])
+        try nft(lab, ["add", "rule", "inet", "recur_cut", "out", "oifname", "lo", "tcp", "sport", port, "drop"])
+        XCTAssertTrue(run.coordinator.waitForExit(seconds: 60), "the coordinator must give up on the server\n\(run.summary)")
+        XCTAssertNotEqual(run.coordinator.status, 0)
+        XCTAssertFalse(run.coordinator.stderrLines(containing: "parameter server 1").isEmpty,
+                       "the message names the unreachable server\n\(run.coordinator.summary)")
+        let stoppedAt = RunRecord.loggedSteps(run.runDir)
+        XCTAssertLessThan(stoppedAt, Self.slowSteps)
+        try nft(lab, ["delete", "table", "inet", "recur_cut"])
+        let again = try MultiHostRun(lab: lab, runDir: run.runDir, flags: Self.slowClipped + ["--checkpoint-every", "5", "--resume", run.runDir])
+        let second = try again.launch("rank 0 again on head", in: "head", rank: 0, keys: keys)
+        XCTAssertTrue(second.waitForExit(seconds: Self.runDeadline), "the resumed coordinator did not finish\n\(second.summary)")
+        XCTAssertEqual(second.status, 0, second.summary)
+        for p in run.servers + [run.worker(on: "w1"), run.worker(on: "w2")] { _ = p.waitForExit(seconds: Self.exitGrace) }
+        let record = try RunRecord.read(run.runDir)
+        XCTAssertEqual(record.losses.map(\.step), Array(1...Self.slowSteps), "each step must be logged exactly once")
+        assertSameRun(record, reference, "a coordinator that lost server 1 after step \(stoppedAt), resumed")
+        print("PartitionTests: the coordinator gave up on server 1 after step \(stoppedAt); resumed, the run ended exact")
+    }
+
     func testPacketsDroppedOneWayToAWorkerAndHealedLeavesTheRunExact() throws {
         var rule: [String] = []
         try checkHealed("the head's packets to w2 dropped (w2's still reach the head)", cut: { lab in
