@@ -16,6 +16,16 @@ public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
 }
 
 /// Hyper-parameters of an optimizer and its learning-rate schedule.
+/// How the learning rate moves over a run.
+public enum LRSchedule: String, Codable, Sendable, CaseIterable {
+    /// The base rate throughout.
+    case constant
+    /// The base rate times `decay` every `decayEvery` steps, as char-rnn does.
+    case step
+    /// Half a cosine from the base rate down to `minLearningRate` over the run's steps.
+    case cosine
+}
+
 public struct OptimizerConfig: Codable, Sendable, Equatable {
     /// The update rule.
     public var kind: OptimizerKind
@@ -31,6 +41,14 @@ public struct OptimizerConfig: Codable, Sendable, Equatable {
     public var beta2: Double = 0.999
     /// Denominator guard ε.
     public var epsilon: Double = 1e-8
+    /// The schedule of the rate after the warm-up.
+    public var schedule: LRSchedule = .step
+    /// Steps over which the rate climbs linearly from base/warmupSteps to the base rate (0: none).
+    public var warmupSteps: Int = 0
+    /// Where the cosine schedule ends.
+    public var minLearningRate: Double = 0
+    /// The run's length in steps: the cosine's horizon.
+    public var totalSteps: Int = 0
 
     /// Creates a configuration with the rule's default betas.
     public init(kind: OptimizerKind, learningRate: Double, decay: Double = 1, decayEvery: Int = 1) {
@@ -41,9 +59,20 @@ public struct OptimizerConfig: Codable, Sendable, Equatable {
         if kind == .rmsprop { beta2 = 0.99 }
     }
 
-    /// The learning rate in force at optimizer step `step` (0-based).
+    /// The learning rate in force at optimizer step `step` (0-based): a function of the step
+    /// alone, so a resumed run, every parameter server and the single process agree on it.
     public func rate(atStep step: Int) -> Double {
-        learningRate * Foundation.pow(decay, Double(step / decayEvery))
+        if step < warmupSteps { return learningRate * Double(step + 1) / Double(warmupSteps) }
+        switch schedule {
+        case .constant:
+            return learningRate
+        case .step:
+            return learningRate * Foundation.pow(decay, Double(step / decayEvery))
+        case .cosine:
+            let span = max(1, totalSteps - warmupSteps)
+            let progress = min(1, Double(step - warmupSteps) / Double(span))
+            return minLearningRate + (learningRate - minLearningRate) * 0.5 * (1 + Foundation.cos(Double.pi * progress))
+        }
     }
 }
 

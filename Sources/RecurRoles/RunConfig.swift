@@ -172,8 +172,7 @@ extension RunConfig {
          leaseTimeoutMs: Int, psShards: Int) {
         self.init(model: model, batch: o.batch, bptt: steps, lanesPerShard: o.resolvedLanesPerShard,
                   totalSteps: totalSteps, seed: o.seed,
-                  optimizer: OptimizerConfig(kind: o.optimizer, learningRate: o.resolvedLearningRate, decay: o.lrDecay,
-                                             decayEvery: o.lrDecayEvery),
+                  optimizer: o.optimizerConfig(totalSteps: totalSteps),
                   clip: o.clip, mode: mode, staleness: staleness, leaseTimeoutMs: leaseTimeoutMs)
         self.psShards = psShards
         self.faultNaNAtStep = o.faultNaNAtStep

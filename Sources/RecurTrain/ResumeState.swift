@@ -90,6 +90,9 @@ public struct ResumeState {
         o.valFraction = t.valFraction
         o.optimizer = t.optimizer
         if !overrideLR { o.learningRate = t.lr }
+        o.lrSchedule = t.lrSchedule ?? .step
+        o.warmupSteps = t.warmupSteps ?? 0
+        o.minLR = t.minLR ?? 0
         o.lrDecay = t.lrDecay
         o.lrDecayEvery = t.lrDecayEvery
         o.clip = t.clip

@@ -57,6 +57,12 @@ public struct TrainOptions: Sendable, Equatable, Codable {
     public var lrDecay: Double = 1
     /// Steps between learning-rate decays.
     public var lrDecayEvery: Int = 1000
+    /// How the rate moves: constant, step (the decay above) or cosine.
+    public var lrSchedule: LRSchedule = .step
+    /// Steps of linear warm-up before the schedule.
+    public var warmupSteps: Int = 0
+    /// The cosine schedule's final rate.
+    public var minLR: Double = 0
     /// Global-norm clip (0 disables it).
     public var clip: Double = 5
     /// Seed of parameters, dropout, the synthetic corpus and sampling.
@@ -106,6 +112,16 @@ public struct TrainOptions: Sendable, Equatable, Codable {
     /// default), words for a classifier and a tagger (whose labels belong to words).
     public static func defaultTokenizer(_ task: TaskKind) -> TokenizerKind { task == .lm ? .char : .word }
 
+    /// The update rule, rate and schedule of a run of `totalSteps` steps.
+    public func optimizerConfig(totalSteps: Int) -> OptimizerConfig {
+        var c = OptimizerConfig(kind: optimizer, learningRate: resolvedLearningRate, decay: lrDecay, decayEvery: lrDecayEvery)
+        c.schedule = lrSchedule
+        c.warmupSteps = warmupSteps
+        c.minLearningRate = minLR
+        c.totalSteps = totalSteps
+        return c
+    }
+
     /// Lanes per shard in force.
     public var resolvedLanesPerShard: Int { lanesPerShard ?? batch }
 
@@ -139,6 +155,10 @@ public struct TrainOptions: Sendable, Equatable, Codable {
         if task == .lm && valCorpus != nil { throw bad("val-corpus", "needs --task classify or tag (--val-fraction holds out a language model's text)") }
         if task == .tag && tokenizer == .char { throw bad("tokenizer", "char does not fit --task tag: a tagger reads the file's words, one tag each") }
         if !(lrDecay > 0 && lrDecay <= 1) { throw bad("lr-decay", "must be in (0, 1], got \(lrDecay)") }
+        if lrDecay != 1 && lrSchedule != .step { throw bad("lr-decay", "\(lrDecay) needs --lr-schedule step, got \(lrSchedule.rawValue)") }
+        if warmupSteps < 0 { throw bad("warmup-steps", "must be non-negative, got \(warmupSteps)") }
+        if !(minLR >= 0 && minLR <= resolvedLearningRate) { throw bad("min-lr", "must be in [0, --lr], got \(minLR)") }
+        if minLR != 0 && lrSchedule != .cosine { throw bad("min-lr", "needs --lr-schedule cosine, got \(lrSchedule.rawValue)") }
     }
 }
 

@@ -72,14 +72,12 @@ public final class Trainer {
         params = FloatBuffer(count: layout.count)
         ParameterInit.fill(params, config: config, seed: o.seed)
         grads = FloatBuffer(count: layout.count)
-        optimizer = Optimizer(config: OptimizerConfig(kind: o.optimizer, learningRate: o.resolvedLearningRate,
-                                                      decay: o.lrDecay, decayEvery: o.lrDecayEvery),
-                              count: layout.count)
         do {
             engine = try StepEngine(config: config, task: o.task, loss: o.loss, source: data.source, batch: o.batch,
                                     steps: data.maxSteps, lanesPerShard: o.resolvedLanesPerShard)
         } catch { throw TrainError.badOption("\(error)") }
         schedule = RunSchedule(options: o, chunksPerEpoch: data.source.stepsPerEpoch)
+        optimizer = Optimizer(config: o.optimizerConfig(totalSteps: schedule.totalSteps), count: layout.count)
         let metricsPath = (o.runDirectory as NSString).appendingPathComponent("metrics.jsonl")
         do {
             try FileManager.default.createDirectory(atPath: o.runDirectory, withIntermediateDirectories: true)

@@ -50,6 +50,9 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var valFraction: Double
     /// Update rule.
     public var optimizer: OptimizerKind
+    /// The schedule, warm-up and cosine floor; nil when they are the defaults (step, 0, 0), so
+    /// a run without them keeps the keys it always had.
+    public var lrSchedule: LRSchedule?, warmupSteps: Int?, minLR: Double?
     /// Learning-rate decay factor and period, global-norm clip.
     public var lrDecay: Double, lrDecayEvery: Int, clip: Double
     /// Cadences: metric lines, validation, checkpoints by step and by time, checkpoints kept.
@@ -62,6 +65,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
         case lrDecayEvery = "lr_decay_every", clip, logEvery = "log_every", evalEvery = "eval_every"
         case checkpointEvery = "checkpoint_every", checkpointEverySeconds = "checkpoint_every_seconds", keep
         case task, loss, bidirectional, valCorpus = "val_corpus"
+        case lrSchedule = "lr_schedule", warmupSteps = "warmup_steps", minLR = "min_lr"
     }
 
     /// The state of a run with options `o` (resolved: the embedding, lanes and rate in force).
@@ -80,6 +84,9 @@ public struct TrainerState: Codable, Equatable, Sendable {
         hidden = o.hidden; layers = o.layers; embed = o.embed ?? o.hidden; peephole = o.peephole
         dropout = Double(o.dropout); batch = o.batch; bptt = o.bptt; lanesPerShard = o.resolvedLanesPerShard
         seed = String(o.seed); valFraction = o.valFraction; optimizer = o.optimizer
+        lrSchedule = o.lrSchedule == .step ? nil : o.lrSchedule
+        warmupSteps = o.warmupSteps == 0 ? nil : o.warmupSteps
+        minLR = o.minLR == 0 ? nil : o.minLR
         lrDecay = o.lrDecay; lrDecayEvery = o.lrDecayEvery; clip = o.clip
         logEvery = o.logEvery; evalEvery = o.evalEvery; checkpointEvery = o.checkpointEvery
         checkpointEverySeconds = o.checkpointEverySeconds; keep = o.keep
@@ -98,6 +105,8 @@ public struct TrainerState: Codable, Equatable, Sendable {
         ("--lanes-per-shard", { "\($0.lanesPerShard)" }), ("--seed", { $0.seed }), ("--val-fraction", { "\($0.valFraction)" }),
         ("--optimizer", { $0.optimizer.rawValue }), ("--lr", { "\($0.lr)" }), ("--lr-decay", { "\($0.lrDecay)" }),
         ("--lr-decay-every", { "\($0.lrDecayEvery)" }), ("--clip", { "\($0.clip)" }),
+        ("--lr-schedule", { ($0.lrSchedule ?? .step).rawValue }), ("--warmup-steps", { "\($0.warmupSteps ?? 0)" }),
+        ("--min-lr", { "\($0.minLR ?? 0)" }),
     ]
 
     /// `trainer.json`'s bytes: sorted keys, so equal states give equal files.

@@ -12,6 +12,7 @@ extension TokenizerKind: ExpressibleByArgument {}
 extension DivergencePolicy: ExpressibleByArgument {}
 extension TaskKind: ExpressibleByArgument {}
 extension LossKind: ExpressibleByArgument {}
+extension LRSchedule: ExpressibleByArgument {}
 
 /// Every default of a training flag comes from here: the flags restate none of them.
 private let defaults = TrainOptions()
@@ -67,6 +68,12 @@ struct TrainFlags: ParsableArguments {
     var lrDecay: Double = defaults.lrDecay
     @Option(help: "Steps between learning-rate decays.")
     var lrDecayEvery: Int = defaults.lrDecayEvery
+    @Option(help: "Learning-rate schedule: constant, step (--lr-decay every --lr-decay-every steps) or cosine (down to --min-lr over the run).")
+    var lrSchedule: LRSchedule = defaults.lrSchedule
+    @Option(help: "Steps of linear warm-up to --lr before the schedule.")
+    var warmupSteps: Int = defaults.warmupSteps
+    @Option(help: "The cosine schedule's final learning rate.")
+    var minLr: Double = defaults.minLR
     @Option(help: "Clip gradients at this global norm (0 disables).")
     var clip: Double = defaults.clip
     @Option(help: "Seed of initialisation, dropout, the built-in corpus and the final sample.")
@@ -113,6 +120,7 @@ struct TrainFlags: ParsableArguments {
         o.hidden = hidden; o.layers = layers; o.embed = embed; o.dropout = dropout; o.batch = batch
         o.bptt = bptt; o.lanesPerShard = lanesPerShard; o.steps = steps; o.epochs = epochs ?? defaults.epochs
         o.optimizer = optimizer; o.learningRate = lr; o.lrDecay = lrDecay; o.lrDecayEvery = lrDecayEvery
+        o.lrSchedule = lrSchedule; o.warmupSteps = warmupSteps; o.minLR = minLr
         o.clip = clip; o.seed = seed; o.valFraction = valFraction; o.evalEvery = evalEvery
         o.logEvery = logEvery; o.checkpointEvery = checkpointEvery; o.checkpointEverySeconds = checkpointEverySeconds; o.keep = keep; o.runDirectory = runDir ?? ""
         o.verbose = !quiet
