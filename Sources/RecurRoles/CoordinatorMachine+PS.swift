@@ -68,10 +68,13 @@ extension CoordinatorMachine.Core {
             for l in losses { if let l { sum += l.sum; count += l.count } }
             version = a.version
             step += 1
-            let report = StepReport(step: step, loss: sum / Double(max(count, 1)), tokens: count,
+            var report = StepReport(step: step, loss: sum / Double(max(count, 1)), tokens: count,
                                     gradNorm: a.gradNorm, workers: workers.count, appliedMs: now)
             lastLoss = report.loss
-            let plan = schedule.after(step: step, secondsSinceCheckpoint: Double(now - lastCheckpointMs) / 1000)
+            let plan = schedule.after(step: step, secondsSinceCheckpoint: Double(now - lastCheckpointMs) / 1000,
+                                      timeUp: timeUp(now: now))
+            report.writesLine = plan.writesLine
+            report.isLast = plan.isLast
             if !plan.isLast { beginStep() }
             // A step whose weights are read is reported, and its weights fetched, before the next
             // is dealt: a server that applied the next step first would answer with the wrong

@@ -28,6 +28,13 @@ extension CoordinatorMachine.Core {
                                 secondsSinceHeard: Double(max(0, now - w.lastSeenMs)) / 1000)
     }
 
+    /// Whether the run's time budget is spent (the time of this process since it began dealing,
+    /// plus what a resumed run had spent before).
+    func timeUp(now: Int) -> Bool {
+        guard let limit = config.timeLimitSeconds, let (ms, _) = startedAt else { return false }
+        return Double(now - ms) / 1000 + (config.spentSeconds ?? 0) >= limit
+    }
+
     /// The run now: what a StatusRequest is answered with.
     func status(now: Int) -> WireStatusReply {
         let live = joinOrder.compactMap { id in workers[id].map { row(id, $0, state: $0.lease == nil ? "idle" : "computing", now: now) } }

@@ -229,13 +229,16 @@ extension CoordinatorMachine.Core {
         guard updates % config.shardCount == 0 else { return deal(now: now) }
         step = updates / config.shardCount
         let k = Double(config.shardCount)
-        let report = StepReport(step: step, loss: window.loss / Double(max(window.tokens, 1)),
+        var report = StepReport(step: step, loss: window.loss / Double(max(window.tokens, 1)),
                                 tokens: window.tokens, gradNorm: window.norm / k,
                                 staleness: Double(window.staleness) / k, maxStaleness: window.maxStaleness,
                                 workers: workers.count, appliedMs: now)
         lastLoss = report.loss
         window = (0, 0, 0, 0, 0)
-        let plan = schedule.after(step: step, secondsSinceCheckpoint: Double(now - lastCheckpointMs) / 1000)
+        let plan = schedule.after(step: step, secondsSinceCheckpoint: Double(now - lastCheckpointMs) / 1000,
+                                  timeUp: timeUp(now: now))
+        report.writesLine = plan.writesLine
+        report.isLast = plan.isLast
         // No step can end while another's weights are read: nothing is dealt meanwhile, and fewer
         // shards than a step has are in flight. Were one to, it is reported without a read.
         if case .readingWeights = state { return [.stepDone(report)] }

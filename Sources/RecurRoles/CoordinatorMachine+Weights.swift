@@ -19,6 +19,9 @@ extension CoordinatorMachine {
         public let m: FloatBuffer, v: FloatBuffer
         /// Every lane's carried state [B, L, S, H] when the step ended.
         public let hidden: FloatBuffer
+        /// The run's length as its checkpoint records it: the step a time limit ended it at, else
+        /// the planned length.
+        public var runLength: Int = 0
 
         /// Same step, version and values (for tests).
         public static func == (a: StepWeights, b: StepWeights) -> Bool {
@@ -107,8 +110,9 @@ extension CoordinatorMachine.Core {
     func weightsRead(_ read: WeightsRead, version v0: UInt64, now: Int) -> [Action] {
         let hidden = FloatBuffer(count: laneState.count)
         hidden.copy(from: laneState)
-        let weights = StepWeights(step: read.report.step, version: v0, params: read.params, m: read.m, v: read.v,
+        var weights = StepWeights(step: read.report.step, version: v0, params: read.params, m: read.m, v: read.v,
                                   hidden: hidden)
+        weights.runLength = read.plan.isLast ? read.report.step : schedule.totalSteps
         var actions: [Action] = read.plan.evaluates ? [.evaluate(weights)] : []
         actions.append(.stepDone(read.report))
         if read.plan.checkpoints {

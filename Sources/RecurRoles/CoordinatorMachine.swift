@@ -67,6 +67,9 @@ public final class CoordinatorMachine {
         /// When the step was applied (the event's monotonic milliseconds): a step whose weights
         /// are read is reported only after the read, and its throughput must not count that time.
         public var appliedMs: Int = 0
+        /// What the schedule said after this step: whether it gets a metrics line, and whether it
+        /// is the run's last (its length, or its time budget, reached).
+        public var writesLine = false, isLast = false
     }
 
     /// What the run loop must do.

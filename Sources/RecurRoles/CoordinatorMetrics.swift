@@ -60,7 +60,7 @@ struct CoordinatorMetrics {
         let stepTokens = source.tokens(step: r.step - 1, batch: batch)
         windowTokens += stepTokens
         tokensRun += stepTokens
-        guard schedule.after(step: r.step, secondsSinceCheckpoint: 0).writesLine else {
+        guard r.writesLine else {
             excludedMs += max(0, now - r.appliedMs)
             return
         }
@@ -78,11 +78,11 @@ struct CoordinatorMetrics {
         let bytes = Double(config.shardCount * ParameterLayout(config.model).count * 8)
         try recorder.record(record, cluster: [("cluster/shards_redealt", Double(status.shardsRedealt)),
                                               ("cluster/bytes_per_step", bytes)],
-                            exposition: exposition, chart: val != nil || r.step == schedule.totalSteps)
+                            exposition: exposition, chart: val != nil || r.isLast)
         if verbose {
             progress.show(step: r.step, total: schedule.totalSteps, loss: r.loss, val: val, tokensPerSecond: tps, workers: r.workers)
         }
-        if r.step == schedule.totalSteps, let val {
+        if r.isLast, let val {
             RoleSupport.log("coordinator", String(format: "validation loss %.4f", val.loss)
                 + (val.accuracy.map { String(format: ", accuracy %.4f", $0) } ?? "") + (val.f1.map { String(format: ", F1 %.4f", $0) } ?? ""))
         }

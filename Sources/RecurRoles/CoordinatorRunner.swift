@@ -58,6 +58,7 @@ public final class CoordinatorRunner {
             }
             hidden = t.hidden
             c.resumeStep = r.step
+            if c.timeLimitSeconds != nil { c.spentSeconds = Trainer.totals(atStep: r.step, runDirectory: o.runDirectory).seconds }
             try Trainer.truncateMetrics((o.runDirectory as NSString).appendingPathComponent("metrics.jsonl"), after: r.step)
         }
         config = c
@@ -182,10 +183,10 @@ public final class CoordinatorRunner {
     func writeCheckpoint(_ w: CoordinatorMachine.StepWeights) throws -> String? {
         let contents = CheckpointContents(config: config.model, head: data.head, params: w.params, tokenizer: data.tokenizer,
                                           optimizer: config.optimizer, optimizerStep: Int(w.version), m: w.m, v: w.v,
-                                          hidden: w.hidden, options: options, step: w.step, totalSteps: config.totalSteps)
+                                          hidden: w.hidden, options: options, step: w.step, totalSteps: w.runLength)
         let store = CheckpointStore(runDirectory: options.runDirectory)
         return try CheckpointRule.write(store: store, step: w.step, producers: contents.producers(),
-                                        isFinal: w.step >= config.totalSteps, keep: options.keep) {
+                                        isFinal: w.step >= w.runLength, keep: options.keep) {
             RoleSupport.log("coordinator", $0)
         }
     }

@@ -54,6 +54,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// coordinator): the step whose gradients the workers poison with NaN. Travels here so a
     /// worker needs no flag or environment of its own; absent from the JSON when nil.
     public var faultNaNAtStep: Int? = nil
+    /// The run's time budget in seconds (`--time-limit`), which the coordinator enforces, and the
+    /// seconds a resumed run had already spent; absent without a limit.
+    public var timeLimitSeconds: Double? = nil, spentSeconds: Double? = nil
 
     /// The slices the parameter servers serve.
     public var parameterShards: ParameterShards {
@@ -178,5 +181,6 @@ extension RunConfig {
         self.faultNaNAtStep = o.faultNaNAtStep
         self.task = o.task
         self.loss = o.loss
+        self.timeLimitSeconds = o.timeLimit
     }
 }

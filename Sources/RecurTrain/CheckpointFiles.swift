@@ -94,6 +94,6 @@ extension Trainer {
     public var checkpointContents: CheckpointContents {
         CheckpointContents(config: config, head: data.head, params: params, tokenizer: data.tokenizer, optimizer: optimizer.config,
                            optimizerStep: optimizer.step, m: optimizer.m, v: optimizer.v, hidden: engine.state,
-                           options: options, step: step, totalSteps: totalSteps)
+                           options: options, step: step, totalSteps: endedByTime ?? totalSteps)
     }
 }

@@ -102,6 +102,7 @@ public struct ResumeState {
         if !explicit.contains("--keep") { o.keep = t.keep }
         if !explicit.contains("--checkpoint-every-seconds") { o.checkpointEverySeconds = t.checkpointEverySeconds }
         if !explicit.contains("--steps") && !explicit.contains("--epochs") { o.steps = t.totalSteps }
+        if !explicit.contains("--time-limit") { o.timeLimit = t.timeLimit }
         return o
     }
 

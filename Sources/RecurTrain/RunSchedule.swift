@@ -64,9 +64,10 @@ public struct RunSchedule: Sendable, Equatable {
     }
 
     /// The plan after step `step`, `secondsSinceCheckpoint` after the last checkpoint (or the
-    /// run's start).
-    public func after(step: Int, secondsSinceCheckpoint: Double) -> After {
-        let last = step >= totalSteps
+    /// run's start); `timeUp` when the run's time budget (`--time-limit`) is spent, which makes
+    /// this step the last.
+    public func after(step: Int, secondsSinceCheckpoint: Double, timeUp: Bool = false) -> After {
+        let last = step >= totalSteps || timeUp
         let evaluates = (evalEvery > 0 && step % evalEvery == 0) || last
         let logs = logEvery > 0 && step % logEvery == 0
         let bySteps = checkpointEvery > 0 && step % checkpointEvery == 0

@@ -34,6 +34,7 @@ extension TrainOptions {
         add("bptt", bptt)
         add("lanes-per-shard", lanesPerShard)
         if let steps { add("steps", steps) } else { add("epochs", epochs) }
+        add("time-limit", timeLimit.map { "\($0)s" })
         add("optimizer", optimizer.rawValue)
         add("lr", learningRate)
         add("lr-decay", lrDecay)

@@ -47,6 +47,9 @@ public struct TrainOptions: Sendable, Equatable, Codable {
     public var lanesPerShard: Int? = nil
     /// Optimizer steps to run; when nil, `epochs` decides.
     public var steps: Int? = nil
+    /// Seconds of training after which the run ends at a step boundary, evaluating and
+    /// checkpointing as at any end (across resumes); nil: no limit.
+    public var timeLimit: Double? = nil
     /// Passes over the training split, used when `steps` is nil.
     public var epochs: Double = 1
     /// Update rule.
@@ -108,6 +111,13 @@ public struct TrainOptions: Sendable, Equatable, Codable {
         }
     }
 
+    /// Seconds from a duration such as `300`, `300s`, `5m` or `1.5h`; nil when it is not one.
+    public static func seconds(_ text: String) -> Double? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+        if let last = text.last, let unit = units[last] { return Double(text.dropLast()).map { $0 * unit } }
+        return Double(text)
+    }
+
     /// The tokenizer of a task when none is given: characters for a language model (char-rnn's
     /// default), words for a classifier and a tagger (whose labels belong to words).
     public static func defaultTokenizer(_ task: TaskKind) -> TokenizerKind { task == .lm ? .char : .word }
@@ -156,6 +166,7 @@ public struct TrainOptions: Sendable, Equatable, Codable {
         if task == .tag && tokenizer == .char { throw bad("tokenizer", "char does not fit --task tag: a tagger reads the file's words, one tag each") }
         if !(lrDecay > 0 && lrDecay <= 1) { throw bad("lr-decay", "must be in (0, 1], got \(lrDecay)") }
         if lrDecay != 1 && lrSchedule != .step { throw bad("lr-decay", "\(lrDecay) needs --lr-schedule step, got \(lrSchedule.rawValue)") }
+        if let t = timeLimit, !(t > 0) { throw bad("time-limit", "must be positive, got \(t) s") }
         if warmupSteps < 0 { throw bad("warmup-steps", "must be non-negative, got \(warmupSteps)") }
         if !(minLR >= 0 && minLR <= resolvedLearningRate) { throw bad("min-lr", "must be in [0, --lr], got \(minLR)") }
         if minLR != 0 && lrSchedule != .cosine { throw bad("min-lr", "needs --lr-schedule cosine, got \(lrSchedule.rawValue)") }

@@ -50,6 +50,9 @@ public final class Trainer {
     public var totalSteps: Int { schedule.totalSteps }
     /// Steps done so far.
     public private(set) var step = 0
+    /// The step a time limit ended the run at: the run's length its final checkpoint records, so
+    /// a resume of it is complete.
+    var endedByTime: Int?
     let store: CheckpointStore
     /// Where each metrics line goes (opened when training begins: a run that is already complete
     /// writes nothing).
@@ -180,6 +183,8 @@ public final class Trainer {
         defer { recorder.close() }
         let start = Date()
         let before = Trainer.totals(atStep: step, runDirectory: o.runDirectory)
+        // A time limit counts the time the run spent before this process too.
+        let budget = o.timeLimit.map { $0 - before.seconds }
         var lastCheckpoint = start
         var windowStart = Date(), windowSteps = 0, windowTokens = 0
         var progress = ProgressLine(role: "train")
@@ -196,7 +201,8 @@ public final class Trainer {
                 continue
             }
             let dt = Date().timeIntervalSince(windowStart)  // training time only, before any evaluation
-            let plan = schedule.after(step: step, secondsSinceCheckpoint: Date().timeIntervalSince(lastCheckpoint))
+            let timeUp = budget.map { Date().timeIntervalSince(start) >= $0 } ?? false
+            let plan = schedule.after(step: step, secondsSinceCheckpoint: Date().timeIntervalSince(lastCheckpoint), timeUp: timeUp)
             if plan.evaluates { lastVal = validation() }
             if plan.writesLine {
                 let tps = dt > 0 ? Double(windowTokens) / dt : 0
@@ -215,6 +221,11 @@ public final class Trainer {
             }
             if plan.checkpoints && !plan.isLast, try saveCheckpoint(isFinal: false) != nil {
                 lastCheckpoint = Date()
+            }
+            if plan.isLast && step < totalSteps {
+                endedByTime = step
+                log(LogRecord(.note, String(format: "time limit of %.0f s reached at step %d of %d", o.timeLimit ?? 0, step, totalSteps)))
+                break
             }
         }
         let path = try saveCheckpoint() ?? ""  // the final one is never skipped: it throws instead

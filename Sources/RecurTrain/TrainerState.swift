@@ -53,6 +53,8 @@ public struct TrainerState: Codable, Equatable, Sendable {
     /// The schedule, warm-up and cosine floor; nil when they are the defaults (step, 0, 0), so
     /// a run without them keeps the keys it always had.
     public var lrSchedule: LRSchedule?, warmupSteps: Int?, minLR: Double?
+    /// The run's time budget in seconds, when it has one.
+    public var timeLimit: Double?
     /// Learning-rate decay factor and period, global-norm clip.
     public var lrDecay: Double, lrDecayEvery: Int, clip: Double
     /// Cadences: metric lines, validation, checkpoints by step and by time, checkpoints kept.
@@ -65,7 +67,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
         case lrDecayEvery = "lr_decay_every", clip, logEvery = "log_every", evalEvery = "eval_every"
         case checkpointEvery = "checkpoint_every", checkpointEverySeconds = "checkpoint_every_seconds", keep
         case task, loss, bidirectional, valCorpus = "val_corpus"
-        case lrSchedule = "lr_schedule", warmupSteps = "warmup_steps", minLR = "min_lr"
+        case lrSchedule = "lr_schedule", warmupSteps = "warmup_steps", minLR = "min_lr", timeLimit = "time_limit"
     }
 
     /// The state of a run with options `o` (resolved: the embedding, lanes and rate in force).
@@ -87,6 +89,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
         lrSchedule = o.lrSchedule == .step ? nil : o.lrSchedule
         warmupSteps = o.warmupSteps == 0 ? nil : o.warmupSteps
         minLR = o.minLR == 0 ? nil : o.minLR
+        timeLimit = o.timeLimit
         lrDecay = o.lrDecay; lrDecayEvery = o.lrDecayEvery; clip = o.clip
         logEvery = o.logEvery; evalEvery = o.evalEvery; checkpointEvery = o.checkpointEvery
         checkpointEverySeconds = o.checkpointEverySeconds; keep = o.keep

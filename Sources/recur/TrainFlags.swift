@@ -68,6 +68,8 @@ struct TrainFlags: ParsableArguments {
     var lrDecay: Double = defaults.lrDecay
     @Option(help: "Steps between learning-rate decays.")
     var lrDecayEvery: Int = defaults.lrDecayEvery
+    @Option(help: "End the run when its training time reaches this (300, 300s, 5m, 1h), at a step boundary, with an evaluation and a checkpoint.")
+    var timeLimit: String?
     @Option(help: "Learning-rate schedule: constant, step (--lr-decay every --lr-decay-every steps) or cosine (down to --min-lr over the run).")
     var lrSchedule: LRSchedule = defaults.lrSchedule
     @Option(help: "Steps of linear warm-up to --lr before the schedule.")
@@ -121,6 +123,7 @@ struct TrainFlags: ParsableArguments {
         o.bptt = bptt; o.lanesPerShard = lanesPerShard; o.steps = steps; o.epochs = epochs ?? defaults.epochs
         o.optimizer = optimizer; o.learningRate = lr; o.lrDecay = lrDecay; o.lrDecayEvery = lrDecayEvery
         o.lrSchedule = lrSchedule; o.warmupSteps = warmupSteps; o.minLR = minLr
+        o.timeLimit = timeLimit.flatMap(TrainOptions.seconds) ?? (timeLimit == nil ? nil : -1)
         o.clip = clip; o.seed = seed; o.valFraction = valFraction; o.evalEvery = evalEvery
         o.logEvery = logEvery; o.checkpointEvery = checkpointEvery; o.checkpointEverySeconds = checkpointEverySeconds; o.keep = keep; o.runDirectory = runDir ?? ""
         o.verbose = !quiet

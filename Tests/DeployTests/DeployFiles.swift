@@ -30,7 +30,7 @@ let launchFlags: Set<String> = [
     "--task", "--loss", "--bidirectional", "--val-corpus", "--corpus", "--synthetic-sentences", "--tokenizer", "--vocab-size", "--cell", "--activation",
     "--peephole", "--hidden", "--layers", "--embed", "--dropout", "--batch", "--bptt", "--lanes-per-shard",
     // train: length, optimizer, schedule
-    "--steps", "--epochs", "--optimizer", "--lr", "--lr-decay", "--lr-decay-every", "--clip", "--seed",
+    "--steps", "--epochs", "--time-limit", "--optimizer", "--lr", "--lr-decay", "--lr-decay-every", "--clip", "--seed",
     "--override-lr", "--on-divergence", "--lr-schedule", "--warmup-steps", "--min-lr",
     // train: evaluation, logging, checkpoints, output
     "--val-fraction", "--eval-every", "--log-every", "--checkpoint-every", "--checkpoint-every-seconds",

@@ -1,0 +1,55 @@
+// TimeLimitTests: `--time-limit` ends a run at a step boundary with an evaluation and a checkpoint
+// whose trainer.json records the run as complete, in one process and on a cluster, and a resumed
+// run counts the time it had already spent.
+import Foundation
+import RecurIO
+import XCTest
+
+final class TimeLimitTests: ClusterTestCase {
+    static let endless = ["--hidden", "16", "--layers", "1", "--batch", "8", "--bptt", "8", "--synthetic-sentences", "300",
+                          "--steps", "1000000", "--log-every", "25", "--quiet"]
+
+    /// The last metrics line, and the total steps the final checkpoint records.
+    func ending(_ dir: String) throws -> (line: [String: Any], totalSteps: Int) {
+        let line = try XCTUnwrap(try RunRecord.metricsObjects(dir).last)
+        let trainer = try Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent("checkpoints/latest/trainer.json"))
+        let total = try XCTUnwrap((try JSONSerialization.jsonObject(with: trainer) as? [String: Any])?["total_steps"] as? Int)
+        return (line, total)
+    }
+
+    func check(_ mode: [String]) throws {
+        let dir = path("run")
+        let p = try runToEnd(["train"] + mode + ["--time-limit", "2s", "--run-dir", dir] + Self.endless, name: "train \(mode)")
+        XCTAssertEqual(p.status, 0, p.summary)
+        let (line, total) = try ending(dir)
+        let step = try XCTUnwrap(line["step"] as? Int)
+        XCTAssertLessThan(step, 1_000_000, "the limit ended the run")
+        XCTAssertEqual(total, step, "the final checkpoint records the run's length, so a resume of it is complete")
+        XCTAssertNotNil(line["val_loss"], "the last step is evaluated, as at any end")
+        XCTAssertGreaterThanOrEqual(line["seconds"] as? Double ?? 0, 2, "the run trained for its budget")
+        let again = try runToEnd(["train"] + mode + ["--resume", dir, "--quiet", "--log-format", "json"], name: "resume")
+        XCTAssertEqual(again.status, 0, again.summary)
+        XCTAssertEqual(try ending(dir).line["step"] as? Int, step, "a resume of a run its limit ended trains nothing")
+    }
+
+    func testASingleProcessEndsAtItsTimeLimit() throws { try check(["--single-process"]) }
+
+    func testAClusterEndsAtItsTimeLimit() throws { try check(["--workers", "2", "--threads", "1"]) }
+
+    func testAResumedRunCountsTheTimeItHadSpent() throws {
+        let dir = path("resumed")
+        let first = try runToEnd(["train", "--single-process", "--run-dir", dir] + Self.endless.map { $0 == "1000000" ? "50" : $0 },
+                                 name: "train 50 steps")
+        XCTAssertEqual(first.status, 0, first.summary)
+        let spent = try XCTUnwrap(try ending(dir).line["seconds"] as? Double)
+        let limit = spent + 1.5
+        let resumed = try runToEnd(["train", "--workers", "2", "--threads", "1", "--resume", dir, "--steps", "1000000",
+                                    "--time-limit", String(format: "%.3fs", limit), "--quiet"], name: "resume with a limit")
+        XCTAssertEqual(resumed.status, 0, resumed.summary)
+        let (line, total) = try ending(dir)
+        let seconds = try XCTUnwrap(line["seconds"] as? Double)
+        XCTAssertGreaterThanOrEqual(seconds, limit, "the budget covers the time before the resume too")
+        XCTAssertEqual(total, line["step"] as? Int)
+        XCTAssertGreaterThan(line["step"] as? Int ?? 0, 50, "the resumed run trained on")
+    }
+}
