@@ -23,6 +23,9 @@ public final class WorkerComputeThread: @unchecked Sendable {
     private var handed: [Int: WireFrame?] = [:]
     /// Whether a shard is being computed.
     private var running = false
+    /// Whether the computing thread holds a shard: from `start` until its last event is posted.
+    /// Unlike `running`, `cancel` leaves it set: the computation may still be in BLAS.
+    private var computing = false
     /// The shard the computing thread is to take next.
     private var pending: Job?
     /// Whether the computing thread exists (it ends after `idleSeconds` without a shard).
@@ -60,6 +63,7 @@ public final class WorkerComputeThread: @unchecked Sendable {
         lock.lock()
         precondition(!running, "one shard at a time")
         running = true
+        computing = true
         handed = [:]
         pending = job
         let idle = threadAlive
@@ -149,6 +153,23 @@ public final class WorkerComputeThread: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// `cancel`, then waits up to `seconds` for the shard in hand to end (a computation gives up at
+    /// its next piece, or finishes its backward pass). The worker calls it before leaving `run()`:
+    /// a computation still running when the process exits calls OpenBLAS after its destructor has
+    /// torn it down (a SIGSEGV in `cblas_sgemm`), or writes into a shared segment already unmapped.
+    /// - Parameter seconds: the longest wait.
+    /// - Returns: whether the computing thread is idle.
+    @discardableResult
+    public func cancelAndWait(seconds: TimeInterval) -> Bool {
+        let limit = Date(timeIntervalSinceNow: seconds)
+        lock.lock()
+        defer { lock.unlock() }
+        running = false
+        lock.broadcast()
+        while computing { if !lock.wait(until: limit) { break } }
+        return !computing
+    }
+
     /// Every event posted since the last call, oldest first.
     public func take() -> [WorkerMachine.Event] {
         lock.lock()
@@ -177,7 +198,7 @@ public final class WorkerComputeThread: @unchecked Sendable {
     private func post(_ event: WorkerMachine.Event, last: Bool = false) {
         lock.lock()
         posted.append(event)
-        if last { running = false }
+        if last { running = false; computing = false }
         lock.broadcast()
         lock.unlock()
         ring()

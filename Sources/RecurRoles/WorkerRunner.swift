@@ -52,6 +52,10 @@ public final class WorkerRunner {
     /// How long a leaving worker's sockets keep trying to deliver what is queued.
     static let exitLinger: Duration = .seconds(2)
 
+    /// How long `run()` waits, on its way out, for a shard still being computed to end (it gives up
+    /// at its next piece of the weights); with `exitLinger`, within the launcher's 3 s.
+    static let computeExitSeconds: TimeInterval = 1
+
     /// One waiting message from slice `k`'s server, read through the shared-memory links (nil when
     /// it did not decode): each direction's switch is logged, and weights the server replaced
     /// before they were read are asked for again.
@@ -83,7 +87,7 @@ public final class WorkerRunner {
         try ringer.connect(bellEndpoint)
         let ring = Bell(socket: ringer)
         let computer = WorkerComputeThread { ring.ring() }
-        defer { computer.cancel() }
+        defer { computer.cancelAndWait(seconds: Self.computeExitSeconds) }
         var ps: [ZSocket] = []
         var compute: WorkerCompute?
         var stopSent = false, welcomed = false

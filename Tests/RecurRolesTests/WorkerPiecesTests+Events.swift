@@ -152,4 +152,23 @@ extension WorkerPiecesTests {
         }
         guard case .abandoned? = last else { return XCTFail("\(String(describing: last))") }
     }
+
+    /// A worker leaving mid-shard waits for the computation to end: a computation still in BLAS
+    /// when the process exits crashes in OpenBLAS's torn-down tables (ThreadSanitizer's SIGSEGV in
+    /// `cblas_sgemm` from workers dismissed mid-shard).
+    func testCancelAndWaitReturnsOnlyAfterTheShardsLastEvent() throws {
+        let c = config(), p = try c.parameterPieces.ranges
+        let t = task(c, version: 0, lease: 1)
+        let (shard, state) = try WorkerMachine.readShard(t.0, t.1, c)
+        let thread = WorkerComputeThread()
+        thread.start(try WorkerCompute(config: c), task: t.0, shard: shard, state: state)
+        for k in p.indices { thread.hand(k, frame(p[k], version: 0)) }
+        XCTAssertTrue(thread.cancelAndWait(seconds: 30), "the computation must end")
+        XCTAssertFalse(thread.isRunning)
+        switch thread.take().last {
+        case .computed?, .abandoned?: break
+        case let other: XCTFail("the shard's last event must be posted before cancelAndWait returns: \(String(describing: other))")
+        }
+        XCTAssertTrue(thread.cancelAndWait(seconds: 0), "an idle thread does not wait")
+    }
 }
