@@ -45,9 +45,14 @@ struct CoordinatorMetrics {
         return PrometheusExposition(families + ClusterExposition.families(status))
     }
 
-    init(source: ShardSource, batch: Int) {
+    /// Tensor bytes a step moves by the protocol's layout: each shard's gradient up and weights
+    /// down, 2 × shards × P × 4 (`cluster/bytes_per_step`).
+    let bytesPerStep: Double
+
+    init(source: ShardSource, config: RunConfig) {
         self.source = source
-        self.batch = batch
+        self.batch = config.batch
+        bytesPerStep = Double(config.shardCount * ParameterLayout(config.model).count * 8)
     }
 
     /// Counts a finished step and, when the schedule says so, appends its line (with the step's
@@ -75,9 +80,8 @@ struct CoordinatorMetrics {
         record.tokens = totals.tokens + tokensRun
         record.seconds = totals.seconds + Double(now - startMs) / 1000
         if let val { lastValidation = val }
-        let bytes = Double(config.shardCount * ParameterLayout(config.model).count * 8)
         try recorder.record(record, cluster: [("cluster/shards_redealt", Double(status.shardsRedealt)),
-                                              ("cluster/bytes_per_step", bytes)],
+                                              ("cluster/bytes_per_step", bytesPerStep)],
                             exposition: exposition, chart: val != nil || r.isLast)
         if verbose {
             progress.show(step: r.step, total: schedule.totalSteps, loss: r.loss, val: val, tokensPerSecond: tps, workers: r.workers)

@@ -90,7 +90,7 @@ public final class CoordinatorRunner {
         defer { endpointForMetrics?.stop() }
         if let e = endpointForMetrics { RoleSupport.log("coordinator", "serving Prometheus metrics at http://\(e.address)/metrics") }
         var lastTick = RoleSupport.nowMs()
-        var log = CoordinatorMetrics(source: data.source, batch: config.batch)
+        var log = CoordinatorMetrics(source: data.source, config: config)
         log.totals = Trainer.totals(atStep: config.resumeStep ?? 0, runDirectory: options.runDirectory)
         var checkpoint: String?
         var queue = machine.handle(.start(nowMs: RoleSupport.nowMs()))

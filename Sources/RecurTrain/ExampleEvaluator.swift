@@ -88,15 +88,8 @@ public final class ExampleEvaluator {
         var masked = [Int32](repeating: -1, count: perLane * lanes)
         for r in 0..<perLane { for j in 0..<real { masked[r * lanes + j] = y[r * lanes + j] } }
         return masked.withUnsafeBufferPointer { m in
-            let t = m.baseAddress!
-            let targets: ExampleTargets
-            switch (head.task, head.loss) {
-            case (.tag, .softmax): targets = .tokenClasses(t)
-            case (.tag, .sigmoid): targets = .tokenBinary(t)
-            case (_, .softmax): targets = .exampleClasses(t)
-            case (_, .sigmoid): targets = .exampleBinary(t)
-            }
-            return model.loss(params: params.pointer, ws: ws, inputs: inputs, lengths: lengths, targets: targets, steps: steps)
+            model.loss(params: params.pointer, ws: ws, inputs: inputs, lengths: lengths,
+                       targets: head.task.targets(m.baseAddress!, loss: head.loss), steps: steps)
         }
     }
 
@@ -139,7 +132,7 @@ public final class ExampleEvaluator {
         case .classify:
             let gold = examples.map { e -> Int32 in if case .label(let l) = e.target { return l }; return -1 }
             s.classification = ClassificationScore(gold: gold, predicted: predictions.map { $0.ids[0] },
-                                                   labelCount: head.loss == .sigmoid ? 2 : head.labels.count)
+                                                   labelCount: head.labels.count)
         default:
             let gold = examples.map { e -> [String] in if case .tags(let t) = e.target { return t.map(name) }; return [] }
             let predicted = predictions.map { $0.ids.map(name) }

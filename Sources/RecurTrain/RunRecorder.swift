@@ -99,7 +99,7 @@ public final class RunRecorder {
     public static func families(_ r: MetricsRecord, validation: ValidationResult?,
                                 secondsSinceCheckpoint: Double) -> [PrometheusFamily] {
         var f: [PrometheusFamily] = [
-            .single("recur_step", help: "Optimizer steps done.", r.step.asDouble),
+            .single("recur_step", help: "Optimizer steps done.", Double(r.step)),
             .single("recur_train_loss", help: "Mean training loss of the last logged step (nats per target).", r.loss),
             .single("recur_tokens_per_second", help: "Training tokens per second since the previous line.", r.tokensPerSecond),
             .single("recur_grad_norm", help: "Gradient norm before clipping, last logged step.", r.gradNorm),
@@ -114,9 +114,4 @@ public final class RunRecorder {
         }
         return f
     }
-}
-
-extension Int {
-    /// The value as a Double, for metric samples.
-    var asDouble: Double { Double(self) }
 }

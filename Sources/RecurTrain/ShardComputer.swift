@@ -81,21 +81,11 @@ public final class ShardComputer {
                 case .examples(let model, let ws):
                     return shard.lengths.withUnsafeBufferPointer { n in
                         model.lossAndGradient(params: params, grads: grads, ws: ws, inputs: i.baseAddress!,
-                                              lengths: n.baseAddress!, targets: targets(y.baseAddress!),
+                                              lengths: n.baseAddress!, targets: task.targets(y.baseAddress!, loss: loss),
                                               steps: shard.steps, dropout: key, needs: needs, finished: finished)
                     }
                 }
             }
-        }
-    }
-
-    /// The example targets as the task and loss read them.
-    func targets(_ y: UnsafePointer<Int32>) -> ExampleTargets {
-        switch (task, loss) {
-        case (.tag, .softmax): return .tokenClasses(y)
-        case (.tag, .sigmoid): return .tokenBinary(y)
-        case (_, .softmax): return .exampleClasses(y)
-        case (_, .sigmoid): return .exampleBinary(y)
         }
     }
 

@@ -1,4 +1,5 @@
 // TaskKind: which of the RNN shapes a run trains, and the loss its head is trained with.
+import RecurModel
 
 /// The shape of the problem a run trains: what an example is, what the head reads and what it
 /// predicts. Every part of a run (data, shards, model, evaluation) follows from it.
@@ -13,6 +14,17 @@ public enum TaskKind: String, Codable, Sendable, CaseIterable {
 
     /// Whether the task trains on whole, padded examples rather than streams.
     public var usesExamples: Bool { self != .lm }
+
+    /// How an example task's targets `y` are read under `loss`: a tag per token or a label per
+    /// example, as classes or as 0/1 (the one mapping training and evaluation share).
+    public func targets(_ y: UnsafePointer<Int32>, loss: LossKind) -> ExampleTargets {
+        switch (self, loss) {
+        case (.tag, .softmax): return .tokenClasses(y)
+        case (.tag, .sigmoid): return .tokenBinary(y)
+        case (_, .softmax): return .exampleClasses(y)
+        case (_, .sigmoid): return .exampleBinary(y)
+        }
+    }
 }
 
 /// The loss of the head, for the example tasks.

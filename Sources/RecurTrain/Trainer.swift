@@ -249,33 +249,32 @@ public final class Trainer {
     /// it (0 for a new run, or when the lines predate these fields), so a resumed run's totals go
     /// on from there.
     public static func totals(atStep step: Int, runDirectory: String) -> (tokens: Int, seconds: Double) {
-        guard step > 0, let data = FileManager.default.contents(atPath: (runDirectory as NSString).appendingPathComponent("metrics.jsonl"))
-        else { return (0, 0) }
         // The last line at or before `step` (a checkpoint's step need not be a logged one).
-        for text in String(decoding: data, as: UTF8.self).split(separator: "\n").reversed() {
-            if let l = try? JSONDecoder().decode(MetricsLineStep.self, from: Data(text.utf8)), l.step <= step {
-                return (l.tokens ?? 0, l.seconds ?? 0)
-            }
-        }
-        return (0, 0)
+        guard step > 0, let l = lastMetricsLine(in: metricsPath(runDirectory), where: { $0.step <= step }) else { return (0, 0) }
+        return (l.tokens ?? 0, l.seconds ?? 0)
     }
 
     /// The step and training loss of the last line of a run folder's metrics, if any: how far a
     /// run that no coordinator answers for got.
     public static func lastMetrics(runDirectory: String) -> (step: Int, loss: Double?)? {
-        guard let data = FileManager.default.contents(atPath: (runDirectory as NSString).appendingPathComponent("metrics.jsonl"))
-        else { return nil }
-        for text in String(decoding: data, as: UTF8.self).split(separator: "\n").reversed() {
-            if let l = try? JSONDecoder().decode(MetricsLineStep.self, from: Data(text.utf8)) { return (l.step, l.loss) }
-        }
-        return nil
+        lastMetricsLine(in: metricsPath(runDirectory), where: { _ in true }).map { ($0.step, $0.loss) }
     }
 
     /// The last metrics line of `step` in the file at `path`, if any.
     static func metricsLine(step: Int, in path: String) -> MetricsLineStep? {
+        lastMetricsLine(in: path, where: { $0.step == step })
+    }
+
+    /// `RUN_DIR/metrics.jsonl`.
+    static func metricsPath(_ runDirectory: String) -> String {
+        (runDirectory as NSString).appendingPathComponent("metrics.jsonl")
+    }
+
+    /// The last line of the metrics file at `path` that decodes and satisfies `accept`.
+    static func lastMetricsLine(in path: String, where accept: (MetricsLineStep) -> Bool) -> MetricsLineStep? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n").reversed() {
-            if let l = try? JSONDecoder().decode(MetricsLineStep.self, from: Data(line.utf8)), l.step == step { return l }
+        for text in String(decoding: data, as: UTF8.self).split(separator: "\n").reversed() {
+            if let l = try? JSONDecoder().decode(MetricsLineStep.self, from: Data(text.utf8)), accept(l) { return l }
         }
         return nil
     }

@@ -71,7 +71,7 @@ struct StatusCommand: ParsableCommand {
         if json { return try printJSON(StatusReport(live: true, reply: r, endpoint: endpoint)) }
         let percent = r.totalSteps > 0 ? Double(r.step) / Double(r.totalSteps) * 100 : 0
         print(String(format: "run %@: step %llu/%llu (%.0f%%), loss %.4f, ETA %@, last checkpoint %@", r.state, r.step, r.totalSteps,
-                     percent, r.loss, clock(r.etaSeconds), r.lastCheckpointStep > 0 ? "step \(r.lastCheckpointStep)" : "none yet"))
+                     percent, r.loss, ProgressLine.clock(r.etaSeconds), r.lastCheckpointStep > 0 ? "step \(r.lastCheckpointStep)" : "none yet"))
         print("shards dealt again \(r.shardsRedealt), duplicates dropped \(r.duplicatesDropped), leases outstanding \(r.leasesOutstanding)")
         var rows = [["worker", "host", "state", "shard", "done", "tokens/s", "heard"]]
         for w in r.workers {
@@ -109,11 +109,6 @@ struct StatusCommand: ParsableCommand {
             print(row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
                 .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
         }
-    }
-
-    func clock(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
     }
 }
 
