@@ -3114,17 +3114,19 @@ const ProtobufCEnumDescriptor recur__dtype__descriptor =
   recur__dtype__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue recur__shard_kind__enum_values_by_number[2] =
+static const ProtobufCEnumValue recur__shard_kind__enum_values_by_number[3] =
 {
   { "STREAM", "RECUR__SHARD_KIND__STREAM", 0 },
   { "EXAMPLES", "RECUR__SHARD_KIND__EXAMPLES", 1 },
+  { "PAIRS", "RECUR__SHARD_KIND__PAIRS", 2 },
 };
 static const ProtobufCIntRange recur__shard_kind__value_ranges[] = {
-{0, 0},{0, 2}
+{0, 0},{0, 3}
 };
-static const ProtobufCEnumValueIndex recur__shard_kind__enum_values_by_name[2] =
+static const ProtobufCEnumValueIndex recur__shard_kind__enum_values_by_name[3] =
 {
   { "EXAMPLES", 1 },
+  { "PAIRS", 2 },
   { "STREAM", 0 },
 };
 const ProtobufCEnumDescriptor recur__shard_kind__descriptor =
@@ -3134,9 +3136,9 @@ const ProtobufCEnumDescriptor recur__shard_kind__descriptor =
   "ShardKind",
   "Recur__ShardKind",
   "recur",
-  2,
+  3,
   recur__shard_kind__enum_values_by_number,
-  2,
+  3,
   recur__shard_kind__enum_values_by_name,
   1,
   recur__shard_kind__value_ranges,

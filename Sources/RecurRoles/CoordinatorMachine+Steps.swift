@@ -199,7 +199,10 @@ extension CoordinatorMachine.Core {
         let at = config.mode == .async ? chunks[s] : step
         let b = source.shard(step: at, index: s, lanesPerShard: n)
         var frames = [try! WireFrame(name: "inputs", shape: [b.steps, n], int32s: b.inputs)]
-        if b.isExamples {
+        if b.isPairs {
+            frames.append(try! WireFrame(name: "lengths", shape: [n], int32s: b.lengths))
+            frames.append(try! WireFrame(name: "targets", shape: [b.targetSteps, n], int32s: b.targets))
+        } else if b.isExamples {
             frames.append(try! WireFrame(name: "lengths", shape: [n], int32s: b.lengths))
             frames.append(try! WireFrame(name: "targets", shape: b.targets.count == n ? [n] : [b.steps, n], int32s: b.targets))
         } else {
@@ -209,7 +212,8 @@ extension CoordinatorMachine.Core {
         }
         return message(.task(WireTask(step: UInt64(at), shard: UInt32(s), shardCount: UInt32(config.shardCount),
                                       firstLane: UInt32(s * n), laneCount: UInt32(n), steps: UInt32(b.steps),
-                                      weightVersion: version, leaseID: lease, kind: b.isExamples ? .examples : .stream)),
+                                      weightVersion: version, leaseID: lease,
+                                      kind: b.isPairs ? .pairs : b.isExamples ? .examples : .stream)),
                        frames: frames)
     }
 }

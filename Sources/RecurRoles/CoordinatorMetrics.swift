@@ -88,7 +88,8 @@ struct CoordinatorMetrics {
         }
         if r.isLast, let val {
             RoleSupport.log("coordinator", String(format: "validation loss %.4f", val.loss)
-                + (val.accuracy.map { String(format: ", accuracy %.4f", $0) } ?? "") + (val.f1.map { String(format: ", F1 %.4f", $0) } ?? ""))
+                + (val.accuracy.map { String(format: ", accuracy %.4f", $0) } ?? "") + (val.f1.map { String(format: ", F1 %.4f", $0) } ?? "")
+                + (val.exactMatch.map { String(format: ", exact match %.4f", $0) } ?? ""))
         }
         windowStartMs = now
         windowTokens = 0

@@ -22,8 +22,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var model: ModelConfig
     /// Parallel streams B.
     public var batch: Int
-    /// Truncated-BPTT length T; for an example task, the longest example (every shard fits in it).
+    /// Truncated-BPTT length T; for an example task, the longest example (every shard fits in it);
+    /// for seq2seq, the longest source S.
     public var bptt: Int
+    /// Seq2seq only: the longest target with its `<EOS>`, T (every shard's targets fit in it);
+    /// absent from the JSON for every other task.
+    public var targetSteps: Int? = nil
     /// Lanes per shard; B is a multiple.
     public var lanesPerShard: Int
     /// Optimizer steps of the run.
@@ -122,6 +126,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
             throw RoleError.badConfig("--ps-shards \(c.psShards) works in sync mode only (async updates are applied by one server)")
         }
         guard c.task != .lm || !c.model.bidirectional else { throw RoleError.badConfig("a language model cannot be bidirectional") }
+        guard (c.task == .seq2seq) == c.model.isSeq2Seq, c.task != .seq2seq || (c.targetSteps ?? 0) >= 1 else {
+            throw RoleError.badConfig("--task \(c.task.rawValue) does not fit the model (or a seq2seq run has no target length)")
+        }
         _ = try c.parameterShards
         return c
     }
@@ -169,6 +176,7 @@ extension RunConfig {
                 leaseTimeoutMs: Int = 30_000, psShards: Int = 1) {
         self.init(model: data.modelConfig(o), options: o, steps: data.maxSteps, totalSteps: totalSteps, mode: mode,
                   staleness: staleness, leaseTimeoutMs: leaseTimeoutMs, psShards: psShards)
+        targetSteps = data.maxTargetSteps
     }
 
     init(model: ModelConfig, options o: TrainOptions, steps: Int, totalSteps: Int, mode: UpdateMode, staleness: Int,

@@ -30,7 +30,7 @@ public final class WorkerCompute {
     public init(config: RunConfig) throws {
         self.config = config
         computer = try ShardComputer(config: config.model, task: config.task, loss: config.loss,
-                                     lanes: config.lanesPerShard, steps: config.bptt)
+                                     lanes: config.lanesPerShard, steps: config.bptt, targetSteps: config.targetSteps ?? 0)
         let count = computer.layout.count
         params = FloatBuffer(count: count)
         grads = FloatBuffer(count: count)

@@ -31,7 +31,9 @@ extension WorkerMachine {
     static func readShard(_ t: WireTask, _ m: WireMessage, _ c: RunConfig) throws -> (ShardBatch, [Float]) {
         func bad(_ why: String) -> RoleError { .failed("step \(t.step) shard \(t.shard): \(why)") }
         let examples = c.task != .lm
-        guard t.kind == (examples ? .examples : .stream) else { throw bad("a \(t.kind) shard in a --task \(c.task.rawValue) run") }
+        let kind: WireShardKind = c.task == .seq2seq ? .pairs : examples ? .examples : .stream
+        guard t.kind == kind else { throw bad("a \(t.kind) shard in a --task \(c.task.rawValue) run") }
+        if kind == .pairs { return (try readPairs(t, m, c), []) }
         let n = Int(t.laneCount), steps = Int(t.steps)
         guard n == c.lanesPerShard, steps >= 1, steps <= c.bptt, examples || steps == c.bptt else {
             throw bad("\(n) lanes × \(steps) steps do not fit \(c.lanesPerShard) × \(c.bptt)")
@@ -95,4 +97,38 @@ extension WorkerMachine {
     /// The most gradient buffers a worker keeps (each holds a whole gradient); a worker that has
     /// more shards of one step in flight sends the rest over TCP.
     public static let maxGradientSlots = 8
+
+    /// A pair shard, checked against the run: n sources [S, n] of source ids with lengths in
+    /// 1…S, and targets [T, n] (T at most the run's longest target) whose every column is target
+    /// ids, at least one, then −1 padding.
+    static func readPairs(_ t: WireTask, _ m: WireMessage, _ c: RunConfig) throws -> ShardBatch {
+        func bad(_ why: String) -> RoleError { .failed("step \(t.step) shard \(t.shard): \(why)") }
+        let n = Int(t.laneCount), steps = Int(t.steps), maxTarget = c.targetSteps ?? 0
+        guard n == c.lanesPerShard, steps >= 1, steps <= c.bptt else {
+            throw bad("\(n) lanes × \(steps) source steps do not fit \(c.lanesPerShard) × \(c.bptt)")
+        }
+        let inputs = try m.frame(named: "inputs").int32s(), lengths = try m.frame(named: "lengths").int32s()
+        guard inputs.count == steps * n, inputs.allSatisfy({ $0 >= 0 && Int($0) < c.model.vocab }) else {
+            throw bad("inputs must be \(steps)×\(n) ids below \(c.model.vocab)")
+        }
+        guard lengths.count == n, lengths.allSatisfy({ $0 >= 1 && Int($0) <= steps }) else {
+            throw bad("lengths must be \(n) values in 1…\(steps)")
+        }
+        let frame = try m.frame(named: "targets"), targets = try frame.int32s(), v = c.model.headSize
+        let tt = frame.shape.count == 2 ? frame.shape[0] : 0
+        guard frame.shape == [tt, n], tt >= 1, tt <= maxTarget, targets.count == tt * n else {
+            throw bad("targets must be T×\(n) with T in 1…\(maxTarget), got \(frame.shape)")
+        }
+        for j in 0..<n {
+            var padded = false
+            for s in 0..<tt {
+                let y = targets[s * n + j]
+                guard y >= -1, Int(y) < v, !(padded && y >= 0), !(s == 0 && y < 0) else {
+                    throw bad("target column \(j) must be ids below \(v), at least one, then −1 padding")
+                }
+                padded = padded || y < 0
+            }
+        }
+        return ShardBatch(inputs: inputs, targets: targets, lengths: lengths, steps: steps, lanes: n, targetSteps: tt)
+    }
 }

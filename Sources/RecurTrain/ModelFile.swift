@@ -33,7 +33,9 @@ public struct SavedModel {
 /// Tensors carry PyTorch's names and shapes; `__metadata__["recur.config"]` is a JSON object
 /// with `cell`, `activation`, `hidden`, `layers`, `embed`, `tokenizer`, `vocab` (token strings in
 /// id order), `peephole` and `dropout`, and for a classifier or tagger `task`, `loss`, `labels`
-/// (in id order) and `bidirectional`.
+/// (in id order) and `bidirectional`; for an encoder–decoder `task`, `bidirectional`,
+/// `target_tokenizer`, `target_vocab` (the target side's tokens in id order, `<BOS>` and `<EOS>`
+/// after them) and `attention`, with `tokenizer` and `vocab` the source side's.
 public enum ModelFile {
     /// The metadata key of the configuration.
     public static let configKey = "recur.config"
@@ -56,16 +58,27 @@ public enum ModelFile {
         var loss: LossKind?
         var labels: [String]?
         var bidirectional: Bool?
+        /// Seq2seq only: the target side's tokenizer and vocabulary, and the attention.
+        var targetTokenizer: TokenizerKind?
+        var targetVocab: [String]?
+        var attention: AttentionKind?
+
+        enum CodingKeys: String, CodingKey {
+            case cell, activation, hidden, layers, embed, tokenizer, vocab, peephole, dropout, task, loss, labels, bidirectional
+            case targetTokenizer = "target_tokenizer", targetVocab = "target_vocab", attention
+        }
     }
 
     /// The configuration JSON stored in the metadata.
     public static func configJSON(_ c: ModelConfig, tokenizer: Tokenizer, head: TaskHead = .languageModel) throws -> String {
-        let examples = head.task != .lm
+        let examples = head.task != .lm, pairs = head.task == .seq2seq
         let stored = StoredConfig(cell: c.cell, activation: c.activation, hidden: c.hidden, layers: c.layers, embed: c.embed,
                                   tokenizer: tokenizer.kind, vocab: tokenizer.vocabulary.tokens, peephole: c.peephole,
                                   dropout: Double(c.dropout), task: examples ? head.task : nil,
-                                  loss: examples ? head.loss : nil, labels: examples ? head.labels : nil,
-                                  bidirectional: examples ? c.bidirectional : nil)
+                                  loss: examples && !pairs ? head.loss : nil, labels: examples && !pairs ? head.labels : nil,
+                                  bidirectional: examples ? c.bidirectional : nil,
+                                  targetTokenizer: pairs ? head.targetTokenizer : nil, targetVocab: pairs ? head.targetVocab : nil,
+                                  attention: pairs ? c.attention : nil)
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try e.encode(stored), as: UTF8.self)
@@ -93,15 +106,25 @@ public enum ModelFile {
             throw fail("malformed recur.config (it needs cell, hidden, layers, embed, tokenizer and vocab): \(error)")
         }
         let vocab = stored.vocab, kind = stored.tokenizer
-        let head = TaskHead(task: stored.task ?? .lm, loss: stored.loss ?? .softmax, labels: stored.labels ?? [])
-        if head.task != .lm && (head.loss == .sigmoid ? head.labels.count != 2 : head.labels.count < 2) {
+        var head = TaskHead(task: stored.task ?? .lm, loss: stored.loss ?? .softmax, labels: stored.labels ?? [])
+        if head.task.hasLabels && (head.loss == .sigmoid ? head.labels.count != 2 : head.labels.count < 2) {
             throw fail("recur.config of a --task \(head.task.rawValue) model has \(head.labels.count) labels")
         }
-        let outputs: Int? = head.task == .lm ? nil : (head.loss == .sigmoid ? 1 : head.labels.count)
+        var target: SequenceCodec?
+        if head.task == .seq2seq {
+            guard stored.targetTokenizer != nil, stored.targetVocab != nil, stored.attention != nil else {
+                throw fail("recur.config of a --task seq2seq model needs target_tokenizer, target_vocab and attention")
+            }
+            head.targetTokenizer = stored.targetTokenizer
+            head.targetVocab = stored.targetVocab
+            do { target = try head.targetCodec() } catch { throw fail("\(error)") }
+        }
+        let outputs: Int? = head.task.hasLabels ? (head.loss == .sigmoid ? 1 : head.labels.count) : nil
         let config = ModelConfig(cell: stored.cell, activation: stored.activation ?? .tanh, hidden: stored.hidden,
                                  layers: stored.layers, embed: stored.embed, vocab: vocab.count,
                                  peephole: stored.peephole ?? false, dropout: Float(stored.dropout ?? 0),
-                                 bidirectional: stored.bidirectional ?? false, outputs: outputs)
+                                 bidirectional: stored.bidirectional ?? false, outputs: outputs,
+                                 targetVocab: target?.size, attention: target == nil ? nil : stored.attention)
         do { try config.validate() } catch { throw fail("\(error)") }
         if config.bidirectional && head.task == .lm { throw fail("a language model cannot be bidirectional") }
         let layout = ParameterLayout(config)

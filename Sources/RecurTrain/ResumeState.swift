@@ -72,6 +72,9 @@ public struct ResumeState {
         o.loss = t.loss ?? .softmax
         o.bidirectional = t.bidirectional ?? false
         o.valCorpus = t.valCorpus
+        o.sourceTokenizer = t.sourceTokenizer
+        o.targetTokenizer = t.targetTokenizer ?? .char
+        o.attention = t.attention ?? .general
         o.corpus = t.corpus.isEmpty ? nil : t.corpus
         o.syntheticSentences = t.syntheticSentences
         o.tokenizer = t.tokenizer

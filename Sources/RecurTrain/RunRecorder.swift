@@ -89,6 +89,7 @@ public final class RunRecorder {
         if let v = r.valLoss { s.append(("val/loss", v)) }
         if let v = r.valAccuracy { s.append(("val/accuracy", v)) }
         if let v = r.valF1 { s.append(("val/f1", v)) }
+        if let v = r.valExactMatch { s.append(("val/exact_match", v)) }
         if let w = r.workers { s.append(("cluster/workers", Double(w))) }
         if let st = r.staleness { s.append(("cluster/staleness_mean", st.mean)) }
         return s
@@ -111,6 +112,7 @@ public final class RunRecorder {
             f.append(.single("recur_val_loss", help: "Validation loss at the last evaluation.", v.loss))
             if let a = v.accuracy { f.append(.single("recur_val_accuracy", help: "Validation accuracy at the last evaluation.", a)) }
             if let x = v.f1 { f.append(.single("recur_val_f1", help: "Entity-level validation F1 at the last evaluation.", x)) }
+            if let x = v.exactMatch { f.append(.single("recur_val_exact_match", help: "Validation exact match (greedy decoding) at the last evaluation.", x)) }
         }
         return f
     }

@@ -116,12 +116,15 @@ public struct MetricsRecord: Sendable {
     public var valAccuracy: Double?
     /// A tagger's entity-level validation F1, on evaluation steps.
     public var valF1: Double?
+    /// An encoder–decoder's validation exact match (greedy decoding), on evaluation steps.
+    public var valExactMatch: Double?
 
     /// A line's values.
     public init(step: Int, loss: Double, tokensPerSecond: Double, lr: Double, gradNorm: Double, valLoss: Double? = nil,
                 workers: Int? = nil, staleness: (mean: Double, max: Int)? = nil, validation: ValidationResult? = nil) {
         self.valAccuracy = validation?.accuracy
         self.valF1 = validation?.f1
+        self.valExactMatch = validation?.exactMatch
         self.step = step
         self.loss = loss
         self.tokensPerSecond = tokensPerSecond
@@ -144,6 +147,7 @@ public struct MetricsRecord: Sendable {
         if let valLoss { f.append(("val_loss", .double(valLoss))) }
         if let valAccuracy { f.append(("val_accuracy", .double(valAccuracy))) }
         if let valF1 { f.append(("val_f1", .double(valF1))) }
+        if let valExactMatch { f.append(("val_exact_match", .double(valExactMatch))) }
         return f
     }
 }

@@ -6,34 +6,49 @@ import RecurData
 ///
 /// A stream chunk (`lm`) is n lanes × T steps of consecutive tokens, with its carried state
 /// beside it. An example batch (`classify`, `tag`) is n whole examples padded to the longest, T,
-/// with their lengths; nothing is carried.
+/// with their lengths; nothing is carried. A pair batch (`seq2seq`) is n sources padded to the
+/// longest, S (`inputs`, `lengths`, `steps`), and their targets, each followed by `<EOS>` and
+/// padded to the longest, T (`targets`, `targetSteps`).
 public struct ShardBatch: Sendable, Equatable {
-    /// Token ids [T, n], time-major (padded positions of an example batch hold 0).
+    /// Token ids [T, n], time-major (padded positions of an example batch hold 0); a pair batch's
+    /// sources [S, n].
     public var inputs: [Int32]
-    /// Next-token ids [T, n] (lm), one label per example [n] (classify), or one tag per token
-    /// [T, n] with −1 at padded positions (tag).
+    /// Next-token ids [T, n] (lm), one label per example [n] (classify), one tag per token
+    /// [T, n] with −1 at padded positions (tag), or each target's ids and `<EOS>` [T, n] with −1
+    /// at padded positions (seq2seq).
     public var targets: [Int32]
-    /// Each example's length [n], in 1…T; empty for a stream chunk.
+    /// Each example's (or source's) length [n], in 1…T (1…S); empty for a stream chunk.
     public var lengths: [Int32]
-    /// T.
+    /// T (S for a pair batch).
     public var steps: Int
     /// n.
     public var lanes: Int
+    /// A pair batch's target positions T; 0 for every other shard.
+    public var targetSteps: Int
 
     /// Creates a shard.
-    public init(inputs: [Int32], targets: [Int32], lengths: [Int32] = [], steps: Int, lanes: Int) {
+    public init(inputs: [Int32], targets: [Int32], lengths: [Int32] = [], steps: Int, lanes: Int, targetSteps: Int = 0) {
         self.inputs = inputs
         self.targets = targets
         self.lengths = lengths
         self.steps = steps
         self.lanes = lanes
+        self.targetSteps = targetSteps
     }
 
-    /// Input tokens, padding excluded.
-    public var tokenCount: Int { isExamples ? lengths.reduce(0) { $0 + Int($1) } : steps * lanes }
+    /// The tokens throughput counts, padding excluded: input tokens, or a pair batch's target
+    /// tokens with their `<EOS>` (what the decoder predicts, as translation toolkits count).
+    public var tokenCount: Int {
+        if isPairs { return targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
+        return isExamples ? lengths.reduce(0) { $0 + Int($1) } : steps * lanes
+    }
 
-    /// Whether the shard is a batch of whole examples (it has lengths) rather than a stream chunk.
+    /// Whether the shard is a batch of whole examples or pairs (it has lengths) rather than a
+    /// stream chunk.
     public var isExamples: Bool { !lengths.isEmpty }
+
+    /// Whether the shard is a batch of source–target pairs.
+    public var isPairs: Bool { targetSteps > 0 }
 }
 
 /// Where a run's shards come from: the one contract between a task's data and the code that
@@ -44,12 +59,15 @@ public enum ShardSource: Sendable {
     case stream(tokens: [Int32], layout: StreamLayout)
     /// A classifier's or tagger's examples, dealt in shuffled batches.
     case examples(ExampleShards)
+    /// An encoder–decoder's source–target pairs, dealt in shuffled batches.
+    case pairs(PairShards)
 
     /// Optimizer steps in one pass over the training data.
     public var stepsPerEpoch: Int {
         switch self {
         case .stream(_, let layout): return layout.chunksPerEpoch
         case .examples(let e): return e.stepsPerEpoch
+        case .pairs(let p): return p.stepsPerEpoch
         }
     }
 
@@ -61,11 +79,13 @@ public enum ShardSource: Sendable {
     /// char-rnn does).
     public func startsEpoch(_ step: Int) -> Bool { step % stepsPerEpoch == 0 }
 
-    /// Input tokens of step `step` (padding excluded), for throughput: B × T for a stream.
+    /// Tokens of step `step` (padding excluded), for throughput: B × T for a stream, the input
+    /// tokens of examples, the target tokens (with `<EOS>`) of pairs.
     public func tokens(step: Int, batch: Int) -> Int {
         switch self {
         case .stream(_, let layout): return batch * layout.bptt
         case .examples(let e): return e.batcher.batch(step: step).reduce(0) { $0 + e.examples[$1].tokens.count }
+        case .pairs(let p): return p.targetTokens(step: step)
         }
     }
 
@@ -78,6 +98,8 @@ public enum ShardSource: Sendable {
             return ShardBatch(inputs: c.inputs, targets: c.targets, steps: layout.bptt, lanes: n)
         case .examples(let e):
             return e.shard(step: step, index: index, lanesPerShard: n)
+        case .pairs(let p):
+            return p.shard(step: step, index: index, lanesPerShard: n)
         }
     }
 }

@@ -1,5 +1,6 @@
 // ShardComputer: one shard's summed loss and gradient, for every task — the code both the
 // single-process trainer and a worker run, so their arithmetic is the same.
+import RecurData
 import RecurMath
 import RecurModel
 
@@ -15,6 +16,8 @@ public final class ShardComputer {
         case stream(LanguageModel, Workspace)
         /// Padded example batches of a classifier or tagger.
         case examples(ExampleModel, ExampleWorkspace)
+        /// Padded pair batches of an encoder–decoder, with the target side's `<BOS>`.
+        case pairs(Seq2SeqModel, Seq2SeqWorkspace, bos: Int32)
     }
 
     let engine: Engine
@@ -28,12 +31,15 @@ public final class ShardComputer {
     public let loss: LossKind
     /// Lanes (or examples) per shard, `n`.
     public let lanes: Int
-    /// The most time steps a shard may have, `T`.
+    /// The most time steps a shard may have, `T` (a pair shard's sources, S).
     public let steps: Int
+    /// The most target positions a pair shard may have, T (0 for every other task).
+    public let targetSteps: Int
 
-    /// Allocates buffers for shards of at most `lanes` × `steps`.
+    /// Allocates buffers for shards of at most `lanes` × `steps` (and `targetSteps` for pairs).
     /// - Throws: `ModelError.invalidConfig` when the configuration does not fit the task.
-    public init(config: ModelConfig, task: TaskKind, loss: LossKind, lanes: Int, steps: Int) throws {
+    public init(config: ModelConfig, task: TaskKind, loss: LossKind, lanes: Int, steps: Int, targetSteps: Int = 0) throws {
+        self.targetSteps = targetSteps
         self.config = config
         self.task = task
         self.loss = loss
@@ -49,6 +55,12 @@ public final class ShardComputer {
             let model = try ExampleModel(config, pooling: pooling)
             layout = model.layout
             engine = .examples(model, ExampleWorkspace(config: config, pooling: pooling, steps: steps, lanes: lanes))
+        case .seq2seq:
+            let model = try Seq2SeqModel(config)
+            layout = model.layout
+            // The target codec's rule: `<BOS>` and `<EOS>` are the last two ids of the target side.
+            engine = .pairs(model, Seq2SeqWorkspace(config: config, sourceSteps: steps, targetSteps: max(1, targetSteps), lanes: lanes),
+                            bos: Int32(config.headSize - 2))
         }
     }
 
@@ -68,8 +80,24 @@ public final class ShardComputer {
                         state: UnsafeMutablePointer<Float>?, dropout: DropoutKey?,
                         needs: ((_ end: Int) -> Void)? = nil,
                         finished: ((_ range: Range<Int>, _ loss: ChunkLoss) -> Void)? = nil) -> ChunkLoss {
-        precondition(shard.lanes == lanes && shard.steps <= steps, "the shard does not fit the buffers")
+        precondition(shard.lanes == lanes && shard.steps <= steps && shard.targetSteps <= targetSteps,
+                     "the shard does not fit the buffers")
         let key = config.dropout > 0 ? dropout : nil
+        if case .pairs(let model, let ws, let bos) = engine {
+            let d = PaddedPairBatch.decoderInputs(targets: shard.targets, steps: shard.targetSteps, lanes: shard.lanes, bos: bos)
+            return shard.inputs.withUnsafeBufferPointer { x in
+                shard.lengths.withUnsafeBufferPointer { n in
+                    d.withUnsafeBufferPointer { di in
+                        shard.targets.withUnsafeBufferPointer { y in
+                            model.lossAndGradient(params: params, grads: grads, ws: ws, source: x.baseAddress!,
+                                                  sourceLengths: n.baseAddress!, sourceSteps: shard.steps,
+                                                  decoderInputs: di.baseAddress!, targets: y.baseAddress!,
+                                                  targetSteps: shard.targetSteps, dropout: key, needs: needs, finished: finished)
+                        }
+                    }
+                }
+            }
+        }
         return shard.inputs.withUnsafeBufferPointer { i in
             shard.targets.withUnsafeBufferPointer { y in
                 switch engine {
@@ -78,6 +106,7 @@ public final class ShardComputer {
                     return model.lossAndGradient(params: params, grads: grads, ws: ws, inputs: i.baseAddress!,
                                                  targets: .classes(y.baseAddress!), steps: shard.steps, state: state,
                                                  dropout: key, needs: needs, finished: finished)
+                case .pairs: preconditionFailure("computed above")
                 case .examples(let model, let ws):
                     return shard.lengths.withUnsafeBufferPointer { n in
                         model.lossAndGradient(params: params, grads: grads, ws: ws, inputs: i.baseAddress!,
@@ -94,6 +123,7 @@ public final class ShardComputer {
         switch engine {
         case .stream(_, let ws): return ws.bytes
         case .examples(_, let ws): return ws.bytes
+        case .pairs(_, let ws, _): return ws.bytes
         }
     }
 }

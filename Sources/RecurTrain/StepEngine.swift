@@ -23,14 +23,18 @@ public final class StepEngine {
     public private(set) var tokensOfLastStep = 0
 
     /// Builds the engine.
-    /// - Parameter steps: the most time steps of a shard (T of a stream chunk, the longest example).
+    /// - Parameters:
+    ///   - steps: the most time steps of a shard (T of a stream chunk, the longest example or
+    ///     source).
+    ///   - targetSteps: the longest target with its `<EOS>` (seq2seq only).
     /// - Throws: `ModelError` when the configuration does not fit the task.
     public init(config: ModelConfig, task: TaskKind, loss: LossKind, source: ShardSource, batch: Int, steps: Int,
-                lanesPerShard: Int) throws {
+                targetSteps: Int = 0, lanesPerShard: Int) throws {
         self.source = source
         self.batch = batch
         self.lanesPerShard = lanesPerShard
-        computer = try ShardComputer(config: config, task: task, loss: loss, lanes: lanesPerShard, steps: steps)
+        computer = try ShardComputer(config: config, task: task, loss: loss, lanes: lanesPerShard, steps: steps,
+                                     targetSteps: targetSteps)
         state = FloatBuffer(count: source.carriesState ? batch * config.stateFloatsPerLane : 0)
         shardGrad = FloatBuffer(count: batch == lanesPerShard ? 0 : computer.layout.count)
     }

@@ -12,18 +12,21 @@ public struct ValidationResult: Sendable, Equatable {
     public var accuracy: Double?
     /// A tagger's entity-level F1.
     public var f1: Double?
+    /// An encoder–decoder's share of greedily decoded outputs equal to their reference.
+    public var exactMatch: Double?
 
     /// Creates a result.
-    public init(loss: Double, accuracy: Double? = nil, f1: Double? = nil) {
+    public init(loss: Double, accuracy: Double? = nil, f1: Double? = nil, exactMatch: Double? = nil) {
         self.loss = loss
         self.accuracy = accuracy
         self.f1 = f1
+        self.exactMatch = exactMatch
     }
 
     /// The progress line's words for it, e.g. " val 0.4123 acc 0.912".
     public var words: String {
         String(format: " val %.4f", loss) + (accuracy.map { String(format: " acc %.3f", $0) } ?? "")
-            + (f1.map { String(format: " f1 %.3f", $0) } ?? "")
+            + (f1.map { String(format: " f1 %.3f", $0) } ?? "") + (exactMatch.map { String(format: " em %.3f", $0) } ?? "")
     }
 }
 
@@ -39,6 +42,11 @@ extension TaskData {
             guard !examples.isEmpty, let e = try? ExampleEvaluator(config: config, head: head, params: params) else { return nil }
             let s = e.score(examples, ambiguous: ambiguous)
             return s.loss.map { ValidationResult(loss: $0, accuracy: s.accuracy, f1: s.f1) }
+        case .pairs(let pairs):
+            guard !pairs.isEmpty, let target,
+                  let e = try? Seq2SeqEvaluator(config: config, params: params, target: target) else { return nil }
+            let s = e.score(pairs, beam: 1)
+            return s.loss.map { ValidationResult(loss: $0, exactMatch: s.exactMatch) }
         }
     }
 }

@@ -22,8 +22,13 @@ public struct TaskData: Sendable {
     public let origin: String
     /// The most time steps of a shard: T for a stream, the longest training example otherwise.
     public let maxSteps: Int
-    /// Training tokens (lm) or examples, for the opening line.
+    /// Training tokens (lm), examples or pairs, for the opening line.
     public let trainSize: Int
+    /// Seq2seq: the target side's tokenizer and specials (`tokenizer` is then the source's).
+    public var target: SequenceCodec? = nil
+    /// Seq2seq: the longest training target with its `<EOS>`, T (`maxSteps` is then the longest
+    /// source, S).
+    public var maxTargetSteps: Int? = nil
 
     /// Held-out data of each shape.
     public enum Validation: Sendable {
@@ -31,10 +36,17 @@ public struct TaskData: Sendable {
         case stream([Int32])
         /// Held-out examples in file order; for the built-in names, which tokens are ambiguous.
         case examples([EncodedExample], ambiguous: [[Bool]]?)
+        /// Held-out source–target pairs in file order.
+        case pairs([EncodedPair])
     }
 
     /// The model configuration the options and this data make.
     public func modelConfig(_ o: TrainOptions) -> ModelConfig {
+        if let target {
+            return ModelConfig(cell: o.cell, activation: o.activation, hidden: o.hidden, layers: o.layers, embed: o.embed,
+                               vocab: tokenizer.vocabulary.count, peephole: o.peephole, dropout: o.dropout,
+                               bidirectional: o.bidirectional, targetVocab: target.size, attention: o.attention)
+        }
         let outputs: Int? = task == .lm ? nil : (loss == .sigmoid ? 1 : labels.count)
         return ModelConfig(cell: o.cell, activation: o.activation, hidden: o.hidden, layers: o.layers, embed: o.embed,
                            vocab: tokenizer.vocabulary.count, peephole: o.peephole, dropout: o.dropout,
@@ -42,7 +54,14 @@ public struct TaskData: Sendable {
     }
 
     /// What the saved model records of the task.
-    public var head: TaskHead { TaskHead(task: task, loss: loss, labels: labels) }
+    public var head: TaskHead {
+        var h = TaskHead(task: task, loss: loss, labels: labels)
+        if let target {
+            h.targetTokenizer = target.tokenizer.kind
+            h.targetVocab = target.tokenizer.vocabulary.tokens
+        }
+        return h
+    }
 
     /// Loads the data the options name, or the task's built-in data.
     /// - Throws: `TrainError.data` with one line naming the file (and line) at fault.
@@ -59,6 +78,8 @@ public struct TaskData: Sendable {
                             origin: d.source, maxSteps: o.bptt, trainSize: d.train.count)
         case .classify, .tag:
             do { return try loadExamples(o) } catch let e as TrainError { throw e } catch { throw TrainError.data("\(error)") }
+        case .seq2seq:
+            do { return try loadPairs(o) } catch let e as TrainError { throw e } catch { throw TrainError.data("\(error)") }
         }
     }
 }
@@ -72,12 +93,24 @@ public struct TaskHead: Codable, Sendable, Equatable {
     public var loss: LossKind
     /// Labels or tags in id order (empty for a language model).
     public var labels: [String]
+    /// Seq2seq: the target side's tokenizer and its vocabulary in id order (`<BOS>` and `<EOS>`
+    /// follow it: `SequenceCodec`); nil for every other task.
+    public var targetTokenizer: TokenizerKind? = nil, targetVocab: [String]? = nil
 
     /// Creates a record.
     public init(task: TaskKind, loss: LossKind, labels: [String]) {
         self.task = task
         self.loss = loss
         self.labels = labels
+    }
+
+    /// The target side of a seq2seq model, nil for every other task.
+    /// - Throws: `TrainError.checkpoint` when the stored vocabulary is not one.
+    public func targetCodec() throws -> SequenceCodec? {
+        guard let kind = targetTokenizer, let tokens = targetVocab else { return nil }
+        do { return SequenceCodec(tokenizer: Tokenizer(vocabulary: try Vocabulary(tokens: tokens, kind: kind), kind: kind)) } catch {
+            throw TrainError.checkpoint("the target vocabulary: \(error)")
+        }
     }
 
     /// A language model's.

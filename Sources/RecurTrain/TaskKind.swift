@@ -11,9 +11,16 @@ public enum TaskKind: String, Codable, Sendable, CaseIterable {
     case classify
     /// Many-to-many, aligned: one tag per token.
     case tag
+    /// Many-to-many of different lengths: an encoder reads the source, a decoder writes the
+    /// target (translation).
+    case seq2seq
 
-    /// Whether the task trains on whole, padded examples rather than streams.
+    /// Whether the task trains on whole, padded examples (or pairs) rather than streams.
     public var usesExamples: Bool { self != .lm }
+
+    /// Whether an example's outputs are one label (classify) or one per token (tag); the
+    /// classifier's and tagger's heads read them, the other tasks have none.
+    public var hasLabels: Bool { self == .classify || self == .tag }
 
     /// How an example task's targets `y` are read under `loss`: a tag per token or a label per
     /// example, as classes or as 0/1 (the one mapping training and evaluation share).

@@ -22,6 +22,11 @@ extension TrainOptions {
         add("val-corpus", valCorpus)
         add("synthetic-sentences", syntheticSentences)
         add("tokenizer", tokenizer.rawValue)
+        if task == .seq2seq {
+            add("source-tokenizer", sourceTokenizer?.rawValue)
+            add("target-tokenizer", targetTokenizer.rawValue)
+            add("attention", attention.rawValue)
+        }
         add("vocab-size", maxVocabulary)
         add("cell", cell.rawValue)
         add("activation", activation.rawValue)

@@ -21,8 +21,14 @@ public struct TrainOptions: Sendable, Equatable, Codable {
     public var valCorpus: String? = nil
     /// Sentences of the built-in corpus (examples, for `classify` and `tag`) when `corpus` is nil.
     public var syntheticSentences: Int = SyntheticCorpus.defaultSentences
-    /// Character- or word-level tokens.
+    /// Character- or word-level tokens (of the source, for seq2seq, unless `sourceTokenizer` is set).
     public var tokenizer: TokenizerKind = .char
+    /// Seq2seq: the source side's tokens; nil means `tokenizer`.
+    public var sourceTokenizer: TokenizerKind? = nil
+    /// Seq2seq: the target side's tokens.
+    public var targetTokenizer: TokenizerKind = .char
+    /// Seq2seq: how the decoder looks back at the source (Luong's global attention).
+    public var attention: AttentionKind = .general
     /// Vocabulary cap (specials included); nil keeps every token.
     public var maxVocabulary: Int? = nil
     /// The recurrent cell.
@@ -120,7 +126,10 @@ public struct TrainOptions: Sendable, Equatable, Codable {
 
     /// The tokenizer of a task when none is given: characters for a language model (char-rnn's
     /// default), words for a classifier and a tagger (whose labels belong to words).
-    public static func defaultTokenizer(_ task: TaskKind) -> TokenizerKind { task == .lm ? .char : .word }
+    public static func defaultTokenizer(_ task: TaskKind) -> TokenizerKind { task == .lm || task == .seq2seq ? .char : .word }
+
+    /// The source side's tokenizer of a seq2seq run.
+    public var resolvedSourceTokenizer: TokenizerKind { sourceTokenizer ?? tokenizer }
 
     /// The update rule, rate and schedule of a run of `totalSteps` steps.
     public func optimizerConfig(totalSteps: Int) -> OptimizerConfig {
@@ -161,7 +170,10 @@ public struct TrainOptions: Sendable, Equatable, Codable {
         if bidirectional && task == .lm {
             throw bad("bidirectional", "needs --task classify or tag: a language model predicts the next token, so it must not see the future")
         }
-        if task == .lm && loss != .softmax { throw bad("loss", "\(loss.rawValue) needs --task classify or tag") }
+        if !task.hasLabels && loss != .softmax { throw bad("loss", "\(loss.rawValue) needs --task classify or tag") }
+        if task == .seq2seq && attention == .dot && bidirectional {
+            throw bad("attention", "dot needs a one-way encoder: its outputs (2H wide when bidirectional) must be as wide as the decoder's state (H); use general")
+        }
         if task == .lm && valCorpus != nil { throw bad("val-corpus", "needs --task classify or tag (--val-fraction holds out a language model's text)") }
         if task == .tag && tokenizer == .char { throw bad("tokenizer", "char does not fit --task tag: a tagger reads the file's words, one tag each") }
         if !(lrDecay > 0 && lrDecay <= 1) { throw bad("lr-decay", "must be in (0, 1], got \(lrDecay)") }

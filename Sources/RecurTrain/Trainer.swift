@@ -77,7 +77,8 @@ public final class Trainer {
         grads = FloatBuffer(count: layout.count)
         do {
             engine = try StepEngine(config: config, task: o.task, loss: o.loss, source: data.source, batch: o.batch,
-                                    steps: data.maxSteps, lanesPerShard: o.resolvedLanesPerShard)
+                                    steps: data.maxSteps, targetSteps: data.maxTargetSteps ?? 0,
+                                    lanesPerShard: o.resolvedLanesPerShard)
         } catch { throw TrainError.badOption("\(error)") }
         schedule = RunSchedule(options: o, chunksPerEpoch: data.source.stepsPerEpoch)
         optimizer = Optimizer(config: o.optimizerConfig(totalSteps: schedule.totalSteps), count: layout.count)
@@ -172,7 +173,9 @@ public final class Trainer {
         let o = options
         if o.verbose {
             let c = config, shape = o.task == .lm ? "B=\(o.batch) x T=\(o.bptt)" : "B=\(o.batch) examples"
-            let what = o.task == .lm ? "train tokens" : "train examples, \(data.labels.count) labels"
+            let what = o.task == .lm ? "train tokens"
+                : o.task == .seq2seq ? "train pairs, \(o.attention.rawValue) attention, target V=\(c.headSize)"
+                : "train examples, \(data.labels.count) labels"
             log("training \(o.task == .lm ? "" : "\(o.task.rawValue) ")\(c.bidirectional ? "bidirectional " : "")"
                 + "\(c.cell.rawValue) H=\(c.hidden) L=\(c.layers) V=\(c.vocab) on \(data.origin): \(data.trainSize) \(what), "
                 + "\(totalSteps) steps of \(shape), \(layout.count) parameters")

@@ -22,6 +22,8 @@ public struct TrainerState: Codable, Equatable, Sendable {
     public var bidirectional: Bool?
     /// Validation file of a classifier or tagger, when one was given.
     public var valCorpus: String?
+    /// Seq2seq only: the source and target tokenizers and the attention.
+    public var sourceTokenizer: TokenizerKind?, targetTokenizer: TokenizerKind?, attention: AttentionKind?
     /// Corpus file; "" for the built-in synthetic language.
     public var corpus: String
     /// Sentences of the built-in corpus.
@@ -67,6 +69,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
         case lrDecayEvery = "lr_decay_every", clip, logEvery = "log_every", evalEvery = "eval_every"
         case checkpointEvery = "checkpoint_every", checkpointEverySeconds = "checkpoint_every_seconds", keep
         case task, loss, bidirectional, valCorpus = "val_corpus"
+        case sourceTokenizer = "source_tokenizer", targetTokenizer = "target_tokenizer", attention
         case lrSchedule = "lr_schedule", warmupSteps = "warmup_steps", minLR = "min_lr", timeLimit = "time_limit"
     }
 
@@ -81,6 +84,9 @@ public struct TrainerState: Codable, Equatable, Sendable {
         let examples = o.task != .lm
         task = examples ? o.task : nil; loss = examples ? o.loss : nil
         bidirectional = examples ? o.bidirectional : nil; valCorpus = o.valCorpus
+        let pairs = o.task == .seq2seq
+        sourceTokenizer = pairs ? o.resolvedSourceTokenizer : nil; targetTokenizer = pairs ? o.targetTokenizer : nil
+        attention = pairs ? o.attention : nil
         corpus = o.corpus ?? ""; syntheticSentences = o.syntheticSentences; tokenizer = o.tokenizer
         vocabSize = o.maxVocabulary ?? 0; self.vocab = vocab; cell = o.cell; activation = o.activation
         hidden = o.hidden; layers = o.layers; embed = o.embed ?? o.hidden; peephole = o.peephole
@@ -110,6 +116,8 @@ public struct TrainerState: Codable, Equatable, Sendable {
         ("--lr-decay-every", { "\($0.lrDecayEvery)" }), ("--clip", { "\($0.clip)" }),
         ("--lr-schedule", { ($0.lrSchedule ?? .step).rawValue }), ("--warmup-steps", { "\($0.warmupSteps ?? 0)" }),
         ("--min-lr", { "\($0.minLR ?? 0)" }),
+        ("--source-tokenizer", { $0.sourceTokenizer?.rawValue ?? $0.tokenizer.rawValue }),
+        ("--target-tokenizer", { $0.targetTokenizer?.rawValue ?? "char" }), ("--attention", { $0.attention?.rawValue ?? "general" }),
     ]
 
     /// `trainer.json`'s bytes: sorted keys, so equal states give equal files.

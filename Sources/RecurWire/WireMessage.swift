@@ -4,8 +4,8 @@
 public enum WireProtocol {
     /// The protocol version this build speaks (`Envelope.protocol_version`); 2 added gradient and
     /// weight pieces, 3 shared-memory payloads, 4 the example shards of classification and tagging
-    /// (`Task.kind`).
-    public static let version: UInt32 = 4
+    /// (`Task.kind`), 5 the pair shards of the encoder–decoder.
+    public static let version: UInt32 = 5
 }
 
 /// The body of a message: exactly one of the protocol's message kinds.

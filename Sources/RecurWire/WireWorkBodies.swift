@@ -8,6 +8,8 @@ public enum WireShardKind: UInt32, Equatable, Sendable {
     case stream = 0
     /// Whole examples padded to the longest, with their lengths (classification and tagging).
     case examples = 1
+    /// Source–target pairs, each side padded to its longest (encoder–decoder translation).
+    case pairs = 2
 }
 
 public struct WireTask: Equatable, Sendable {

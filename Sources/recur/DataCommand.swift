@@ -22,7 +22,7 @@ struct DataCommand: ParsableCommand {
     /// Every default comes from the training options, so the file matches a run without flags.
     private static let defaults = TrainOptions()
 
-    @Option(help: "classify (sentiment reviews) or tag (person names).")
+    @Option(help: "classify (sentiment reviews), tag (person names) or seq2seq (dates to ISO 8601).")
     var task: TaskKind
     @Option(help: "softmax, or sigmoid for 0/1 labels.")
     var loss: LossKind = defaults.loss
@@ -32,14 +32,18 @@ struct DataCommand: ParsableCommand {
     var syntheticSentences: Int = defaults.syntheticSentences
     @Option(help: "The file to write.")
     var out: String
+    @Option(help: "Seq2seq: also write the held-out pairs here.")
+    var valOut: String?
 
     func validate() throws {
-        if task == .lm { throw ValidationError("--task lm has no labelled data; give classify or tag") }
+        if task == .lm { throw ValidationError("--task lm has no labelled data; give classify, tag or seq2seq") }
+        if valOut != nil && task != .seq2seq { throw ValidationError("--val-out needs --task seq2seq") }
         if syntheticSentences < 1 { throw ValidationError("--synthetic-sentences must be at least 1") }
     }
 
     /// - Throws: `TrainError.data` when the file cannot be written.
     func run() throws {
+        if task == .seq2seq { return try writePairs() }
         let binary = loss == .sigmoid
         let text = task == .classify
             ? LabeledDataFormat.classifyText(SyntheticSentiment.generate(seed: seed, count: syntheticSentences, binary: binary))

@@ -19,14 +19,20 @@ struct EvalCommand: ParsableCommand {
         Without --corpus, either scores the held-out part of the built-in data it was trained on
         (the names tagger adds its accuracy on the tokens only the following words decide).
 
+        An encoder–decoder (--task seq2seq) reads source<TAB>target lines and reports its
+        teacher-forced loss, and, decoding each source with --beam, exact match, token accuracy
+        and corpus BLEU-4 over the target tokens; without --corpus, the held-out pairs of its run.
+
         Example:
           recur eval --checkpoint runs/demo --corpus held-out.txt --json
         """)
 
     @Option(help: "Checkpoint folder, or a run folder (its latest checkpoint).")
     var checkpoint: String
-    @Option(help: "File to score: UTF-8 text (lm), label<TAB>text lines (classify) or CoNLL columns (tag).")
+    @Option(help: "File to score: UTF-8 text (lm), label<TAB>text lines (classify), CoNLL columns (tag) or source<TAB>target lines (seq2seq).")
     var corpus: String?
+    @Option(help: "Seq2seq: beam width of the decoding that exact match and BLEU score (1: greedy).")
+    var beam: Int = 1
     @Flag(help: "Print one JSON object.")
     var json = false
     @Option(help: "BLAS threads.")
@@ -35,6 +41,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         setThreads(threads)
         let saved = try ModelFile.load(checkpoint: checkpoint)
+        if saved.head.task == .seq2seq { return try evaluatePairs(saved) }
         if saved.head.task != .lm { return try evaluateExamples(saved) }
         guard let corpus else { throw TrainError.badOption("--corpus is needed to evaluate a language model") }
         let text: String

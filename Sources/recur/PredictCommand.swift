@@ -14,6 +14,9 @@ struct PredictCommand: ParsableCommand {
         from --input or standard input. A classifier prints each line's label (with --json, one
         object a line with the probability of every label); a tagger prints CoNLL lines,
         token<TAB>tag, with a blank line after each sentence (with --json, one object a sentence).
+        An encoder–decoder reads one source a line and prints its output, by beam search of
+        width --beam (1: greedy); with --json, one object a line with the score and every output
+        token's probability.
 
         Example:
           echo "not bad at all" | recur predict --checkpoint runs/sentiment
@@ -25,23 +28,21 @@ struct PredictCommand: ParsableCommand {
     var input: String?
     @Flag(help: "One JSON object per line, with probabilities.")
     var json = false
+    @Option(help: "Seq2seq: beam width (1: greedy).")
+    var beam: Int = 1
+    @Option(help: "Seq2seq: the longest output, in tokens.")
+    var maxLength: Int = 200
     @Option(help: "BLAS threads.")
     var threads: Int = 1
 
     func run() throws {
         setThreads(threads)
         let saved = try ModelFile.load(checkpoint: checkpoint)
+        if saved.head.task == .seq2seq { return try predictPairs(saved, text: try readInput()) }
         guard saved.head.task != .lm else {
             throw TrainError.badOption("\(checkpoint): recur predict needs a classifier's or tagger's checkpoint; this one is a language model's (use recur sample)")
         }
-        let text: String
-        if let input {
-            do { text = try readCorpus(path: input) } catch { throw TrainError.data("\(error)") }
-        } else {
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            guard let t = String(data: data, encoding: .utf8) else { throw TrainError.data("standard input: not UTF-8") }
-            text = t
-        }
+        let text = try readInput()
         let encoder = try saved.exampleEncoder()
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
             .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
@@ -71,6 +72,24 @@ struct PredictCommand: ParsableCommand {
                 print(labels[Int(p.ids[0])])
             }
         }
+    }
+}
+
+extension PredictCommand {
+    /// The text of `--input`, or of standard input.
+    /// - Throws: `TrainError.data` when it is unreadable or not UTF-8.
+    func readInput() throws -> String {
+        if let input {
+            do { return try readCorpus(path: input) } catch { throw TrainError.data("\(error)") }
+        }
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        guard let t = String(data: data, encoding: .utf8) else { throw TrainError.data("standard input: not UTF-8") }
+        return t
+    }
+
+    func validate() throws {
+        if beam < 1 { throw ValidationError("--beam must be at least 1, got \(beam)") }
+        if maxLength < 1 { throw ValidationError("--max-length must be at least 1, got \(maxLength)") }
     }
 }
 

@@ -70,6 +70,7 @@ struct TrainCommand: ParsableCommand {
             let val = (summary.valLoss.map { String(format: ", val loss %.4f", $0) } ?? "")
                 + (summary.validation?.accuracy.map { String(format: ", val accuracy %.4f", $0) } ?? "")
                 + (summary.validation?.f1.map { String(format: ", val F1 %.4f", $0) } ?? "")
+                + (summary.validation?.exactMatch.map { String(format: ", val exact match %.4f", $0) } ?? "")
             let loss = summary.lastLoss.map { String(format: "loss %.4f", $0) } ?? "no loss recorded"
             note(summary.alreadyComplete ? "already complete: \(summary.steps) steps, \(loss)\(val); checkpoint \(summary.checkpoint)"
                  : String(format: "done: %d steps, %@%@, %.0f tokens/s; checkpoint %@", summary.steps, loss, val,

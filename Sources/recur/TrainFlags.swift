@@ -13,6 +13,7 @@ extension DivergencePolicy: ExpressibleByArgument {}
 extension TaskKind: ExpressibleByArgument {}
 extension LossKind: ExpressibleByArgument {}
 extension LRSchedule: ExpressibleByArgument {}
+extension AttentionKind: ExpressibleByArgument {}
 
 /// Every default of a training flag comes from here: the flags restate none of them.
 private let defaults = TrainOptions()
@@ -20,11 +21,11 @@ private let defaults = TrainOptions()
 /// The model, data and optimizer flags shared by `recur train` and `recur coordinator`; they parse
 /// into `TrainOptions` (`options(threads:)`), and `TrainOptions.arguments` writes them back.
 struct TrainFlags: ParsableArguments {
-    @Option(help: "What to train: lm (language model), classify (label<TAB>text lines) or tag (CoNLL columns).")
+    @Option(help: "What to train: lm (language model), classify (label<TAB>text lines), tag (CoNLL columns) or seq2seq (source<TAB>target lines).")
     var task: TaskKind = defaults.task
     @Option(help: "Loss of a classifier or tagger: softmax, or sigmoid for 0/1 labels (binary cross-entropy summed over time).")
     var loss: LossKind = defaults.loss
-    @Flag(help: "Read each example in both directions (classify and tag only).")
+    @Flag(help: "Read each example (a seq2seq source) in both directions (not for lm).")
     var bidirectional = defaults.bidirectional
     @Option(help: "Training file (default: the built-in data of the task).")
     var corpus: String?
@@ -32,8 +33,14 @@ struct TrainFlags: ParsableArguments {
     var valCorpus: String?
     @Option(help: "Sentences of the built-in corpus (examples, for classify and tag).")
     var syntheticSentences: Int = defaults.syntheticSentences
-    @Option(help: "Tokenizer: char or word (default: char for --task lm, word for classify and tag).")
+    @Option(help: "Tokenizer: char or word (default: char for --task lm and seq2seq, word for classify and tag).")
     var tokenizer: TokenizerKind?
+    @Option(help: "Seq2seq: the source side's tokenizer, char or word (default: --tokenizer).")
+    var sourceTokenizer: TokenizerKind?
+    @Option(help: "Seq2seq: the target side's tokenizer, char or word.")
+    var targetTokenizer: TokenizerKind = defaults.targetTokenizer
+    @Option(help: "Seq2seq: attention over the source, none, dot or general (Luong).")
+    var attention: AttentionKind = defaults.attention
     @Option(help: "Vocabulary cap, specials included (word mode mostly).")
     var vocabSize: Int?
     @Option(help: "Cell: lstm, gru, gru-min or rnn.")
@@ -118,6 +125,7 @@ struct TrainFlags: ParsableArguments {
         o.task = task; o.loss = loss; o.bidirectional = bidirectional; o.valCorpus = valCorpus
         o.corpus = corpus; o.syntheticSentences = syntheticSentences
         o.tokenizer = tokenizer ?? TrainOptions.defaultTokenizer(task)
+        o.sourceTokenizer = sourceTokenizer; o.targetTokenizer = targetTokenizer; o.attention = attention
         o.maxVocabulary = vocabSize; o.cell = cell; o.activation = activation; o.peephole = peephole
         o.hidden = hidden; o.layers = layers; o.embed = embed; o.dropout = dropout; o.batch = batch
         o.bptt = bptt; o.lanesPerShard = lanesPerShard; o.steps = steps; o.epochs = epochs ?? defaults.epochs

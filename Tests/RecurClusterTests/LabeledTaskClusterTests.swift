@@ -1,5 +1,5 @@
-// LabeledTaskClusterTests: a classifier and a bidirectional tagger trained on the built-in data
-// by a cluster — 1 or 3 workers, 2 parameter-server shards, a worker SIGKILLed holding a
+// LabeledTaskClusterTests: a classifier, a bidirectional tagger and a bidirectional
+// encoder–decoder with attention trained on the built-in data by a cluster — 1 or 3 workers, 2 parameter-server shards, a worker SIGKILLed holding a
 // lease, a resume from a mid-run checkpoint — end with the single process's weights bit for bit.
 import Foundation
 import RecurIO
@@ -20,8 +20,15 @@ enum LabeledRuns {
     /// A two-layer bidirectional tagger of the built-in names, with dropout between the layers.
     static let tag = ["--task", "tag", "--bidirectional", "--layers", "2", "--dropout", "0.1"] + common
 
+    /// A two-layer encoder–decoder of the built-in dates: a bidirectional encoder (so the bridge
+    /// is trained too), general attention, dropout between the layers.
+    static let seq2seq = ["--task", "seq2seq", "--bidirectional", "--layers", "2", "--dropout", "0.1",
+                          "--attention", "general"] + common
+
     /// The metric a run's last line must carry for `flags`' task.
-    static func validationMetric(_ flags: [String]) -> String { flags.contains("tag") ? "val_f1" : "val_accuracy" }
+    static func validationMetric(_ flags: [String]) -> String {
+        flags.contains("seq2seq") ? "val_exact_match" : flags.contains("tag") ? "val_f1" : "val_accuracy"
+    }
 }
 
 final class LabeledTaskClusterTests: ClusterTestCase {
@@ -135,4 +142,12 @@ final class LabeledTaskClusterTests: ClusterTestCase {
     func testClassifierResumesExactlyFromAMidRunCheckpoint() throws { try checkResume(LabeledRuns.classify) }
 
     func testBidirectionalTaggerResumesExactlyFromAMidRunCheckpoint() throws { try checkResume(LabeledRuns.tag) }
+
+    func testEncoderDecoderOneAndThreeWorkersAndTwoServersMatchOneProcess() throws {
+        try checkWorkerCountsAndShards(LabeledRuns.seq2seq)
+    }
+
+    func testEncoderDecoderSurvivesAKilledWorkerExactly() throws { try checkKilledWorker(LabeledRuns.seq2seq) }
+
+    func testEncoderDecoderResumesExactlyFromAMidRunCheckpoint() throws { try checkResume(LabeledRuns.seq2seq) }
 }

@@ -107,7 +107,11 @@ typedef enum _Recur__ShardKind {
   /*
    * A batch of whole, padded examples (classification and tagging).
    */
-  RECUR__SHARD_KIND__EXAMPLES = 1
+  RECUR__SHARD_KIND__EXAMPLES = 1,
+  /*
+   * A batch of padded source–target pairs (encoder–decoder translation).
+   */
+  RECUR__SHARD_KIND__PAIRS = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(RECUR__SHARD_KIND)
 } Recur__ShardKind;
 
@@ -234,8 +238,8 @@ struct  Recur__Envelope
 {
   ProtobufCMessage base;
   /*
-   * Protocol version of the sender; the current version is 4 (2 added gradient and weight pieces,
-   * 3 shared-memory payloads, 4 example shards (Task.kind) and status queries).
+   * Protocol version of the sender; the current version is 5 (2 added gradient and weight pieces,
+   * 3 shared-memory payloads, 4 example shards (Task.kind) and status queries, 5 pair shards).
    * Receivers reject any other value.
    */
   uint32_t protocol_version;
@@ -458,7 +462,11 @@ struct  Recur__Task
    * state. EXAMPLES: n whole examples padded to the longest, T; frames "inputs" I32 [T, n] (time
    * major, padded positions hold 0), "lengths" I32 [n] (each in 1…T), and "targets": I32 [n]
    * (one label per example) or I32 [T, n] (one tag per token, −1 at padded positions); no state
-   * is carried. first_lane is then the shard's first position in the step's batch.
+   * is carried. first_lane is then the shard's first position in the step's batch. PAIRS
+   * (protocol 5): n source–target pairs; frames "inputs" I32 [S, n] (the sources, time major,
+   * padded with 0; steps = S), "lengths" I32 [n] (each source's length, in 1…S) and "targets"
+   * I32 [T, n] (each target's token ids then <EOS>, −1 at padded positions); the decoder's inputs
+   * (<BOS> then the targets) follow from the targets, so they do not travel; no state is carried.
    */
   Recur__ShardKind kind;
 };
