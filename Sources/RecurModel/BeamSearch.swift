@@ -70,6 +70,7 @@ public struct BeamSearch: Sendable {
     /// Returns hypotheses best first (finished ones before unfinished); the first is the answer.
     public func decode(_ decoder: StepDecoder) -> [Hypothesis] {
         let width = decoder.vocabularySize
+        precondition(width >= 1, "the decoder needs at least one output token")
         var alive = [Hypothesis(tokens: [], tokenLogProbs: [], logProb: 0, score: 0, finished: false)]
         var rows = decoder.advance(parents: [0], tokens: [bos])
         var finished: [Hypothesis] = []
@@ -99,6 +100,7 @@ public struct BeamSearch: Sendable {
     /// must equal; stops at eos or after maxLength tokens (then unfinished).
     public func greedy(_ decoder: StepDecoder) -> Hypothesis {
         let width = decoder.vocabularySize
+        precondition(width >= 1, "the decoder needs at least one output token")
         var hypothesis = Hypothesis(tokens: [], tokenLogProbs: [], logProb: 0, score: 0, finished: false)
         var row = decoder.advance(parents: [0], tokens: [bos])
         while true {

@@ -22,6 +22,13 @@ final class PairReaderTests: XCTestCase {
         XCTAssertEqual(try PairReader.parse("a\tb", path: "x"), [SentencePair(source: "a", target: "b", line: 1)])
     }
 
+    func testRoundTripsBuiltInDates() throws {
+        let pairs = SyntheticDates.generate(seed: 2, count: 300, heldOut: 0).training
+        let text = pairs.map { $0.source + "\t" + $0.target + "\n" }.joined()
+        let path = try folder.write(Array(text.utf8), name: "dates.tsv")
+        XCTAssertEqual(try PairReader.read(path: path), pairs)
+    }
+
     func testLineErrorsNameFileLineAndReason() {
         let path = "pairs.tsv"
         assertLabeledError(try PairReader.parse("a\tb\nno tab here\n", path: path),
