@@ -40,7 +40,10 @@ public struct Hypothesis: Sendable, Equatable {
 /// 4. Stop once K hypotheses have finished, when nothing is alive, or when maxLength tokens
 ///    (eos included) have been emitted; otherwise `advance` the alive ones and repeat. A
 ///    finished hypothesis thus has at most maxLength − 1 tokens before its eos; alive ones
-///    at the end have maxLength tokens and are returned unfinished.
+///    at the end have maxLength tokens and are returned unfinished. (Not the looser "until no
+///    alive hypothesis can beat the best finished one": with length normalisation a longer
+///    hypothesis can almost always still raise its mean, so that rule seldom stops before
+///    maxLength, and with K = 1 it would search on after greedy's eos.)
 /// 5. Return the finished hypotheses by score (best first), then the alive ones by score;
 ///    equal scores keep the order in which they were found (finished) or ranked (alive).
 public struct BeamSearch: Sendable {
