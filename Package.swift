@@ -91,7 +91,8 @@ let package = Package(
         ], swiftSettings: optimisedDebug),
         .testTarget(name: "RecurModelTests", dependencies: ["RecurModel", "RecurMath", "RecurCPU"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "RecurDataTests", dependencies: ["RecurData"]),
+        // The fixture is corpus BLEU by sacrebleu (scripts/bleu_reference.py rebuilds it).
+        .testTarget(name: "RecurDataTests", dependencies: ["RecurData"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RecurIOTests", dependencies: ["RecurIO"]),
         // The fixture is an event file written by TensorBoard's own writer
         // (scripts/tensorboard_fixture.py rebuilds it).

@@ -26,6 +26,17 @@ public enum LabeledDataError: Error, CustomStringConvertible, Equatable, Sendabl
     case tooLong(path: String, line: Int, length: Int, maximum: Int)
     /// A label list (for example one read from a checkpoint) is unusable; `reason` says why.
     case invalidLabelSet(reason: String)
+    /// A sentence-pair line has no tab between its source and its target.
+    case missingPairTab(path: String, line: Int)
+    /// A sentence-pair line's source (before the first tab) is empty or only whitespace.
+    case emptySource(path: String, line: Int)
+    /// A sentence-pair line's target (between the first and any second tab) is empty or only
+    /// whitespace.
+    case emptyTarget(path: String, line: Int)
+    /// A sentence pair's `side` (`source` or `target`) encodes to no tokens: a pair built in code
+    /// rather than read (the reader rejects blank sides) whose text is empty, or only whitespace
+    /// in word mode. `path` is nil when the pair does not come from a file.
+    case emptyEncoding(side: String, path: String?, line: Int)
 
     /// A one-line explanation that starts with the place (`file 'x', line n:`) when known.
     public var description: String {
@@ -53,6 +64,15 @@ public enum LabeledDataError: Error, CustomStringConvertible, Equatable, Sendabl
             return "\(Self.place(path, line)): the example has \(length) tokens, more than the maximum \(maximum)"
         case let .invalidLabelSet(reason):
             return "invalid label set: \(reason)"
+        case let .missingPairTab(path, line):
+            return "\(Self.place(path, line)): no tab between the source and the target (expected source<TAB>target)"
+        case let .emptySource(path, line):
+            return "\(Self.place(path, line)): the source before the tab is empty"
+        case let .emptyTarget(path, line):
+            return "\(Self.place(path, line)): the target after the tab is empty"
+        case let .emptyEncoding(side, path, line):
+            let place = path.map { Self.place($0, line) } ?? "sentence pair at line \(line)"
+            return "\(place): the \(side) has no tokens"
         }
     }
 
