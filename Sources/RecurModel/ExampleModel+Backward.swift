@@ -31,8 +31,8 @@ extension ExampleModel {
                                 finished: ((_ range: Range<Int>, _ loss: ChunkLoss) -> Void)? = nil) -> ChunkLoss {
         forward(params: params, ws: ws, inputs: inputs, lengths: lengths, steps: steps, dropout: dropout, needs: needs)
         let loss = headLoss(ws: ws, lengths: lengths, targets: targets, steps: steps, gradient: true)
-        let cfg = config, n = ws.lanes, h = cfg.hidden, e = cfg.embed, tn = steps * n, dirs = cfg.directions
-        let rows = pooling == .everyToken ? tn : n, width = dirs * h, pm = UnsafeMutablePointer(mutating: params)
+        let cfg = config, n = ws.lanes, h = cfg.hidden, tn = steps * n, dirs = cfg.directions
+        let rows = pooling == .everyToken ? tn : n, width = dirs * h
         let report = finished.map { f in { (r: Range<Int>) in f(r, loss) } }
         LinearHead.weightGradients(rows: rows, inputs: width, classes: cfg.headSize, dy: ws.logits.pointer,
                                    x: ws.features.pointer, dw: grads + layout.offset("head.weight"),
@@ -41,6 +41,21 @@ extension ExampleModel {
         LinearHead.inputGradient(rows: rows, inputs: width, classes: cfg.headSize, dy: ws.logits.pointer,
                                  w: params + layout.offset("head.weight"), dx: ws.dFeatures.pointer)
         topGradient(ws: ws, lengths: lengths, steps: steps)
+        backwardLayers(params: params, grads: grads, ws: ws, inputs: inputs, lengths: lengths, steps: steps,
+                       dropout: dropout, report: report)
+        return loss
+    }
+
+    /// The backward pass of the stacked layers alone, from the top layer's output gradients in
+    /// `ws.dY`, down to the embedding; shared with `Seq2SeqModel`'s encoder and decoder.
+    /// - `report`: told of each finished range of this stack's layout.
+    /// - `boundary`: the gradients crossing the stack's states, or nil (every example started
+    ///   from zero and its final states were not read).
+    func backwardLayers(params: UnsafePointer<Float>, grads: UnsafeMutablePointer<Float>, ws: ExampleWorkspace,
+                        inputs: UnsafePointer<Int32>, lengths: UnsafePointer<Int32>, steps: Int, dropout: DropoutKey?,
+                        report: ((Range<Int>) -> Void)?, boundary: StackBoundary? = nil) {
+        let cfg = config, n = ws.lanes, e = cfg.embed, tn = steps * n, dirs = cfg.directions
+        let pm = UnsafeMutablePointer(mutating: params)
         let byToken = ws.readsTokens(steps: steps), emb = params + layout.offset("embedding.weight")
         let gEmb = grads + layout.offset("embedding.weight")
         for k in stride(from: cfg.layers - 1, through: 0, by: -1) {
@@ -48,13 +63,15 @@ extension ExampleModel {
                 let end = d + 1 < dirs ? layout.offset("rnn.weight_ih_\(ParameterLayout.suffix(layer: k, direction: d + 1))")
                                        : layout.end(ofLayer: k, layers: cfg.layers)
                 let tokens = k == 0 && byToken
+                let edge = boundary?.prepare(ws: ws, layer: k, direction: d, lengths: lengths, steps: steps)
                 RecurrentLayer.backwardStreaming(cfg, layout: layout, layer: k, direction: d, a: ws.layers[k][d], ws: ws.shared,
                                                  params: pm, grads: grads,
                                                  input: layerInput(ws: ws, layer: k, direction: d, inputs: inputs,
                                                                    embedding: emb, steps: steps),
                                                  dY: ws.dY[d].pointer, dx: tokens ? nil : ws.dX[d].pointer,
                                                  dEmbedding: tokens ? gEmb : nil, steps: steps,
-                                                 embeddingFirst: tokens && d == 0, end: end, finished: report)
+                                                 embeddingFirst: tokens && d == 0, end: end, finished: report,
+                                                 boundary: edge)
             }
             if k > 0 {
                 let masks = dropout != nil && cfg.dropout > 0 ? ws.masks[k - 1] : nil
@@ -62,7 +79,7 @@ extension ExampleModel {
                                 masks: masks, steps: steps)
             }
         }
-        if byToken { return loss }  // the first layer added the embedding's gradient
+        if byToken { return }  // the first layer added the embedding's gradient
         for d in 0..<dirs {
             let ids = d == 0 ? inputs : UnsafePointer(ws.reversedIds), dx = ws.dX[d].pointer
             for r in 0..<tn {
@@ -71,7 +88,6 @@ extension ExampleModel {
             }
         }
         report?(0 ..< layout.offset("rnn.weight_ih_l0"))
-        return loss
     }
 
     /// Writes the top layer's output gradients `ws.dY` from `ws.dFeatures`: at every position for

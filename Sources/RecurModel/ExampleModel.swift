@@ -71,38 +71,8 @@ public struct ExampleModel: Sendable {
                         needs: ((_ end: Int) -> Void)? = nil) {
         precondition(steps >= 1 && steps <= ws.steps && ws.config == config && ws.pooling == pooling,
                      "workspace does not fit the batch")
-        let cfg = config, n = ws.lanes, h = cfg.hidden, e = cfg.embed, tn = steps * n, dirs = cfg.directions
-        needs?(layout.end(ofLayer: 0, layers: cfg.layers))
-        let pm = UnsafeMutablePointer(mutating: params), emb = params + layout.offset("embedding.weight")
-        reverse(ws: ws, inputs: inputs, lengths: lengths, steps: steps)
-        let byToken = ws.readsTokens(steps: steps)
-        if !byToken {
-            for d in 0..<dirs {
-                let ids = d == 0 ? inputs : UnsafePointer(ws.reversedIds), x = ws.embedded[d].pointer
-                for r in 0..<tn { (x + r * e).update(from: emb + Int(ids[r]) * e, count: e) }
-            }
-        }
-        for k in 0..<cfg.layers {
-            if k > 0 { needs?(layout.end(ofLayer: k, layers: cfg.layers)) }
-            for d in 0..<dirs {
-                let a = ws.layers[k][d]
-                a.hs.pointer.update(repeating: 0, count: n * h)  // every example starts from zero
-                if cfg.cell.hasCellState { a.cs.pointer.update(repeating: 0, count: n * h) }
-                RecurrentLayer.forward(cfg, layer: k, a: a, ws: ws.shared, p: LayerParams(pm, layout: layout, layer: k, direction: d),
-                                       input: layerInput(ws: ws, layer: k, direction: d, inputs: inputs, embedding: emb, steps: steps),
-                                       steps: steps)
-            }
-            guard k + 1 < cfg.layers else { break }
-            let masks = dropout != nil && cfg.dropout > 0 ? ws.masks[k] : nil
-            if let key = dropout, let masks {
-                for d in 0..<dirs {
-                    DropoutMask.fill(masks[d].pointer, hidden: h, probability: cfg.dropout, lanes: n, layer: k,
-                                     direction: d, steps: steps, key: key)
-                }
-            }
-            gatherOutputs(ws: ws, layer: k, into: ws.inputs[k + 1][0].pointer, masks: masks, steps: steps)
-            if dirs == 2 { permute(ws: ws, ws.inputs[k + 1][0].pointer, into: ws.inputs[k + 1][1].pointer, width: 2 * h, steps: steps) }
-        }
+        runLayers(params: params, ws: ws, inputs: inputs, lengths: lengths, steps: steps, dropout: dropout, needs: needs)
+        let cfg = config, n = ws.lanes, h = cfg.hidden, tn = steps * n, dirs = cfg.directions
         needs?(layout.count)
         let rows = pooling == .everyToken ? tn : n
         switch pooling {
@@ -119,6 +89,51 @@ public struct ExampleModel: Sendable {
         }
         LinearHead.forward(rows: rows, inputs: dirs * h, classes: cfg.headSize, x: ws.features.pointer,
                            w: params + layout.offset("head.weight"), b: params + layout.offset("head.bias"), y: ws.logits.pointer)
+    }
+
+    /// The forward pass of the stacked layers alone (embedding and every layer, no head), shared
+    /// with the encoder and decoder of `Seq2SeqModel`.
+    /// - `initialState`: the layers' row block 0 of `hs` (and `cs`) already holds each layer's
+    ///   initial state (a decoder's); otherwise every example starts from zero.
+    /// - `maskLayer`: added to the layer index keying the dropout masks (a decoder's masks
+    ///   follow its encoder's layers).
+    func runLayers(params: UnsafePointer<Float>, ws: ExampleWorkspace, inputs: UnsafePointer<Int32>,
+                   lengths: UnsafePointer<Int32>, steps: Int, dropout: DropoutKey?, needs: ((_ end: Int) -> Void)?,
+                   initialState: Bool = false, maskLayer: Int = 0) {
+        let cfg = config, n = ws.lanes, h = cfg.hidden, e = cfg.embed, tn = steps * n, dirs = cfg.directions
+        needs?(layout.end(ofLayer: 0, layers: cfg.layers))
+        let pm = UnsafeMutablePointer(mutating: params), emb = params + layout.offset("embedding.weight")
+        reverse(ws: ws, inputs: inputs, lengths: lengths, steps: steps)
+        let byToken = ws.readsTokens(steps: steps)
+        if !byToken {
+            for d in 0..<dirs {
+                let ids = d == 0 ? inputs : UnsafePointer(ws.reversedIds), x = ws.embedded[d].pointer
+                for r in 0..<tn { (x + r * e).update(from: emb + Int(ids[r]) * e, count: e) }
+            }
+        }
+        for k in 0..<cfg.layers {
+            if k > 0 { needs?(layout.end(ofLayer: k, layers: cfg.layers)) }
+            for d in 0..<dirs {
+                let a = ws.layers[k][d]
+                if !initialState {
+                    a.hs.pointer.update(repeating: 0, count: n * h)  // every example starts from zero
+                    if cfg.cell.hasCellState { a.cs.pointer.update(repeating: 0, count: n * h) }
+                }
+                RecurrentLayer.forward(cfg, layer: k, a: a, ws: ws.shared, p: LayerParams(pm, layout: layout, layer: k, direction: d),
+                                       input: layerInput(ws: ws, layer: k, direction: d, inputs: inputs, embedding: emb, steps: steps),
+                                       steps: steps)
+            }
+            guard k + 1 < cfg.layers else { break }
+            let masks = dropout != nil && cfg.dropout > 0 ? ws.masks[k] : nil
+            if let key = dropout, let masks {
+                for d in 0..<dirs {
+                    DropoutMask.fill(masks[d].pointer, hidden: h, probability: cfg.dropout, lanes: n, layer: maskLayer + k,
+                                     direction: d, steps: steps, key: key)
+                }
+            }
+            gatherOutputs(ws: ws, layer: k, into: ws.inputs[k + 1][0].pointer, masks: masks, steps: steps)
+            if dirs == 2 { permute(ws: ws, ws.inputs[k + 1][0].pointer, into: ws.inputs[k + 1][1].pointer, width: 2 * h, steps: steps) }
+        }
     }
 
     /// The summed loss of a batch without gradients (the forward pass, no dropout, plus the loss).

@@ -33,6 +33,20 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
     case relu
 }
 
+/// How a sequence-to-sequence decoder looks at the encoder's outputs (Luong attention).
+///
+/// Named in the configuration rather than inferred, because each kind has its own parameters
+/// (`general` learns a key projection, `none` has no attention tensors at all) and so its own
+/// checkpoint layout.
+public enum AttentionKind: String, Codable, Sendable, CaseIterable {
+    /// No attention: the head reads the decoder's top output directly.
+    case none
+    /// Scores are o_t · ē_s; needs the encoder's outputs as wide as the decoder's (unidirectional).
+    case dot
+    /// Scores are o_t · (W_in ē_s), with a learned projection W_in [H, D·H].
+    case general
+}
+
 /// The architecture of a stacked recurrent model: embedding → L cells → linear head.
 ///
 /// The same description serves the language model (one direction, a head over the vocabulary)
@@ -61,6 +75,11 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// The head's size `C` when it is not the vocabulary (classes of a classifier or tagger,
     /// 1 for a binary one); nil for the language model, whose head predicts tokens.
     public var outputs: Int?
+    /// Sequence-to-sequence only: the target vocabulary `Vt` the decoder reads and predicts
+    /// (`vocab` is then the source vocabulary `Vs`); nil for every other model.
+    public var targetVocab: Int?
+    /// Sequence-to-sequence only: the decoder's attention over the encoder; nil otherwise.
+    public var attention: AttentionKind?
 
     /// Creates a configuration.
     /// - Parameters:
@@ -74,9 +93,12 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     ///   - dropout: dropout between layers.
     ///   - bidirectional: read each example both ways (example models only).
     ///   - outputs: the head's size `C`; nil for a head over the vocabulary.
+    ///   - targetVocab: sequence-to-sequence: the target vocabulary `Vt`; nil otherwise.
+    ///   - attention: sequence-to-sequence: the attention kind; nil otherwise.
     public init(cell: CellKind, activation: Activation = .tanh, hidden: Int, layers: Int = 1,
                 embed: Int? = nil, vocab: Int, peephole: Bool = false, dropout: Float = 0,
-                bidirectional: Bool = false, outputs: Int? = nil) {
+                bidirectional: Bool = false, outputs: Int? = nil, targetVocab: Int? = nil,
+                attention: AttentionKind? = nil) {
         self.cell = cell
         self.activation = activation
         self.hidden = hidden
@@ -87,13 +109,19 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         self.dropout = dropout
         self.bidirectional = bidirectional
         self.outputs = outputs
+        self.targetVocab = targetVocab
+        self.attention = attention
     }
+
+    /// Whether this is an encoder–decoder model (`Seq2SeqModel`): set by `targetVocab`.
+    public var isSeq2Seq: Bool { targetVocab != nil }
 
     /// Directions `D` each layer reads in: 2 when bidirectional, else 1.
     public var directions: Int { bidirectional ? 2 : 1 }
 
-    /// The head's size `C`: `outputs`, or the vocabulary for the language model.
-    public var headSize: Int { outputs ?? vocab }
+    /// The head's size `C`: `outputs`, the target vocabulary `Vt` of a sequence-to-sequence
+    /// model, or the vocabulary for the language model.
+    public var headSize: Int { targetVocab ?? outputs ?? vocab }
 
     /// Input size of layer `k`: `E` for the first layer; above it `D·H`, since a layer reads
     /// the outputs of both directions below it side by side, as PyTorch's stacked layers do.
@@ -115,14 +143,29 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         if peephole && cell != .lstm { throw ModelError.invalidConfig("peephole needs --cell lstm, got \(cell.rawValue)") }
         if !(dropout >= 0 && dropout < 1) { throw ModelError.invalidConfig("dropout must be in [0, 1), got \(dropout)") }
         if let c = outputs, c < 1 { throw ModelError.invalidConfig("outputs must be at least 1, got \(c)") }
+        if let vt = targetVocab, vt < 2 {
+            throw ModelError.invalidConfig("targetVocab must have at least 2 tokens, got \(vt)")
+        }
+        if (targetVocab == nil) != (attention == nil) {
+            throw ModelError.invalidConfig("targetVocab and attention go together: both set for a sequence-to-sequence "
+                                           + "model, neither otherwise")
+        }
+        if attention == .dot && bidirectional {
+            throw ModelError.invalidConfig("dot attention scores o·ē, which needs the encoder's outputs (2H wide when "
+                                           + "bidirectional) as wide as the decoder's H: use general, or a unidirectional encoder")
+        }
+        if isSeq2Seq && outputs != nil {
+            throw ModelError.invalidConfig("outputs is for example models; a sequence-to-sequence head predicts targetVocab")
+        }
     }
 
     private enum CodingKeys: String, CodingKey {
-        case cell, activation, hidden, layers, embed, vocab, peephole, dropout, bidirectional, outputs
+        case cell, activation, hidden, layers, embed, vocab, peephole, dropout, bidirectional, outputs, targetVocab, attention
     }
 
-    /// Decodes a configuration; `bidirectional` and `outputs` may be absent, so files written
-    /// before example models existed still load as the language models they describe.
+    /// Decodes a configuration; `bidirectional`, `outputs`, `targetVocab` and `attention` may be
+    /// absent, so files written before example or sequence-to-sequence models existed still load
+    /// as the models they describe.
     /// - Throws: `DecodingError` when a field is missing or of the wrong type.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -136,10 +179,13 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         dropout = try c.decode(Float.self, forKey: .dropout)
         bidirectional = try c.decodeIfPresent(Bool.self, forKey: .bidirectional) ?? false
         outputs = try c.decodeIfPresent(Int.self, forKey: .outputs)
+        targetVocab = try c.decodeIfPresent(Int.self, forKey: .targetVocab)
+        attention = try c.decodeIfPresent(AttentionKind.self, forKey: .attention)
     }
 
-    /// Encodes a configuration, writing `bidirectional` and `outputs` only when they differ
-    /// from the language model's defaults, so a language model's JSON is what it always was.
+    /// Encodes a configuration, writing `bidirectional`, `outputs`, `targetVocab` and `attention`
+    /// only when they differ from the language model's defaults, so a language model's (and an
+    /// example model's) JSON is what it always was.
     /// - Throws: `EncodingError` from the encoder.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -153,6 +199,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try c.encode(dropout, forKey: .dropout)
         if bidirectional { try c.encode(bidirectional, forKey: .bidirectional) }
         try c.encodeIfPresent(outputs, forKey: .outputs)
+        try c.encodeIfPresent(targetVocab, forKey: .targetVocab)
+        try c.encodeIfPresent(attention, forKey: .attention)
     }
 }
 

@@ -24,21 +24,25 @@ public struct ParameterSpec: Sendable, Equatable {
 ///   `rnn.weight_peephole_l{k}` [3, H] (rows i, f, o); when bidirectional, the same tensors of
 ///   the right-to-left direction follow with the suffix `_reverse` (`nn.LSTM(bidirectional=True)`)
 /// - `head.weight` [C, D·H], `head.bias` [C] (C = V for the language model)
+/// A sequence-to-sequence model's layout prefixes an encoder's and a decoder's with `encoder.` and
+/// `decoder.`, with its bridge and attention between them (see `seq2seqTensors`).
 public struct ParameterLayout: Sendable, Equatable {
     /// Every tensor in order.
     public let specs: [ParameterSpec]
     /// Total floats.
     public let count: Int
 
-    /// Builds the layout of a configuration.
+    /// Builds the layout of a configuration: the one above, or for a sequence-to-sequence
+    /// configuration the encoder–decoder's (`seq2seqTensors`).
     /// - Parameter config: the model architecture.
     public init(_ config: ModelConfig) {
-        var specs: [ParameterSpec] = []
-        var offset = 0
-        func add(_ name: String, _ shape: [Int]) {
-            specs.append(ParameterSpec(name: name, shape: shape, offset: offset))
-            offset += shape.reduce(1, *)
-        }
+        self.init(named: config.isSeq2Seq ? Self.seq2seqTensors(config) : Self.stackTensors(config))
+    }
+
+    /// The tensors of a language or example model, in order.
+    static func stackTensors(_ config: ModelConfig) -> [(name: String, shape: [Int])] {
+        var out: [(name: String, shape: [Int])] = []
+        func add(_ name: String, _ shape: [Int]) { out.append((name, shape)) }
         let h = config.hidden, gh = config.cell.gates * h
         add("embedding.weight", [config.vocab, config.embed])
         for k in 0..<config.layers {
@@ -53,6 +57,17 @@ public struct ParameterLayout: Sendable, Equatable {
         }
         add("head.weight", [config.headSize, config.directions * h])
         add("head.bias", [config.headSize])
+        return out
+    }
+
+    /// A layout of the given tensors, in this order and back to back from offset 0.
+    init(named tensors: [(name: String, shape: [Int])]) {
+        var specs: [ParameterSpec] = []
+        var offset = 0
+        for t in tensors {
+            specs.append(ParameterSpec(name: t.name, shape: t.shape, offset: offset))
+            offset += t.shape.reduce(1, *)
+        }
         self.specs = specs
         self.count = offset
     }
@@ -91,23 +106,54 @@ public enum ParameterInit {
         let layout = ParameterLayout(config)
         precondition(params.count == layout.count)
         var rng = SplitMix64(seed: mix64(seed ^ 0x1A17))
+        if config.isSeq2Seq {
+            fillSeq2Seq(params, layout: layout, hidden: config.hidden, rng: &rng)
+            return
+        }
         let bound = 1 / Float(config.hidden).squareRoot()
         let headBound = 1 / Float(config.directions * config.hidden).squareRoot()
         for spec in layout.specs {
             let p = params.pointer + spec.offset
             if spec.name == "embedding.weight" {
-                var i = 0
-                while i < spec.count {  // Box–Muller pairs
-                    let u1 = max(rng.nextDouble(), 1e-300), u2 = rng.nextDouble()
-                    let r = (-2 * log(u1)).squareRoot()
-                    p[i] = Float(r * cos(2 * Double.pi * u2))
-                    if i + 1 < spec.count { p[i + 1] = Float(r * sin(2 * Double.pi * u2)) }
-                    i += 2
-                }
+                normal(p, count: spec.count, rng: &rng)
             } else {
                 let b = spec.name.hasPrefix("head.") ? headBound : bound
                 for i in 0..<spec.count { p[i] = (rng.nextUniform() * 2 - 1) * b }
             }
+        }
+    }
+
+    /// Fills `count` floats with N(0, 1) draws, Box–Muller pairs from `rng`.
+    static func normal(_ p: UnsafeMutablePointer<Float>, count: Int, rng: inout SplitMix64) {
+        var i = 0
+        while i < count {  // Box–Muller pairs
+            let u1 = max(rng.nextDouble(), 1e-300), u2 = rng.nextDouble()
+            let r = (-2 * log(u1)).squareRoot()
+            p[i] = Float(r * cos(2 * Double.pi * u2))
+            if i + 1 < count { p[i + 1] = Float(r * sin(2 * Double.pi * u2)) }
+            i += 2
+        }
+    }
+
+    /// The sequence-to-sequence rule, in layout order from the same generator: embeddings
+    /// N(0, 1); recurrent tensors U(±1/√H); every linear layer's weight and bias U(±1/√in), `in`
+    /// its weight's columns (bridge 2H, linear_in D·H, linear_out D·H + H, head H).
+    static func fillSeq2Seq(_ params: FloatBuffer, layout: ParameterLayout, hidden: Int, rng: inout SplitMix64) {
+        let recurrent = 1 / Float(hidden).squareRoot()
+        for spec in layout.specs {
+            let p = params.pointer + spec.offset
+            if spec.name.hasSuffix("embedding.weight") {
+                normal(p, count: spec.count, rng: &rng)
+                continue
+            }
+            let b: Float
+            if spec.name.contains(".rnn.") {
+                b = recurrent
+            } else {
+                let weight = spec.name.hasSuffix(".bias") ? String(spec.name.dropLast(4)) + "weight" : spec.name
+                b = 1 / Float(layout.spec(weight)!.shape[1]).squareRoot()
+            }
+            for i in 0..<spec.count { p[i] = (rng.nextUniform() * 2 - 1) * b }
         }
     }
 }

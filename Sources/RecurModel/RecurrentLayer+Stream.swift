@@ -14,7 +14,8 @@ extension RecurrentLayer {
                                   a: LayerActivations, ws: LayerScratch, params: UnsafeMutablePointer<Float>,
                                   grads: UnsafeMutablePointer<Float>, input: LayerInput, dY: UnsafePointer<Float>,
                                   dx: UnsafeMutablePointer<Float>?, dEmbedding: UnsafeMutablePointer<Float>?,
-                                  steps: Int, embeddingFirst: Bool, end: Int, finished: ((Range<Int>) -> Void)?) {
+                                  steps: Int, embeddingFirst: Bool, end: Int, finished: ((Range<Int>) -> Void)?,
+                                  boundary: StateBoundary? = nil) {
         let l = ParameterLayout.suffix(layer: k, direction: d), h = cfg.hidden
         let ih = layout.offset("rnn.weight_ih_\(l)"), hh = layout.offset("rnn.weight_hh_\(l)")
         backward(cfg, layer: k, a: a, ws: ws, p: LayerParams(params, layout: layout, layer: k, direction: d),
@@ -23,7 +24,7 @@ extension RecurrentLayer {
             finished?((embeddingFirst ? 0 : ih) ..< hh)
         }, recurrentRowsDone: { rows in
             finished?(hh + rows.lowerBound * h ..< hh + rows.upperBound * h)
-        })
+        }, boundary: boundary)
         finished?(hh + cfg.cell.gates * h * h ..< end)  // the biases (and peepholes)
     }
 }

@@ -85,10 +85,12 @@ enum RecurrentLayer {
     /// - `inputWeightsDone`: called once the gradient of W_ih (and, with `.tokens` input, of the
     ///   embedding) is final, before the rest of the layer's weight gradients are computed.
     /// - `recurrentRowsDone`: told of each block of rows of W_hh [G·H, H] whose gradient is final.
+    /// - `boundary`: gradients across the chunk's ends (an encoder's final states, a decoder's
+    ///   initial state); nil leaves the truncated-BPTT path untouched.
     static func backward(_ cfg: ModelConfig, layer k: Int, a: LayerActivations, ws: LayerScratch, p: LayerParams, g: LayerParams,
                          input: LayerInput, dY: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                          dEmbedding: UnsafeMutablePointer<Float>?, steps t: Int, inputWeightsDone: (() -> Void)? = nil,
-                         recurrentRowsDone: ((Range<Int>) -> Void)? = nil) {
+                         recurrentRowsDone: ((Range<Int>) -> Void)? = nil, boundary: StateBoundary? = nil) {
         let n = ws.lanes, h = cfg.hidden, gh = cfg.cell.gates * h, din = cfg.inputSize(layer: k)
         let tn = t * n
         // Pre-activation gradients overwrite the gate values in place, step by step: each step's
@@ -98,7 +100,7 @@ enum RecurrentLayer {
         a.packBackward.pack(p.whh, ldw: h)  // for the GRU: the (r, u) rows, [2H, H]
         a.packBackwardC?.pack(p.whh + 2 * h * h, ldw: h)
         LaneBlocks.run(lanes: n) { lanes in
-            backwardSteps(cfg, a, ws: ws, p: p, n: n, lanes: lanes, dY: dY, steps: t)
+            backwardSteps(cfg, a, ws: ws, p: p, n: n, lanes: lanes, dY: dY, steps: t, boundary: boundary)
         }
         if let gp = g.peep {  // per-block peephole sums, added in block order
             for b in 0..<LaneBlocks.count(lanes: n) {
@@ -154,7 +156,7 @@ enum RecurrentLayer {
     /// The time loop of the backward pass for one block of lanes: replaces these lanes' gate
     /// values with their pre-activation gradients, step by step.
     static func backwardSteps(_ cfg: ModelConfig, _ a: LayerActivations, ws: LayerScratch, p: LayerParams, n: Int,
-                              lanes: Range<Int>, dY: UnsafePointer<Float>, steps t: Int) {
+                              lanes: Range<Int>, dY: UnsafePointer<Float>, steps t: Int, boundary: StateBoundary? = nil) {
         let h = cfg.hidden, gh = cfg.cell.gates * h, m = lanes.count, j0 = lanes.lowerBound, mh = m * h
         let hs = a.hs.pointer, dpre = a.gates.pointer, wb = a.packBackward
         var dh = ws.dh.pointer + j0 * h, other = ws.dhPrev.pointer + j0 * h
@@ -162,10 +164,16 @@ enum RecurrentLayer {
         let dpeep = p.peep == nil ? nil : ws.peepScratch.pointer + LaneBlocks.index(of: lanes, lanes: n) * 3 * h
         dh.update(repeating: 0, count: mh)
         dc.update(repeating: 0, count: mh)
+        // With an initial-state gradient to write, step 0 also runs its recurrent product.
+        let first = boundary?.dh0 == nil ? 1 : 0, dcIn = boundary?.dcIn
         for s in stride(from: t - 1, through: 0, by: -1) {
             let row = s * n + j0
             let dys = dY + row * h
             for i in 0..<mh { dh[i] += dys[i] }
+            if let dcIn {
+                let dcs = dcIn + row * h
+                for i in 0..<mh { dc[i] += dcs[i] }
+            }
             let act = a.gates.pointer + row * gh, d = dpre + row * gh, hPrev = hs + row * h
             switch cfg.cell {
             case .lstm:
@@ -173,25 +181,38 @@ enum RecurrentLayer {
                 for i in 0..<mh { drh[i] = FastMath.tanh(c[i]) }
                 LSTMKernels.backward(n: m, h: h, gates: d, cPrev: a.cs.pointer + row * h, tanhC: drh,
                                      dh: dh, dc: dc, peep: p.peep.map { UnsafePointer($0) }, dpeep: dpeep)
-                if s > 0 { PackedGEMM.multiply(m: m, a: d, lda: gh, b: wb, c: dh, ldc: h, accumulate: false) }
+                if s >= first { PackedGEMM.multiply(m: m, a: d, lda: gh, b: wb, c: dh, ldc: h, accumulate: false) }
             case .rnn:
                 GRUKernels.rnnBackward(count: mh, relu: cfg.activation == .relu, act: act, dh: dh, dpre: d)
-                if s > 0 { PackedGEMM.multiply(m: m, a: d, lda: gh, b: wb, c: dh, ldc: h, accumulate: false) }
+                if s >= first { PackedGEMM.multiply(m: m, a: d, lda: gh, b: wb, c: dh, ldc: h, accumulate: false) }
             case .gruMin:
                 GRUKernels.gatedBackward(n: m, h: h, stride: gh, u: act, c: act + h, hPrev: hPrev, dh: dh,
                                          du: d, dc: d + h, dhPrev: other)
-                if s > 0 { PackedGEMM.multiply(m: m, a: d, lda: gh, b: wb, c: other, ldc: h, accumulate: true) }
+                if s >= first { PackedGEMM.multiply(m: m, a: d, lda: gh, b: wb, c: other, ldc: h, accumulate: true) }
                 swap(&dh, &other)
             case .gru:
                 GRUKernels.gatedBackward(n: m, h: h, stride: gh, u: act + h, c: act + 2 * h, hPrev: hPrev, dh: dh,
                                          du: d + h, dc: d + 2 * h, dhPrev: other)
                 PackedGEMM.multiply(m: m, a: d + 2 * h, lda: gh, b: a.packBackwardC!, c: drh, ldc: h, accumulate: false)
                 GRUKernels.resetBackward(n: m, h: h, stride: gh, r: act, hPrev: hPrev, drh: drh, dr: d, dhPrev: other)
-                if s > 0 { PackedGEMM.multiply(m: m, a: d, lda: gh, b: wb, c: other, ldc: h, accumulate: true) }
+                if s >= first { PackedGEMM.multiply(m: m, a: d, lda: gh, b: wb, c: other, ldc: h, accumulate: true) }
                 swap(&dh, &other)
             }
         }
+        if let dh0 = boundary?.dh0 { (dh0 + j0 * h).update(from: dh, count: mh) }
+        if let dc0 = boundary?.dc0 { (dc0 + j0 * h).update(from: dc, count: mh) }
     }
+}
+
+/// Gradients crossing a layer's chunk boundaries, for models whose states flow between stacks
+/// (the encoder's final states into the decoder's initial state).
+struct StateBoundary {
+    /// [T, N, H]: gradient added into each step's cell state c (LSTM), as `dY` is into h; or nil.
+    var dcIn: UnsafePointer<Float>?
+    /// [N, H]: written with the gradient of the initial h, or nil.
+    var dh0: UnsafeMutablePointer<Float>?
+    /// [N, H]: written with the gradient of the initial c (LSTM), or nil.
+    var dc0: UnsafeMutablePointer<Float>?
 }
 
 /// What a layer reads: dense vectors [T, N, in], or, for the first layer of a model whose
