@@ -107,8 +107,8 @@ public final class Seq2SeqEvaluator {
                              examples: pairs.count)
     }
 
-    /// The token strings of target ids, as BLEU compares them.
-    func words(_ ids: [Int32]) -> [String] {
+    /// The token strings of target ids, as BLEU compares them and `recur predict --json` lists them.
+    public func words(_ ids: [Int32]) -> [String] {
         ids.map { target.tokenizer.vocabulary.token(Int($0)) ?? Vocabulary.unknownToken }
     }
 }

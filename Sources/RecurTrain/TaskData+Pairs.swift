@@ -35,10 +35,8 @@ extension TaskData {
     /// One pair's ids on each side.
     /// - Throws: `TrainError.data` naming the file and line when a side has no tokens.
     static func encodePair(_ p: SentencePair, source: SequenceCodec, target: SequenceCodec, path: String) throws -> EncodedPair {
-        let s = source.encode(p.source), t = target.encode(p.target)
-        if s.isEmpty || t.isEmpty {
-            throw TrainError.data("\(path):\(p.line): the \(s.isEmpty ? "source" : "target") has no tokens")
+        do { return try PairEncoder.encode(p, source: source, target: target, maxLength: nil, path: path) } catch {
+            throw TrainError.data("\(error)")
         }
-        return EncodedPair(source: s, target: t, line: p.line)
     }
 }

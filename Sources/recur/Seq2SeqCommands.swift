@@ -35,7 +35,7 @@ extension EvalCommand {
             let source = SequenceCodec(tokenizer: saved.tokenizer)
             do {
                 pairs = try PairReader.read(path: corpus).map {
-                    try TaskData.encodePair($0, source: source, target: target, path: corpus)
+                    try PairEncoder.encode($0, source: source, target: target, maxLength: nil, path: corpus)
                 }
             } catch let e as TrainError { throw e } catch { throw TrainError.data("\(error)") }
         } else {
