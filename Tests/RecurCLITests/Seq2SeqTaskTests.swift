@@ -6,8 +6,8 @@ import XCTest
 
 final class Seq2SeqTaskTests: CLITestCase {
     /// The dates run: the default model (a one-way LSTM encoder–decoder, H=128, L=2, general
-    /// attention), 600 steps of 32 pairs, evaluated at steps 300 and 600.
-    static let datesFlags = ["--task", "seq2seq", "--steps", "600", "--eval-every", "300", "--quiet"]
+    /// attention), two epochs of the 20,000 built-in pairs, 32 a step, evaluated after each.
+    static let datesFlags = ["--task", "seq2seq", "--epochs", "2", "--eval-every", "625", "--quiet"]
 
     /// Writes `text` into the test's folder and returns its path.
     private func write(_ text: String, to name: String) throws -> String {
@@ -40,7 +40,7 @@ final class Seq2SeqTaskTests: CLITestCase {
         let lines = try RunFolder(url: URL(fileURLWithPath: run)).metrics()
         let matches = lines.compactMap { ($0.fields["val_exact_match"] as? NSNumber)?.doubleValue }
         XCTAssertEqual(matches.count, lines.filter { $0.valLoss != nil }.count, "every validation line carries val_exact_match")
-        XCTAssertEqual(matches.count, 2, "evaluations at steps 300 and 600")
+        XCTAssertEqual(matches.count, 2, "evaluations at steps 625 and 1250")
 
         let o = try jsonObject(try recurOK(["eval", "--checkpoint", run, "--json"]))
         XCTAssertEqual(Set(o.keys), ["loss", "exact_match", "token_accuracy", "bleu", "examples"], "seq2seq eval --json keys")
