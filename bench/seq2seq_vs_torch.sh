@@ -95,7 +95,7 @@ PY
 
 run_torch() {  # dir -> "TOKENS_PER_S"
   OMP_NUM_THREADS="$THREADS" "$TORCH_PY" "$BASELINE" --pairs "$PAIRS" --cell lstm --hidden "$HIDDEN" --layers 1 \
-    --attention general --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS" \
+    --attention general --batch "$BATCH" --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS" --shuffle \
     >"$1/torch.out" 2>"$1/torch.err" || { cat "$1/torch.err" >&2; die "torch failed"; }
   "$TORCH_PY" -c 'import json,sys; print("%.0f" % [json.loads(l) for l in open(sys.argv[1]) if "target_tokens_per_s" in l][-1]["target_tokens_per_s"])' "$1/torch.out"
 }
