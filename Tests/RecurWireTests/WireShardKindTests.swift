@@ -1,4 +1,4 @@
-// The shard kind of a Task (protocol 4): it survives the wire, and a kind this build does not
+// The shard kind of a Task (protocol 4; pairs, protocol 5): it survives the wire, and a kind this build does not
 // know is refused with its own error rather than read as a stream.
 import RecurWire
 import XCTest
@@ -12,12 +12,12 @@ final class WireShardKindTests: XCTestCase {
     }
 
     func testKindRoundTrips() throws {
-        for kind in [WireShardKind.stream, .examples] {
+        for kind in [WireShardKind.stream, .examples, .pairs] {
             let back = try WireCodec.decode(WireCodec.encode(task(kind)), expectedRun: Samples.run, maxBytes: 1 << 20)
             guard case .task(let t) = back.body else { return XCTFail("not a task: \(back.body)") }
             XCTAssertEqual(t.kind, kind)
         }
-        XCTAssertEqual(WireProtocol.version, 4, "example shards are protocol 4")
+        XCTAssertEqual(WireProtocol.version, 5, "pair shards are protocol 5")
     }
 
     func testUnknownKindIsRefused() throws {
