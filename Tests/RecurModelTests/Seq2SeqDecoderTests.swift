@@ -10,7 +10,8 @@ final class Seq2SeqDecoderTests: XCTestCase {
     /// its log-probabilities must be the log-softmax of `forward`'s logits for that example at
     /// that step (within 1e-4).
     private func check(_ cfg: ModelConfig, seed: UInt64, label: String) {
-        var c = Seq2SeqCase.random(cfg, sourceLengths: [4, 4, 4], targetLengths: [5, 5, 5], seed: seed, sourceSteps: 6)
+        var c = Seq2SeqCase.random(cfg, sourceLengths: [4, 4, 4], targetLengths: [5, 5, 5], seed: seed, sourceSteps: 6,
+                                   weights: 1.0)
         for s in 0..<c.sourceSteps { for j in 1..<c.lanes { c.source[s * c.lanes + j] = c.source[s * c.lanes] } }
         let vt = cfg.headSize, n = c.lanes, logits = c.forwardLogits()
         func expected(_ t: Int, _ j: Int) -> [Float] {
