@@ -32,7 +32,9 @@ public struct ParameterPieces: Equatable, Sendable {
     public init(layout: ParameterLayout, layers: Int, shards: ParameterShards, byLayer: Bool = true) {
         let p = shards.count, b = NormBlocks.blockFloats
         var cuts = Set(shards.ranges.map(\.lowerBound))
-        if byLayer {
+        // An encoder–decoder's layout has no `rnn.*` of its own (its gradient is final all at once):
+        // it is cut at slices and every `maxFloats` only.
+        if byLayer && layout.spec("rnn.weight_ih_l0") != nil {
             for k in 0..<layers {
                 if k > 0 { cuts.insert(min(p, (layout.offset("rnn.weight_ih_l\(k)") + b - 1) / b * b)) }  // layer k−1 ends later
                 cuts.insert(layout.offset("rnn.weight_hh_l\(k)") / b * b)  // W_ih_k is final before W_hh_k

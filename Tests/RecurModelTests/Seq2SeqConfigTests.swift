@@ -107,6 +107,16 @@ final class Seq2SeqConfigTests: XCTestCase {
         XCTAssertFalse(ParameterLayout(uni).specs.contains { $0.name.hasPrefix("attention.") })
     }
 
+    /// Sharding builds on the layout: pieces of a seq2seq vector cover it in order.
+    func testPiecesCoverTheVector() throws {
+        let layout = ParameterLayout(seq2seq)
+        let shards = try ParameterShards(count: layout.count, shards: 2)
+        let pieces = ParameterPieces(layout: layout, layers: seq2seq.layers, shards: shards).ranges
+        XCTAssertEqual(pieces.first?.lowerBound, 0)
+        XCTAssertEqual(pieces.last?.upperBound, layout.count)
+        for (a, b) in zip(pieces, pieces.dropFirst()) { XCTAssertEqual(a.upperBound, b.lowerBound) }
+    }
+
     /// Embeddings N(0, 1); recurrent tensors U(±1/√H); each linear layer U(±1/√in); the same
     /// seed gives the same vector.
     func testInit() {
