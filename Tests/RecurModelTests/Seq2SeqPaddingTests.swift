@@ -1,6 +1,7 @@
 // Seq2SeqPaddingTests: an example's numbers do not depend on its padding or on its batch mates,
 // and shards of a batch add up to the batch.
 @testable import RecurModel
+import RecurMath
 import XCTest
 
 final class Seq2SeqPaddingTests: XCTestCase {
@@ -72,5 +73,23 @@ final class Seq2SeqPaddingTests: XCTestCase {
         var plain = c
         plain.dropout = nil
         XCTAssertNotEqual(plain.runGradient().loss, whole.loss, "dropout must change the loss")
+    }
+
+    /// 26 examples (two lane blocks; S·N = 130 rows, so the GEMMs over positions split in halves)
+    /// give the same bits on one thread as on two: every split is fixed by the shapes.
+    func testThreadCountChangesNoBit() {
+        let cfg = Seq2SeqCase.config(.lstm, hidden: 5, layers: 2, bidirectional: true, attention: .general, dropout: 0.2)
+        let lengths: [Int32] = [5, 3, 4, 1, 2, 5, 5, 3, 1, 4, 2, 2, 5, 3, 4, 1, 5, 2, 3, 4, 5, 1, 1, 3, 4, 2]
+        let c = Seq2SeqCase.random(cfg, sourceLengths: lengths, targetLengths: lengths.map { ($0 % 4) + 1 }, seed: 406,
+                                   dropout: DropoutKey(seed: 2, step: 1, firstLane: 0))
+        let before = MathThreads.current
+        defer { MathThreads.set(before) }
+        MathThreads.set(1)
+        let one = c.runGradient()
+        MathThreads.set(2)
+        let two = c.runGradient()
+        XCTAssertEqual(one.loss, two.loss)
+        XCTAssertEqual(one.grads, two.grads)
+        XCTAssertEqual(one.logits, two.logits)
     }
 }
