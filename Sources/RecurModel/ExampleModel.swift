@@ -45,9 +45,13 @@ public struct ExampleModel: Sendable {
     /// - Parameters:
     ///   - config: the architecture; its `headSize` is the number of classes C (1 for binary).
     ///   - pooling: classifier (`.lastToken`) or tagger (`.everyToken`).
-    /// - Throws: `ModelError.invalidConfig` when a size or option is out of range.
+    /// - Throws: `ModelError.invalidConfig` when a size or option is out of range, or the
+    ///   configuration is an encoder–decoder's.
     public init(_ config: ModelConfig, pooling: Pooling) throws {
         try config.validate()
+        if config.isSeq2Seq {
+            throw ModelError.invalidConfig("targetVocab and attention are for Seq2SeqModel, not example models")
+        }
         self.config = config
         self.layout = ParameterLayout(config)
         self.pooling = pooling

@@ -56,10 +56,11 @@ public struct LanguageModel: Sendable {
 
     /// Creates the model of a configuration.
     /// - Throws: `ModelError.invalidConfig` when a size or option is out of range, or the
-    ///   configuration is bidirectional or has a head other than the vocabulary.
+    ///   configuration is bidirectional, has a head other than the vocabulary, or is an
+    ///   encoder–decoder's.
     public init(_ config: ModelConfig) throws {
         try config.validate()
-        if config.bidirectional || config.headSize != config.vocab {
+        if config.bidirectional || config.headSize != config.vocab || config.isSeq2Seq {
             throw ModelError.invalidConfig("a language model reads one way and predicts tokens: "
                                            + "bidirectional and outputs are for example models")
         }

@@ -184,6 +184,6 @@ public final class Seq2SeqDecoder: StepDecoder {
         for r in 0..<m { (cat + r * cw + w).update(from: o + r * h, count: h) }
         GEMM.sgemm(transB: true, m: m, n: h, k: cw, a: cat, lda: cw, b: p + model.layout.offset("attention.linear_out.weight"),
                    ldb: cw, beta: 0, c: out, ldc: h)
-        Kernels.tanh(m * h, out, out)
+        Activations.tanhInPlace(out, m * h)
     }
 }

@@ -20,30 +20,33 @@ extension Seq2SeqModel {
             return
         }
         let (keys, kw) = attentionKeys(params: params, ws: ws, sourceSteps: s)
-        let cat = ws.concat.pointer
-        for j in 0..<n {
-            let len = Int(lengths[j]), a = ws.weights.pointer + j * t * s
-            // scores [T, len] = o_j [T, H] · K_j[0..<len]ᵀ
-            GEMM.sgemm(transB: true, m: t, n: len, k: h, a: o + j * h, lda: n * h, b: keys + j * kw, ldb: n * kw,
-                       beta: 0, c: a, ldc: s)
-            for q in 0..<t {
-                let row = a + q * s
-                var mx = -Float.infinity
-                for p in 0..<len { mx = max(mx, row[p]) }
-                var sum: Float = 0
-                for p in 0..<len { row[p] = FastMath.exp(row[p] - mx); sum += row[p] }
-                let inv = 1 / sum
-                for p in 0..<len { row[p] *= inv }
-                for p in len..<s { row[p] = 0 }
+        let cat = ws.concat.pointer, weights = ws.weights.pointer
+        // Examples never interact here: fixed lane blocks, in parallel when threads allow.
+        LaneBlocks.run(lanes: n) { lanes in
+            for j in lanes {
+                let len = Int(lengths[j]), a = weights + j * t * s
+                // scores [T, len] = o_j [T, H] · K_j[0..<len]ᵀ
+                GEMM.sgemm(transB: true, m: t, n: len, k: h, a: o + j * h, lda: n * h, b: keys + j * kw, ldb: n * kw,
+                           beta: 0, c: a, ldc: s)
+                for q in 0..<t {
+                    let row = a + q * s
+                    var mx = -Float.infinity
+                    for p in 0..<len { mx = max(mx, row[p]) }
+                    var sum: Float = 0
+                    for p in 0..<len { row[p] = FastMath.exp(row[p] - mx); sum += row[p] }
+                    let inv = 1 / sum
+                    for p in 0..<len { row[p] *= inv }
+                    for p in len..<s { row[p] = 0 }
+                }
+                // c_j [T, D·H] = a [T, len] · ē_j[0..<len], into the first D·H columns of [c ; o]
+                GEMM.sgemm(m: t, n: w, k: len, a: a, lda: s, b: ebar + j * w, ldb: n * w, beta: 0, c: cat + j * cw,
+                           ldc: n * cw)
             }
-            // c_j [T, D·H] = a [T, len] · ē_j[0..<len], into the first D·H columns of [c ; o]
-            GEMM.sgemm(m: t, n: w, k: len, a: a, lda: s, b: ebar + j * w, ldb: n * w, beta: 0, c: cat + j * cw,
-                       ldc: n * cw)
         }
         for r in 0..<tn { (cat + r * cw + w).update(from: o + r * h, count: h) }
         GEMM.sgemmRows(transB: true, m: tn, n: h, k: cw, a: cat, lda: cw, b: params + layout.offset("attention.linear_out.weight"),
                        ldb: cw, beta: 0, c: out, ldc: h)
-        Kernels.tanh(tn * h, out, out)
+        Activations.tanhInPlace(out, tn * h)
     }
 
     /// The decoder's top outputs o [T, N, H] (after its initial-state row block).
@@ -84,24 +87,27 @@ extension Seq2SeqModel {
         let keys = general ? UnsafePointer(ws.keys.pointer) : ebar, kw = general ? h : w
         let dK = general ? ws.dKeys.pointer : dE
         if general { dK.update(repeating: 0, count: s * n * h) }
-        let ds = ws.dScores.pointer
-        for j in 0..<n {
-            let len = Int(lengths[j]), a = UnsafePointer(ws.weights.pointer + j * t * s)
-            // da [T, len] = dc_j · ē_jᵀ; dē_j += aᵀ · dc_j
-            GEMM.sgemm(transB: true, m: t, n: len, k: w, a: dcat + j * cw, lda: n * cw, b: ebar + j * w, ldb: n * w,
-                       beta: 0, c: ds, ldc: len)
-            GEMM.sgemm(transA: true, m: len, n: w, k: t, a: a, lda: s, b: dcat + j * cw, ldb: n * cw, beta: 1,
-                       c: dE + j * w, ldc: n * w)
-            for q in 0..<t {  // through the softmax: ds = a ∗ (da − Σ a·da)
-                let ar = a + q * s, dr = ds + q * len
-                var dot: Float = 0
-                for p in 0..<len { dot += ar[p] * dr[p] }
-                for p in 0..<len { dr[p] = ar[p] * (dr[p] - dot) }
+        let weights = ws.weights.pointer, scores = ws.dScores.pointer
+        LaneBlocks.run(lanes: n) { lanes in
+            let ds = scores + LaneBlocks.index(of: lanes, lanes: n) * t * s  // this block's scratch
+            for j in lanes {
+                let len = Int(lengths[j]), a = UnsafePointer(weights + j * t * s)
+                // da [T, len] = dc_j · ē_jᵀ; dē_j += aᵀ · dc_j
+                GEMM.sgemm(transB: true, m: t, n: len, k: w, a: dcat + j * cw, lda: n * cw, b: ebar + j * w, ldb: n * w,
+                           beta: 0, c: ds, ldc: len)
+                GEMM.sgemm(transA: true, m: len, n: w, k: t, a: a, lda: s, b: dcat + j * cw, ldb: n * cw, beta: 1,
+                           c: dE + j * w, ldc: n * w)
+                for q in 0..<t {  // through the softmax: ds = a ∗ (da − Σ a·da)
+                    let ar = a + q * s, dr = ds + q * len
+                    var dot: Float = 0
+                    for p in 0..<len { dot += ar[p] * dr[p] }
+                    for p in 0..<len { dr[p] = ar[p] * (dr[p] - dot) }
+                }
+                // dO_j += ds · K_j; dK_j += dsᵀ · o_j
+                GEMM.sgemm(m: t, n: h, k: len, a: ds, lda: len, b: keys + j * kw, ldb: n * kw, beta: 1, c: dO + j * h, ldc: n * h)
+                GEMM.sgemm(transA: true, m: len, n: h, k: t, a: ds, lda: len, b: o + j * h, ldb: n * h, beta: 1,
+                           c: dK + j * kw, ldc: n * kw)
             }
-            // dO_j += ds · K_j; dK_j += dsᵀ · o_j
-            GEMM.sgemm(m: t, n: h, k: len, a: ds, lda: len, b: keys + j * kw, ldb: n * kw, beta: 1, c: dO + j * h, ldc: n * h)
-            GEMM.sgemm(transA: true, m: len, n: h, k: t, a: ds, lda: len, b: o + j * h, ldb: n * h, beta: 1,
-                       c: dK + j * kw, ldc: n * kw)
         }
         guard general else { return }
         let wIn = layout.offset("attention.linear_in.weight")

@@ -29,7 +29,7 @@ public final class Seq2SeqWorkspace {
     let keys: FloatBuffer, dKeys: FloatBuffer
     /// Attention weights per example [N, T, S] (row t of example j: a_{t,·}, zero at padding).
     let weights: FloatBuffer
-    /// One example's score gradients [T, S].
+    /// Per lane block, one example's score gradients [T, S].
     let dScores: FloatBuffer
     /// [c_t ; o_t] [T, N, D·H + H], the input of W_out, and its gradient (empty without attention).
     let concat: FloatBuffer, dConcat: FloatBuffer
@@ -70,7 +70,7 @@ public final class Seq2SeqWorkspace {
         keys = FloatBuffer(count: general ? sn * h : 0)
         dKeys = FloatBuffer(count: general ? sn * h : 0)
         weights = FloatBuffer(count: attends ? n * targetSteps * sourceSteps : 0)
-        dScores = FloatBuffer(count: attends ? targetSteps * sourceSteps : 0)
+        dScores = FloatBuffer(count: attends ? LaneBlocks.count(lanes: n) * targetSteps * sourceSteps : 0)
         concat = FloatBuffer(count: attends ? tn * (width + h) : 0)
         dConcat = FloatBuffer(count: attends ? tn * (width + h) : 0)
         let bi = config.bidirectional, lstm = config.cell.hasCellState
