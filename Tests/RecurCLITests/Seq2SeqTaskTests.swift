@@ -122,4 +122,43 @@ final class Seq2SeqTaskTests: CLITestCase {
         assertOneLineError(try recur(["predict", "--checkpoint", path("tiny"), "--beam", "0"]), mentions: ["--beam"])
         assertOneLineError(try recur(["eval", "--checkpoint", path("tiny"), "--beam", "0"]), mentions: ["--beam"])
     }
+
+    /// Rewrites the `recur.config` of `checkpoint`'s model.safetensors with `change` and drops
+    /// its manifest, so the file is read as is (a manifest's checksum would catch it first).
+    private func rewriteConfig(_ checkpoint: String, _ change: (inout [String: Any]) -> Void) throws {
+        let file = checkpoint + "/model.safetensors"
+        let data = try Data(contentsOf: URL(fileURLWithPath: file))
+        let n = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        var header = try XCTUnwrap(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + n))) as? [String: Any])
+        var meta = try XCTUnwrap(header["__metadata__"] as? [String: String])
+        var config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(meta["recur.config"]).utf8)) as? [String: Any])
+        change(&config)
+        meta["recur.config"] = String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self)
+        header["__metadata__"] = meta
+        var json = try JSONSerialization.data(withJSONObject: header)
+        while json.count % 8 != 0 { json.append(0x20) }
+        var out = Data((0..<8).map { UInt8(truncatingIfNeeded: json.count >> (8 * $0)) })
+        out.append(json)
+        out.append(data.subdata(in: (8 + n)..<data.count))
+        try out.write(to: URL(fileURLWithPath: file))
+        try? FileManager.default.removeItem(atPath: checkpoint + "/manifest.json")
+    }
+
+    /// A seq2seq checkpoint whose `recur.config` lost its target side, or whose target
+    /// vocabulary no longer fits the tensors, is refused with one line naming the file.
+    func testCorruptSeq2SeqConfigIsRefused() throws {
+        let run = path("tiny")
+        try recurOK(["train", "--single-process", "--run-dir", run, "--task", "seq2seq", "--hidden", "8",
+                     "--layers", "1", "--batch", "4", "--steps", "1", "--synthetic-sentences", "40", "--quiet"])
+        let checkpoint = run + "/checkpoints/step-00000001"
+        let original = try Data(contentsOf: URL(fileURLWithPath: checkpoint + "/model.safetensors"))
+        try rewriteConfig(checkpoint) { $0["target_vocab"] = nil }
+        assertOneLineError(try recur(["eval", "--checkpoint", checkpoint]), mentions: ["model.safetensors", "target_vocab"])
+        try original.write(to: URL(fileURLWithPath: checkpoint + "/model.safetensors"))
+        try rewriteConfig(checkpoint) { c in c["target_vocab"] = (c["target_vocab"] as? [String])?.dropLast().map { $0 } }
+        assertOneLineError(try recur(["eval", "--checkpoint", checkpoint]), mentions: ["model.safetensors", "decoder.embedding.weight"])
+        try original.write(to: URL(fileURLWithPath: checkpoint + "/model.safetensors"))
+        try rewriteConfig(checkpoint) { $0["attention"] = "sideways" }
+        assertOneLineError(try recur(["eval", "--checkpoint", checkpoint]), mentions: ["model.safetensors", "recur.config"])
+    }
 }
