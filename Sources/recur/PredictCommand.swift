@@ -24,7 +24,7 @@ struct PredictCommand: ParsableCommand {
 
     @Option(help: "Checkpoint folder, or a run folder (its latest checkpoint).")
     var checkpoint: String
-    @Option(help: "Input file (default: standard input).")
+    @Option(help: "Input file; - or none reads standard input.")
     var input: String?
     @Flag(help: "One JSON object per line, with probabilities.")
     var json = false
@@ -79,7 +79,7 @@ extension PredictCommand {
     /// The text of `--input`, or of standard input.
     /// - Throws: `TrainError.data` when it is unreadable or not UTF-8.
     func readInput() throws -> String {
-        if let input {
+        if let input, input != "-" {
             do { return try readCorpus(path: input) } catch { throw TrainError.data("\(error)") }
         }
         let data = FileHandle.standardInput.readDataToEndOfFile()
