@@ -120,11 +120,11 @@ def evaluate(m, ids, n_streams, vocab):
     x, y = streams(ids, n_streams)
     h, total, count = None, 0.0, 0
     lossf = nn.CrossEntropyLoss(reduction="sum")
-    with torch.no_grad():
-        for q in range(0, x.shape[0], 256):
-            out, h = m(x[q : q + 256], h)
-            total += lossf(out.reshape(-1, vocab), y[q : q + 256].reshape(-1)).item()
-            count += y[q : q + 256].numel()
+    with torch.inference_mode():
+        for q in range(0, x.shape[0], 2048):
+            out, h = m(x[q : q + 2048], h)
+            total += lossf(out.reshape(-1, vocab), y[q : q + 2048].reshape(-1)).item()
+            count += y[q : q + 2048].numel()
     m.train()
     return total / count, count
 

@@ -24,6 +24,9 @@
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NAME=recipe_search.sh
+# shellcheck source=bench/recipe_common.sh
+source "$REPO/bench/recipe_common.sh"
 TORCH_PY="${TORCH_PY:-$HOME/.venvs/torch-ref/bin/python}"
 SECONDS_EACH=300
 THREADS=2
@@ -50,8 +53,6 @@ GRID=(
   "gru 384 2 32 100 0 2e-3 cosine 100"
 )
 
-die() { echo "recipe_search.sh: $*" >&2; exit 1; }
-
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) SECONDS_EACH="$2"; shift 2 ;;
@@ -63,7 +64,7 @@ while [[ $# -gt 0 ]]; do
     --no-recur) RUN_RECUR=0; shift ;;
     --skip-build) SKIP_BUILD=1; shift ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) show_help "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) die "unknown argument '$1' (see --help)" ;;
     *) [[ -z "$CORPUS" ]] || die "one CORPUS only (see --help)"; CORPUS="$1"; shift ;;
   esac
@@ -92,33 +93,13 @@ if (( RUN_TORCH )); then
   [[ -x "$TORCH_PY" ]] || die "no python at $TORCH_PY (pass --torch-python PATH or set TORCH_PY, or --no-torch)"
   "$TORCH_PY" -c 'import torch' 2>/dev/null || die "$TORCH_PY cannot import torch"
 fi
-PY="$(command -v python3 || true)"
-[[ -n "$PY" ]] || PY="$TORCH_PY"
-[[ -x "$PY" ]] || die "python3 is needed to read JSON"
-
-SCRATCH=()
-[[ -n "${SWIFT_SCRATCH_PATH:-}" ]] && SCRATCH=(--scratch-path "$SWIFT_SCRATCH_PATH")
-if (( RUN_RECUR )); then
-  if (( ! SKIP_BUILD )); then
-    echo "building recur (release) ..." >&2
-    (cd "$REPO" && swift build -c release "${SCRATCH[@]}" --product recur >&2) || die "release build failed"
-  fi
-  RECUR="$(cd "$REPO" && swift build -c release "${SCRATCH[@]}" --show-bin-path)/recur"
-  [[ -x "$RECUR" ]] || die "no release binary at $RECUR (drop --skip-build)"
-fi
+PY="$(command -v python3)" || die "python3 is needed to split the corpus and read JSON"
+(( RUN_RECUR )) && build_recur
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/recur-recipe.XXXXXX")"
 if (( KEEP )); then echo "runs and logs kept in $WORK" >&2; else trap 'rm -rf "$WORK"' EXIT; fi
 
-# The split: first 90% of the characters train, the last 10% validate (by characters, as
-# baseline_torch.py and nanoGPT's shakespeare_char cut it).
-"$PY" - "$CORPUS" "$WORK/first90.txt" "$WORK/last10.txt" <<'PY'
-import sys
-text = open(sys.argv[1], encoding="utf-8").read()
-cut = int(0.9 * len(text))
-open(sys.argv[2], "w", encoding="utf-8").write(text[:cut])
-open(sys.argv[3], "w", encoding="utf-8").write(text[cut:])
-PY
+split_corpus "$CORPUS" "$WORK/first90.txt" "$WORK/last10.txt"
 
 # Reads one field of a JSON object from a file (the last line of it).
 field() { "$PY" -c 'import json,sys; v=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]).get(sys.argv[2]); print("-" if v is None else v)' "$1" "$2"; }

@@ -24,6 +24,9 @@
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NAME=recipe_shakespeare.sh
+# shellcheck source=bench/recipe_common.sh
+source "$REPO/bench/recipe_common.sh"
 SECONDS_BUDGET=300
 THREADS=2
 WORKERS=0
@@ -35,8 +38,6 @@ ARGS=()
 RECIPE=(--cell lstm --hidden 512 --layers 2 --batch 32 --bptt 100 --dropout 0.1 --optimizer adam --lr 3e-3
         --lr-schedule cosine --warmup-steps 100 --min-lr 1e-4 --clip 5 --seed 1)
 
-die() { echo "recipe_shakespeare.sh: $*" >&2; exit 1; }
-
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) SECONDS_BUDGET="$2"; shift 2 ;;
@@ -44,7 +45,7 @@ while [[ $# -gt 0 ]]; do
     --workers) WORKERS="$2"; shift 2 ;;
     --match) MATCH="$2"; shift 2 ;;
     --skip-build) SKIP_BUILD=1; shift ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) show_help "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) die "unknown argument '$1' (see --help)" ;;
     *) ARGS+=("$1"); shift ;;
   esac
@@ -71,25 +72,12 @@ elif [[ -n "$MATCH" ]]; then
   die "--match goes with --workers"
 fi
 
-SCRATCH=()
-[[ -n "${SWIFT_SCRATCH_PATH:-}" ]] && SCRATCH=(--scratch-path "$SWIFT_SCRATCH_PATH")
-if (( ! SKIP_BUILD )); then
-  echo "building recur (release) ..." >&2
-  (cd "$REPO" && swift build -c release "${SCRATCH[@]}" --product recur >&2) || die "release build failed"
-fi
-RECUR="$(cd "$REPO" && swift build -c release "${SCRATCH[@]}" --show-bin-path)/recur"
-[[ -x "$RECUR" ]] || die "no release binary at $RECUR (drop --skip-build)"
+build_recur
 
 # ---- the split: first 90% trains, last 10% validates ------------------------------------------
 mkdir -p "$RUN_DIR/data"
 RUN_DIR="$(cd "$RUN_DIR" && pwd)"
-"$PY" - "$CORPUS" "$RUN_DIR/data/first90.txt" "$RUN_DIR/data/last10.txt" <<'PY'
-import sys
-text = open(sys.argv[1], encoding="utf-8").read()
-cut = int(0.9 * len(text))
-open(sys.argv[2], "w", encoding="utf-8").write(text[:cut])
-open(sys.argv[3], "w", encoding="utf-8").write(text[cut:])
-PY
+split_corpus "$CORPUS" "$RUN_DIR/data/first90.txt" "$RUN_DIR/data/last10.txt"
 
 # ---- train ----------------------------------------------------------------------------------
 # --val-fraction 0: the whole 90% trains (the last 10% is scored below); --epochs only bounds the
