@@ -12,12 +12,17 @@
 #   RUN_DIR              run folder to create (the split text goes to RUN_DIR/data/)
 #   --seconds S          the budget (default 300)
 #   --threads N          threads of the single process (default 2)
+#   --warmup-steps N     the recipe's warm-up (default 100; a short smoke run wants 10, the fewest
+#                        that measure the cosine's horizon)
+#   --lanes-per-shard N  lanes of each shard (default 32, the whole batch); a cluster splits a step
+#                        into B / N shards, and its bits equal a single process's of the same N
 #   --workers N          train on a local cluster of N workers (1 thread each) instead of one process.
 #                        A cluster does not measure the cosine's horizon, so it replays a single
 #                        process's run: give --match.
 #   --match DIR          with --workers: the RUN_DIR of a single-process run of this script; the
-#                        cluster trains as many steps over the same cosine horizon (its
-#                        trainer.json's step and schedule_steps, no time limit) and the script
+#                        cluster trains as many steps with the same warm-up, lanes and cosine
+#                        horizon (its trainer.json's step, warmup_steps, lanes_per_shard and
+#                        schedule_steps; no time limit) and the script
 #                        says whether its weights and optimizer state equal the single process's bits
 #   --skip-build         use the existing release binary instead of running `swift build -c release`
 # Environment: SWIFT_SCRATCH_PATH, if set, is passed to `swift build --scratch-path`.
@@ -29,6 +34,8 @@ NAME=recipe_shakespeare.sh
 source "$REPO/bench/recipe_common.sh"
 SECONDS_BUDGET=300
 THREADS=2
+WARMUP=100
+LANES=32
 WORKERS=0
 MATCH=""
 SKIP_BUILD=0
@@ -36,12 +43,14 @@ ARGS=()
 
 # The recipe.
 RECIPE=(--cell lstm --hidden 512 --layers 2 --batch 32 --bptt 100 --dropout 0.1 --optimizer adam --lr 3e-3
-        --lr-schedule cosine --warmup-steps 100 --min-lr 1e-4 --clip 5 --seed 1)
+        --lr-schedule cosine --min-lr 1e-4 --clip 5 --seed 1)
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) SECONDS_BUDGET="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
+    --warmup-steps) WARMUP="$2"; shift 2 ;;
+    --lanes-per-shard) LANES="$2"; shift 2 ;;
     --workers) WORKERS="$2"; shift 2 ;;
     --match) MATCH="$2"; shift 2 ;;
     --skip-build) SKIP_BUILD=1; shift ;;
@@ -60,13 +69,16 @@ RUN_DIR="${ARGS[1]}"
 [[ "$SECONDS_BUDGET" =~ ^[0-9]+$ && "$SECONDS_BUDGET" -ge 1 ]] || die "--seconds takes a positive whole number"
 [[ "$THREADS" =~ ^[0-9]+$ && "$THREADS" -ge 1 ]] || die "--threads takes a positive integer"
 [[ "$WORKERS" =~ ^[0-9]+$ ]] || die "--workers takes a positive integer"
+[[ "$WARMUP" =~ ^[0-9]+$ && "$WARMUP" -ge 10 ]] || die "--warmup-steps takes a whole number of at least 10"
+[[ "$LANES" =~ ^[0-9]+$ && "$LANES" -ge 1 ]] || die "--lanes-per-shard takes a positive integer"
 PY="$(command -v python3)" || die "python3 is needed to split the corpus and read JSON"
 MATCH_STEP="" MATCH_HORIZON=""
 if (( WORKERS > 0 )); then
   [[ -n "$MATCH" ]] || die "--workers needs --match SINGLE_RUN_DIR (a cluster replays the single process's horizon)"
   MATCH_STATE="$MATCH/checkpoints/latest/trainer.json"
   [[ -r "$MATCH_STATE" ]] || die "no final checkpoint at $MATCH (run this script without --workers first)"
-  read -r MATCH_STEP MATCH_HORIZON < <("$PY" -c 'import json,sys; t=json.load(open(sys.argv[1])); print(t["step"], t.get("schedule_steps", ""))' "$MATCH_STATE")
+  read -r MATCH_STEP WARMUP LANES MATCH_HORIZON < <("$PY" -c 'import json,sys; t=json.load(open(sys.argv[1]))
+print(t["step"], t.get("warmup_steps", 0), t["lanes_per_shard"], t.get("schedule_steps", ""))' "$MATCH_STATE")
   [[ -n "$MATCH_HORIZON" ]] || die "$MATCH_STATE records no schedule_steps"
 elif [[ -n "$MATCH" ]]; then
   die "--match goes with --workers"
@@ -82,7 +94,8 @@ split_corpus "$CORPUS" "$RUN_DIR/data/first90.txt" "$RUN_DIR/data/last10.txt"
 # ---- train ----------------------------------------------------------------------------------
 # --val-fraction 0: the whole 90% trains (the last 10% is scored below); --epochs only bounds the
 # run, the time limit ends it.
-COMMON=(--corpus "$RUN_DIR/data/first90.txt" --val-fraction 0 "${RECIPE[@]}" --log-every 50 --quiet --run-dir "$RUN_DIR")
+COMMON=(--corpus "$RUN_DIR/data/first90.txt" --val-fraction 0 "${RECIPE[@]}" --warmup-steps "$WARMUP"
+        --lanes-per-shard "$LANES" --log-every 50 --quiet --run-dir "$RUN_DIR")
 if (( WORKERS == 0 )); then
   echo "== recur train --single-process, ${SECONDS_BUDGET} s ..." >&2
   OPENBLAS_NUM_THREADS="$THREADS" "$RECUR" train --single-process --threads "$THREADS" \
