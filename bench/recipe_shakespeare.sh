@@ -3,8 +3,9 @@
 # the first 90% of CORPUS with `--time-limit 300s`, leaves the final checkpoint in RUN_DIR and
 # prints `recur eval`'s loss on the last 10%, read as one stream from a zero state.
 #
-# The recipe (chosen by bench/recipe_search.sh): LSTM H=512 L=2, B=32 x T=100, dropout 0.1, Adam
-# 3e-3 with 100 warm-up steps then a cosine down to 1e-4 over the run's estimated length, clip 5.
+# The recipe (to be set from bench/recipe_search.sh's table): LSTM H=512 L=2, B=32 x T=100,
+# dropout 0.1, Adam 3e-3 with 100 warm-up steps then a cosine down to 1e-4 over the run's
+# estimated length, clip 5.
 #
 # Usage: bench/recipe_shakespeare.sh CORPUS RUN_DIR [--seconds S] [--workers N]
 #                                    [--match SINGLE_RUN_DIR] [--skip-build]
