@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# lstm_vs_torch.sh: training throughput and peak memory of `recur train` against the PyTorch CPU
-# reference (../shared/reference/torch_lstm_bench.py), same corpus, shapes and thread count.
+# lstm_vs_torch.sh: training throughput and peak memory of `recur train` against its PyTorch
+# baseline (bench/baseline_torch.py --mode throughput), same corpus, shapes and thread count.
 #
-# Usage: bench/lstm_vs_torch.sh [--corpus FILE] [--threads N] [--steps N] [--window N]
-#                               [--all-cells] [--skip-build] [--keep]
+# Usage: bench/lstm_vs_torch.sh [--corpus FILE] [--torch-python PATH] [--threads N] [--steps N]
+#                               [--window N] [--all-cells] [--skip-build] [--keep]
 #   --corpus FILE  text to train on (default: ../shared/data/tinyshakespeare/input.txt from the repo root)
+#   --torch-python PATH  python with torch (default: $TORCH_PY, else ~/.venvs/torch-ref/bin/python)
 #   --threads N    BLAS / torch threads for both (default 2)
 #   --steps N      timed steps after the warm-up window, a multiple of --window (default 12)
 #   --window N     steps per metrics window; the first window is the warm-up (default 3)
@@ -17,7 +18,7 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CORPUS="$REPO/../shared/data/tinyshakespeare/input.txt"
-TORCH_SCRIPT="$REPO/../shared/reference/torch_lstm_bench.py"
+TORCH_SCRIPT="$REPO/bench/baseline_torch.py"
 TORCH_PY="${TORCH_PY:-$HOME/.venvs/torch-ref/bin/python}"
 THREADS=2
 STEPS=12
@@ -31,6 +32,7 @@ die() { echo "lstm_vs_torch.sh: $*" >&2; exit 1; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --corpus) CORPUS="$2"; shift 2 ;;
+    --torch-python) TORCH_PY="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --steps) STEPS="$2"; shift 2 ;;
     --window) WINDOW="$2"; shift 2 ;;
@@ -50,9 +52,9 @@ done
   || die "--steps ($STEPS) must be a positive multiple of --window ($WINDOW)"
 [[ -r "$CORPUS" ]] || die "cannot read corpus '$CORPUS' (pass --corpus FILE)"
 [[ -r "$TORCH_SCRIPT" ]] || die "missing PyTorch reference $TORCH_SCRIPT"
-[[ -x "$TORCH_PY" ]] || die "no python at TORCH_PY=$TORCH_PY; see bench/README.md to create the venv"
-"$TORCH_PY" -c 'import torch, numpy' 2>/dev/null \
-  || die "$TORCH_PY cannot import torch and numpy; see bench/README.md"
+[[ -x "$TORCH_PY" ]] || die "no python at $TORCH_PY (pass --torch-python PATH or set TORCH_PY); see bench/README.md to create the venv"
+"$TORCH_PY" -c 'import torch' 2>/dev/null \
+  || die "$TORCH_PY cannot import torch; see bench/README.md"
 [[ -x /usr/bin/time ]] \
   || die "GNU time is needed for peak RSS: install it with 'apt-get install -y time' (Debian/Ubuntu)"
 
@@ -103,7 +105,7 @@ run_config() {  # cell hidden layers batch bptt
 
   echo "== $name: torch ($WINDOW warm-up + $STEPS timed steps) ..." >&2
   OMP_NUM_THREADS="$THREADS" /usr/bin/time -v -o "$dir/torch.time" \
-    "$TORCH_PY" "$TORCH_SCRIPT" --corpus "$CORPUS" --cell "${cell^^}" --hidden "$h" --layers "$l" \
+    "$TORCH_PY" "$TORCH_SCRIPT" --mode throughput --corpus "$CORPUS" --cell "${cell^^}" --hidden "$h" --layers "$l" \
       --batch "$b" --bptt "$t" --steps "$STEPS" --warmup "$WINDOW" --threads "$THREADS" \
       >"$dir/torch.out" 2>"$dir/torch.err" \
     || { cat "$dir/torch.err" >&2; die "torch failed on $name"; }

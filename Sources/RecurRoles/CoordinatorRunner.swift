@@ -38,6 +38,7 @@ public final class CoordinatorRunner {
                 metricsAddress: MetricsEndpoint.Address? = nil) throws {
         self.metricsAddress = metricsAddress
         try o.validate()
+        try o.validateForCluster()
         options = o
         bindEndpoint = bind
         self.runID = runID

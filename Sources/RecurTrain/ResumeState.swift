@@ -96,6 +96,7 @@ public struct ResumeState {
         o.lrSchedule = t.lrSchedule ?? .step
         o.warmupSteps = t.warmupSteps ?? 0
         o.minLR = t.minLR ?? 0
+        if !explicit.contains("--schedule-steps") { o.scheduleSteps = t.scheduleSteps }
         o.lrDecay = t.lrDecay
         o.lrDecayEvery = t.lrDecayEvery
         o.clip = t.clip

@@ -47,6 +47,7 @@ extension TrainOptions {
         add("lr-schedule", lrSchedule.rawValue)
         add("warmup-steps", warmupSteps)
         add("min-lr", minLR)
+        add("schedule-steps", scheduleSteps)
         add("clip", clip)
         add("seed", seed)
         add("threads", threads)

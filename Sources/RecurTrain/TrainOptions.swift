@@ -72,6 +72,9 @@ public struct TrainOptions: Sendable, Equatable, Codable {
     public var warmupSteps: Int = 0
     /// The cosine schedule's final rate.
     public var minLR: Double = 0
+    /// The cosine's horizon in steps; nil: the run's length, which with `timeLimit` the trainer
+    /// estimates at the end of the warm-up (`measuresScheduleSteps`) and then records here.
+    public var scheduleSteps: Int? = nil
     /// Global-norm clip (0 disables it).
     public var clip: Double = 5
     /// Seed of parameters, dropout, the synthetic corpus and sampling.
@@ -137,9 +140,27 @@ public struct TrainOptions: Sendable, Equatable, Codable {
         c.schedule = lrSchedule
         c.warmupSteps = warmupSteps
         c.minLearningRate = minLR
-        c.totalSteps = totalSteps
+        c.totalSteps = scheduleSteps ?? totalSteps
         return c
     }
+
+    /// Whether the cosine's horizon is measured: a time-limited cosine run with no
+    /// `scheduleSteps` fixes it once, when the warm-up ends, from the rate of the warm-up's steps
+    /// (whose rates do not depend on it).
+    public var measuresScheduleSteps: Bool { timeLimit != nil && lrSchedule == .cosine && scheduleSteps == nil }
+
+    /// Checks a cluster run adds: its coordinator does not measure a horizon (its servers take the
+    /// optimizer's configuration once, before step 0), so a time-limited cosine run is given one.
+    /// - Throws: `TrainError.badOption` naming the flag.
+    public func validateForCluster() throws {
+        if measuresScheduleSteps {
+            throw TrainError.badOption("--lr-schedule cosine with --time-limit on a cluster needs --schedule-steps N "
+                                       + "(a single process measures it and records it as schedule_steps in trainer.json)")
+        }
+    }
+
+    /// Warm-up steps a measured horizon needs: fewer time too little to estimate the rate.
+    public static let measuringWarmup = 10
 
     /// Lanes per shard in force.
     public var resolvedLanesPerShard: Int { lanesPerShard ?? batch }
@@ -182,6 +203,12 @@ public struct TrainOptions: Sendable, Equatable, Codable {
         if warmupSteps < 0 { throw bad("warmup-steps", "must be non-negative, got \(warmupSteps)") }
         if !(minLR >= 0 && minLR <= resolvedLearningRate) { throw bad("min-lr", "must be in [0, --lr], got \(minLR)") }
         if minLR != 0 && lrSchedule != .cosine { throw bad("min-lr", "needs --lr-schedule cosine, got \(lrSchedule.rawValue)") }
+        if let n = scheduleSteps, n < 1 { throw bad("schedule-steps", "must be at least 1, got \(n)") }
+        if scheduleSteps != nil && lrSchedule != .cosine { throw bad("schedule-steps", "needs --lr-schedule cosine, got \(lrSchedule.rawValue)") }
+        if measuresScheduleSteps && warmupSteps < TrainOptions.measuringWarmup {
+            throw bad("warmup-steps", "must be at least \(TrainOptions.measuringWarmup) with --lr-schedule cosine and --time-limit, got \(warmupSteps): "
+                      + "the warm-up's rate estimates the cosine's horizon (or give --schedule-steps)")
+        }
     }
 }
 

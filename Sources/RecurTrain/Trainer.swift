@@ -28,8 +28,8 @@ public struct TrainSummary: Sendable {
 
 /// Trains a language model in one process, laid out exactly as the distributed run lays it out.
 public final class Trainer {
-    /// The run's options.
-    public let options: TrainOptions
+    /// The run's options (with the cosine's horizon once a time-limited run has measured it).
+    public private(set) var options: TrainOptions
     /// The data, and what it says of the task.
     public let data: TaskData
     /// The architecture.
@@ -193,6 +193,7 @@ public final class Trainer {
         var progress = ProgressLine(role: "train")
         var last = (loss: Double.nan, gradNorm: 0.0)
         var lastVal: ValidationResult? = nil, tokensRun = 0
+        let firstStep = step
         while step < totalSteps {
             let lr = optimizer.config.rate(atStep: optimizer.step)
             last = trainStep()
@@ -222,6 +223,9 @@ public final class Trainer {
                 windowSteps = 0
                 windowTokens = 0
             }
+            if options.measuresScheduleSteps && step >= o.warmupSteps, let budget {
+                fixScheduleSteps(stepsTimed: step - firstStep, seconds: Date().timeIntervalSince(start), budget: budget)
+            }
             if plan.checkpoints && !plan.isLast, try saveCheckpoint(isFinal: false) != nil {
                 lastCheckpoint = Date()
             }
@@ -236,6 +240,22 @@ public final class Trainer {
         return TrainSummary(steps: step, lastLoss: last.loss, valLoss: lastVal?.loss,
                             tokensPerSecond: elapsed > 0 ? Double(tokensRun) / elapsed : 0,
                             checkpoint: path, alreadyComplete: false, validation: lastVal)
+    }
+
+    /// Fixes the cosine's horizon of a time-limited run at the end of its warm-up: the steps done
+    /// plus the steps the rest of the budget buys at the rate of the `stepsTimed` steps of this
+    /// process (`seconds` of `budget`), at most the run's length. It goes into the optimizer and
+    /// into `options`, so every later checkpoint records it and a resume decays over the same steps.
+    func fixScheduleSteps(stepsTimed: Int, seconds: Double, budget: Double) {
+        // A resume past the warm-up of a checkpoint without a horizon has nothing to time: the run's length.
+        let perSecond = stepsTimed > 0 && seconds > 0 ? Double(stepsTimed) / seconds : .infinity
+        let more = perSecond.isFinite ? Int(max(0, budget - seconds) * perSecond) : totalSteps
+        let horizon = min(totalSteps, step + more)
+        options.scheduleSteps = horizon
+        optimizer.config.totalSteps = horizon
+        log(LogRecord(.note, String(format: "cosine horizon: %d steps (%.2f steps/s over %d warm-up steps, %.0f s of %.0f s spent)",
+                                    horizon, perSecond.isFinite ? perSecond : 0, stepsTimed, seconds, budget),
+                      [("schedule_steps", .int(horizon))]))
     }
 
     /// The summary of a run resumed when it was already complete: the figures its metrics recorded

@@ -55,6 +55,9 @@ public struct TrainerState: Codable, Equatable, Sendable {
     /// The schedule, warm-up and cosine floor; nil when they are the defaults (step, 0, 0), so
     /// a run without them keeps the keys it always had.
     public var lrSchedule: LRSchedule?, warmupSteps: Int?, minLR: Double?
+    /// The cosine's horizon when it is not the run's length (given, or measured by a
+    /// time-limited run): a resume decays over the same steps.
+    public var scheduleSteps: Int?
     /// The run's time budget in seconds, when it has one.
     public var timeLimit: Double?
     /// Learning-rate decay factor and period, global-norm clip.
@@ -71,6 +74,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
         case task, loss, bidirectional, valCorpus = "val_corpus"
         case sourceTokenizer = "source_tokenizer", targetTokenizer = "target_tokenizer", attention
         case lrSchedule = "lr_schedule", warmupSteps = "warmup_steps", minLR = "min_lr", timeLimit = "time_limit"
+        case scheduleSteps = "schedule_steps"
     }
 
     /// The state of a run with options `o` (resolved: the embedding, lanes and rate in force).
@@ -95,6 +99,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
         lrSchedule = o.lrSchedule == .step ? nil : o.lrSchedule
         warmupSteps = o.warmupSteps == 0 ? nil : o.warmupSteps
         minLR = o.minLR == 0 ? nil : o.minLR
+        scheduleSteps = o.scheduleSteps
         timeLimit = o.timeLimit
         lrDecay = o.lrDecay; lrDecayEvery = o.lrDecayEvery; clip = o.clip
         logEvery = o.logEvery; evalEvery = o.evalEvery; checkpointEvery = o.checkpointEvery
@@ -115,7 +120,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
         ("--optimizer", { $0.optimizer.rawValue }), ("--lr", { "\($0.lr)" }), ("--lr-decay", { "\($0.lrDecay)" }),
         ("--lr-decay-every", { "\($0.lrDecayEvery)" }), ("--clip", { "\($0.clip)" }),
         ("--lr-schedule", { ($0.lrSchedule ?? .step).rawValue }), ("--warmup-steps", { "\($0.warmupSteps ?? 0)" }),
-        ("--min-lr", { "\($0.minLR ?? 0)" }),
+        ("--min-lr", { "\($0.minLR ?? 0)" }), ("--schedule-steps", { $0.scheduleSteps.map(String.init) ?? "the run's" }),
         ("--source-tokenizer", { $0.sourceTokenizer?.rawValue ?? $0.tokenizer.rawValue }),
         ("--target-tokenizer", { $0.targetTokenizer?.rawValue ?? "char" }), ("--attention", { $0.attention?.rawValue ?? "general" }),
     ]

@@ -78,6 +78,7 @@ struct TrainCommand: ParsableCommand {
             checkpoint = summary.checkpoint
         } else {
             try o.validate()
+            try o.validateForCluster()
             // Check the data here, so a bad corpus is one clear error before any process starts.
             _ = try TaskData.load(o)
             var cluster = LocalCluster(options: o, distributed: distributed, workers: workers)

@@ -83,6 +83,8 @@ struct TrainFlags: ParsableArguments {
     var warmupSteps: Int = defaults.warmupSteps
     @Option(help: "The cosine schedule's final learning rate.")
     var minLr: Double = defaults.minLR
+    @Option(help: "Steps of the cosine's decay (default: the run's; with --time-limit, estimated from the warm-up's rate and recorded in the checkpoint).")
+    var scheduleSteps: Int?
     @Option(help: "Clip gradients at this global norm (0 disables).")
     var clip: Double = defaults.clip
     @Option(help: "Seed of initialisation, dropout, the built-in corpus and the final sample.")
@@ -130,7 +132,7 @@ struct TrainFlags: ParsableArguments {
         o.hidden = hidden; o.layers = layers; o.embed = embed; o.dropout = dropout; o.batch = batch
         o.bptt = bptt; o.lanesPerShard = lanesPerShard; o.steps = steps; o.epochs = epochs ?? defaults.epochs
         o.optimizer = optimizer; o.learningRate = lr; o.lrDecay = lrDecay; o.lrDecayEvery = lrDecayEvery
-        o.lrSchedule = lrSchedule; o.warmupSteps = warmupSteps; o.minLR = minLr
+        o.lrSchedule = lrSchedule; o.warmupSteps = warmupSteps; o.minLR = minLr; o.scheduleSteps = scheduleSteps
         o.timeLimit = timeLimit.flatMap(TrainOptions.seconds) ?? (timeLimit == nil ? nil : -1)
         o.clip = clip; o.seed = seed; o.valFraction = valFraction; o.evalEvery = evalEvery
         o.logEvery = logEvery; o.checkpointEvery = checkpointEvery; o.checkpointEverySeconds = checkpointEverySeconds; o.keep = keep; o.runDirectory = runDir ?? ""

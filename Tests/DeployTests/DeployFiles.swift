@@ -31,7 +31,7 @@ let launchFlags: Set<String> = [
     "--peephole", "--hidden", "--layers", "--embed", "--dropout", "--batch", "--bptt", "--lanes-per-shard",
     // train: length, optimizer, schedule
     "--steps", "--epochs", "--time-limit", "--optimizer", "--lr", "--lr-decay", "--lr-decay-every", "--clip", "--seed",
-    "--override-lr", "--on-divergence", "--lr-schedule", "--warmup-steps", "--min-lr",
+    "--override-lr", "--on-divergence", "--lr-schedule", "--warmup-steps", "--min-lr", "--schedule-steps",
     // train: evaluation, logging, checkpoints, output
     "--val-fraction", "--eval-every", "--log-every", "--checkpoint-every", "--checkpoint-every-seconds",
     "--keep", "--run-dir", "--quiet",
