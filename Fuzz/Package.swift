@@ -40,13 +40,16 @@ let package = Package(
                 path: "Sources/RecurTransport", swiftSettings: testable),
         .target(name: "RecurTrain", dependencies: ["RecurMath", "RecurModel", "RecurData", "RecurIO", "RecurBoard"],
                 path: "Sources/RecurTrain", swiftSettings: testable),
+        .target(name: "RecurRoles", dependencies: ["RecurTrain", "RecurModel", "RecurMath", "RecurData", "RecurIO",
+                                                   "RecurWire", "RecurTransport", "CSharedMemory"],
+                path: "Sources/RecurRoles", swiftSettings: testable),
 
         // What the harnesses share: turning libFuzzer's input into bytes and wire frames.
         .target(name: "FuzzSupport", path: "Support"),
 
         // Writes the seed corpus with the project's encoders; built without sanitizers.
         .executableTarget(name: "fuzz-seeds", dependencies: ["FuzzSupport", "RecurWire", "RecurIO", "RecurTrain",
-                                                             "RecurTransport", "RecurData", "RecurBoard"],
+                                                             "RecurTransport", "RecurData", "RecurBoard", "RecurRoles"],
                           path: "Seeds"),
 
         harness("wire", ["RecurWire"]),
@@ -61,6 +64,9 @@ let package = Package(
         harness("z85", ["RecurTransport"]),
         harness("tensorboard", ["RecurBoard"]),
         harness("metrics-log", ["RecurTrain"]),
+        harness("model-file", ["RecurTrain"]),
+        harness("run-config", ["RecurRoles"]),
+        harness("pairs", ["RecurData"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,7 +15,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 scratch=${RECUR_FUZZ_SCRATCH:-$root/.build-fuzz}
-targets=(wire safetensors manifest trainer-state json curve-keys corpus classify tag z85 tensorboard metrics-log)
+targets=(wire safetensors manifest trainer-state json curve-keys corpus classify tag z85 tensorboard metrics-log model-file run-config pairs)
 defaults=(-max_len=65536 -rss_limit_mb=2048 -timeout=10)
 
 usage() { sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }

@@ -4,6 +4,9 @@ import FuzzSupport
 @testable import RecurBoard
 import RecurData
 @testable import RecurIO
+import RecurMath
+import RecurModel
+import RecurRoles
 import RecurTrain
 import RecurTransport
 import RecurWire
@@ -23,7 +26,8 @@ struct Seeds {
             ("wire", try wire()), ("safetensors", try safeTensors()), ("manifest", manifest()),
             ("trainer-state", try trainerState()), ("json", try json()), ("curve-keys", try curveKeys()),
             ("corpus", corpus()), ("classify", classify()), ("tag", tag()), ("z85", z85()),
-            ("tensorboard", tensorBoard()), ("metrics-log", try metricsLog()),
+            ("tensorboard", tensorBoard()), ("metrics-log", try metricsLog()), ("model-file", try modelFile()),
+            ("run-config", try runConfig()), ("pairs", pairs()),
         ]
         for (harness, seeds) in sets {
             let folder = "\(root)/\(harness)"
@@ -169,5 +173,48 @@ struct Seeds {
                            ("val_accuracy", .double(0.5))])
         writer.close()
         return [("two-lines", [UInt8](FileManager.default.contents(atPath: path) ?? Data()))]
+    }
+
+    /// `model.safetensors` of a one-layer language model and of a small encoder–decoder, as
+    /// checkpoints write them (hidden 8, so each file stays a few KiB).
+    static func modelFile() throws -> [(String, [UInt8])] {
+        let tokenizer = try Tokenizer.build(kind: .char, text: "the cat sat.")
+        let lm = ModelConfig(cell: .lstm, hidden: 8, layers: 1, vocab: tokenizer.vocabulary.count)
+        var head = TaskHead(task: .seq2seq, loss: .softmax, labels: [])
+        head.targetTokenizer = .char
+        head.targetVocab = try Tokenizer.build(kind: .char, text: "2024-01-31").vocabulary.tokens
+        let target = try head.targetCodec()!
+        let s2s = ModelConfig(cell: .gru, hidden: 8, layers: 1, vocab: tokenizer.vocabulary.count,
+                              targetVocab: target.size, attention: .general)
+        return try [("language-model", lm, TaskHead.languageModel), ("seq2seq", s2s, head)].map { name, config, head in
+            let params = FloatBuffer(count: ParameterLayout(config).count)
+            ParameterInit.fill(params, config: config, seed: 7)
+            return (name, try ModelFile.encode(config: config, params: params, tokenizer: tokenizer, head: head))
+        }
+    }
+
+    /// The run configurations a coordinator's Welcome carries: a language model's, an async
+    /// classifier's with a time limit, and an encoder–decoder's.
+    static func runConfig() throws -> [(String, [UInt8])] {
+        var classify = TrainOptions()
+        classify.task = .classify
+        classify.timeLimit = 60
+        var example = RunConfig(options: classify, vocab: 30, totalSteps: 10, mode: .async, staleness: 2)
+        example.model.outputs = 3
+        var pairs = RunConfig(options: TrainOptions(), vocab: 40, totalSteps: 5)
+        pairs.task = .seq2seq
+        pairs.model.targetVocab = 14
+        pairs.model.attention = .general
+        pairs.targetSteps = 12
+        return [("language-model", Array(try RunConfig(options: TrainOptions(), vocab: 40, totalSteps: 100).json().utf8)),
+                ("classify-async", Array(try example.json().utf8)), ("seq2seq", Array(try pairs.json().utf8))]
+    }
+
+    /// Sentence-pair files: plain, and with a byte-order mark, Windows line endings, a blank line
+    /// and an attribution column (as the downloadable `fra.txt` files have).
+    static func pairs() -> [(String, [UInt8])] {
+        [("two", Array("Go.\tVa !\nI see.\tJe vois.\n".utf8)),
+         ("bom-crlf-attribution", [0xEF, 0xBB, 0xBF]
+            + Array("Hi.\tSalut !\tCC-BY 2.0 (France)\r\n\r\n 3 May 2024 \t2024-05-03\r\n".utf8))]
     }
 }

@@ -2427,7 +2427,7 @@ const ProtobufCMessageDescriptor recur__status_request__descriptor =
   (ProtobufCMessageInit) recur__status_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor recur__status_reply__field_descriptors[11] =
+static const ProtobufCFieldDescriptor recur__status_reply__field_descriptors[12] =
 {
   {
     "step",
@@ -2561,8 +2561,21 @@ static const ProtobufCFieldDescriptor recur__status_reply__field_descriptors[11]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "checkpoints_skipped",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Recur__StatusReply, checkpoints_skipped),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned recur__status_reply__field_indices_by_name[] = {
+  11,   /* field[11] = checkpoints_skipped */
   9,   /* field[9] = duplicates_dropped */
   2,   /* field[2] = eta_seconds */
   3,   /* field[3] = last_checkpoint_step */
@@ -2578,7 +2591,7 @@ static const unsigned recur__status_reply__field_indices_by_name[] = {
 static const ProtobufCIntRange recur__status_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor recur__status_reply__descriptor =
 {
@@ -2588,7 +2601,7 @@ const ProtobufCMessageDescriptor recur__status_reply__descriptor =
   "Recur__StatusReply",
   "recur",
   sizeof(Recur__StatusReply),
-  11,
+  12,
   recur__status_reply__field_descriptors,
   recur__status_reply__field_indices_by_name,
   1,  recur__status_reply__number_ranges,

@@ -11,12 +11,21 @@ enum LabeledLines {
     /// - Throws: ``LabeledDataError/unreadable(path:reason:)`` and
     ///   ``LabeledDataError/notUTF8(path:line:byteOffset:)``.
     static func read(path: String) throws -> [String] {
-        var bytes: [UInt8]
+        let bytes: [UInt8]
         do {
             bytes = try readAllBytes(path: path)
         } catch let CorpusError.unreadable(_, reason) {
             throw LabeledDataError.unreadable(path: path, reason: reason)
         }
+        return split(try text(bytes, path: path))
+    }
+
+    /// The text of a labelled file's `bytes`: a leading byte-order mark dropped, and strict UTF-8
+    /// required (the fuzz harnesses check what a file's bytes meet through this too).
+    ///
+    /// - Throws: ``LabeledDataError/notUTF8(path:line:byteOffset:)`` naming the first bad byte.
+    static func text(_ bytes: [UInt8], path: String) throws -> String {
+        var bytes = bytes
         var skipped = 0
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             bytes.removeFirst(3)
@@ -26,7 +35,7 @@ enum LabeledLines {
             let line = 1 + bytes[..<offset].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             throw LabeledDataError.notUTF8(path: path, line: line, byteOffset: offset + skipped)
         }
-        return split(String(decoding: bytes, as: UTF8.self))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The lines of `text` (split at `"\n"` bytes, not at Swift's `"\r\n"` grapheme), each

@@ -22,12 +22,18 @@ extension LogRecord {
 
 extension JSONValue: Decodable {
     /// Reads a JSON scalar: whole numbers as `.int`, other numbers as `.double`.
+    ///
+    /// Numbers are tried first, as a Double and then, when whole, as an exact Int: a failed
+    /// `decode` builds an error with its coding path and message, and metrics and log lines are
+    /// mostly numbers, so this order reads them without any.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
+        else if let d = try? c.decode(Double.self) {
+            let whole = d == d.rounded() && abs(d) <= 9.2e18
+            if whole, let i = try? c.decode(Int.self) { self = .int(i) } else { self = .double(d) }
+        }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int.self) { self = .int(i) }
-        else if let d = try? c.decode(Double.self) { self = .double(d) }
         else { self = .string(try c.decode(String.self)) }
     }
 

@@ -133,9 +133,28 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// Floats of carried state per lane: `L · slots · H`.
     public var stateFloatsPerLane: Int { layers * stateSlots * hidden }
 
-    /// Checks that every size is positive and the options fit the cell.
+    /// Largest size of any one dimension (`hidden`, `embed`, `vocab`, `outputs`, `targetVocab`).
+    /// A configuration arrives from files and peers: bounding each size first keeps the layout's
+    /// products inside `Int` (at most about 2^57 with `maxLayers`), so a hostile one is refused
+    /// instead of trapping on an overflow.
+    public static let maxDimension = 1 << 20
+    /// Most stacked layers: the layout holds a few tensors per layer, so more would only make a
+    /// hostile configuration's layout slow to build.
+    public static let maxLayers = 1 << 10
+    /// Most parameters a model may have (16 GiB of float32): a configuration that passes the
+    /// per-size bounds but would make a process allocate more than that is refused before any
+    /// buffer is made.
+    public static let maxParameters = 1 << 32
+
+    /// Checks that every size is positive and within the bounds above, and the options fit the cell.
     /// - Throws: `ModelError.invalidConfig` naming the field.
     public func validate() throws {
+        let sizes = [("hidden", hidden), ("embed", embed), ("vocab", vocab), ("outputs", outputs ?? 1),
+                     ("targetVocab", targetVocab ?? 2)]
+        for (name, size) in sizes where size > Self.maxDimension {
+            throw ModelError.invalidConfig("\(name) must be at most \(Self.maxDimension), got \(size)")
+        }
+        if layers > Self.maxLayers { throw ModelError.invalidConfig("layers must be at most \(Self.maxLayers), got \(layers)") }
         if hidden < 1 { throw ModelError.invalidConfig("hidden must be at least 1, got \(hidden)") }
         if layers < 1 { throw ModelError.invalidConfig("layers must be at least 1, got \(layers)") }
         if embed < 1 { throw ModelError.invalidConfig("embed must be at least 1, got \(embed)") }
@@ -156,6 +175,10 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         }
         if isSeq2Seq && outputs != nil {
             throw ModelError.invalidConfig("outputs is for example models; a sequence-to-sequence head predicts targetVocab")
+        }
+        let count = ParameterLayout(self).count
+        if count > Self.maxParameters {
+            throw ModelError.invalidConfig("the model would have \(count) parameters, more than the \(Self.maxParameters) allowed")
         }
     }
 

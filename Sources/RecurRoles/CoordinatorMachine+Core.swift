@@ -54,10 +54,11 @@ extension CoordinatorMachine {
         var psHeardMs: [Int] = []
         /// When the last checkpoint was written (or the run started), for checkpoints by time.
         var lastCheckpointMs = 0
-        /// For `recur status`: the step of the last checkpoint, the last step's loss, when and at
-        /// which step this process began dealing (for the ETA), each slice's newest version and
-        /// the workers that left or were dropped (most recent first, at most `departedKept`).
-        var lastCheckpointStep = 0, lastLoss = Double.nan, startedAt: (ms: Int, step: Int)?
+        /// For `recur status`: the step of the newest checkpoint written and how many were skipped
+        /// (as the runner reports them), the last step's loss, when and at which step this
+        /// process began dealing (for the ETA), each slice's newest version and the workers that
+        /// left or were dropped (most recent first, at most `departedKept`).
+        var lastCheckpointStep = 0, checkpointsSkipped = 0, lastLoss = Double.nan, startedAt: (ms: Int, step: Int)?
         var sliceVersions: [Int: UInt64] = [:]
         var departed: [WireWorkerStatus] = []
         var rendezvousDeadlineMs: Int?
@@ -165,8 +166,15 @@ extension CoordinatorMachine {
 
         /// Reacts to one event.
         func handle(_ event: Event) -> [Action] {
+            // The final checkpoint is written after the run has finished: its outcome still counts.
+            switch event {
+            case .checkpointWritten(let s): lastCheckpointStep = max(lastCheckpointStep, s); return []
+            case .checkpointSkipped: checkpointsSkipped += 1; return []
+            default: break
+            }
             if isFinished { return [] }
             switch event {
+            case .checkpointWritten, .checkpointSkipped: return []
             case .start(let now):
                 psHeardMs = Array(repeating: now, count: psEndpoints.count)
                 lastCheckpointMs = now

@@ -57,6 +57,7 @@ extension CoordinatorMachine.Core {
         return WireStatusReply(step: UInt64(step), totalSteps: UInt64(schedule.totalSteps), etaSeconds: eta,
                                lastCheckpointStep: UInt64(lastCheckpointStep), loss: lastLoss, state: stateWord,
                                workers: live + departed, servers: servers, shardsRedealt: UInt64(counters.expired),
-                               duplicatesDropped: UInt64(counters.duplicates), leasesOutstanding: UInt32(outstanding))
+                               duplicatesDropped: UInt64(counters.duplicates), leasesOutstanding: UInt32(outstanding),
+                               checkpointsSkipped: UInt64(checkpointsSkipped))
     }
 }

@@ -116,9 +116,8 @@ extension CoordinatorMachine.Core {
         var actions: [Action] = read.plan.evaluates ? [.evaluate(weights)] : []
         actions.append(.stepDone(read.report))
         if read.plan.checkpoints {
-            actions.append(.checkpoint(weights))
+            actions.append(.checkpoint(weights))  // the runner tells whether it was written
             lastCheckpointMs = now
-            lastCheckpointStep = read.report.step
         }
         if read.plan.isLast { return actions + finish() }
         state = .running

@@ -33,6 +33,12 @@ public final class CoordinatorMachine {
         /// A stop was requested (a signal, or the launcher died): the workers are dismissed, the
         /// servers kept for a restarted coordinator, and the run ends here.
         case stop
+        /// The runner wrote the checkpoint of `step` that a `.checkpoint` action asked for: only
+        /// now is it the last checkpoint `recur status` names.
+        case checkpointWritten(step: Int)
+        /// The runner skipped the checkpoint of `step` for lack of disk space (`CheckpointRule`):
+        /// the last checkpoint stays the one before, and status counts the skip.
+        case checkpointSkipped(step: Int)
     }
 
     /// Where the run is.

@@ -122,6 +122,9 @@ public final class CoordinatorRunner {
                     if let path = try writeCheckpoint(w) {
                         checkpoint = path
                         log.lastCheckpointMs = RoleSupport.nowMs()
+                        queue += machine.handle(.checkpointWritten(step: w.step))
+                    } else {
+                        queue += machine.handle(.checkpointSkipped(step: w.step))
                     }
                 case .finished:  // the Leaves before it are queued: let the sockets deliver them
                     let c = machine.counters

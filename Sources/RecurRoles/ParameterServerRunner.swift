@@ -101,7 +101,8 @@ public final class ParameterServerRunner {
         while !RoleSupport.stopRequested {
             if try perform(machine.handle(.tick(nowMs: RoleSupport.nowMs()))) { return }
             guard let got = try router.receiveMessage(deadline: .milliseconds(RoleSupport.pollIntervalMs), routed: true,
-                                                      run: runID, role: "ps", from: "", shared: links.resolver),
+                                                      run: runID, role: "ps", from: "", shared: links.resolver,
+                                                      limit: machine.inboundLimit(for:)),
                   let m = got.message else { continue }
             let peer = got.peer
             RoleSupport.trace(machine.name, "received \(m.body.kind) from \(peer)")

@@ -20,10 +20,11 @@ extension ZSocket {
     /// Receives one message within `deadline` (nil when none came); on a ROUTER, the sender's
     /// routing id comes first. Frames that do not decode are logged as `role`'s and dropped (nil
     /// message with the routing id still returned). `shared` reads payloads that lie in a peer's
-    /// shared memory.
+    /// shared memory; `limit` bounds a message by its body (`WireCodec.decode`).
     /// - Throws: `TransportError` from the receive itself.
-    public func receiveMessage(deadline: Duration, routed: Bool, run: UInt64, role: String,
-                               from peer: String, shared: WireSharedResolver? = nil) throws -> (peer: String, message: WireMessage?)? {
+    public func receiveMessage(deadline: Duration, routed: Bool, run: UInt64, role: String, from peer: String,
+                               shared: WireSharedResolver? = nil,
+                               limit: ((WireBody) -> Int)? = nil) throws -> (peer: String, message: WireMessage?)? {
         guard let parts = try receiveFrames(deadline: deadline) else { return nil }
         var name = peer
         var payload = parts[...]
@@ -33,15 +34,15 @@ extension ZSocket {
             payload = parts.dropFirst()
         }
         let frames = payload.map { WireBytes(borrowing: $0.bytes.baseAddress, count: $0.bytes.count, owner: $0) }
-        return (name, RoleSupport.decode(frames, run: run, role: role, from: name, shared: shared))
+        return (name, RoleSupport.decode(frames, run: run, role: role, from: name, shared: shared, limit: limit))
     }
 }
 
 extension RoleSupport {
     /// Decodes untrusted frames, logging (not throwing) what is wrong with them.
     public static func decode(_ frames: [WireBytes], run: UInt64, role: String, from peer: String,
-                              shared: WireSharedResolver? = nil) -> WireMessage? {
-        do { return try WireCodec.decode(frames, expectedRun: run == 0 ? nil : run, shared: shared) } catch {
+                              shared: WireSharedResolver? = nil, limit: ((WireBody) -> Int)? = nil) -> WireMessage? {
+        do { return try WireCodec.decode(frames, expectedRun: run == 0 ? nil : run, shared: shared, limit: limit) } catch {
             log(role, LogRecord(.messageDropped, "dropped a message from \(peer): \(error)", [("peer", .string(peer)), ("error", .string("\(error)"))]))
             return nil
         }

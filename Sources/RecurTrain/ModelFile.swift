@@ -132,16 +132,21 @@ public enum ModelFile {
         do { tokenizer = Tokenizer(vocabulary: try Vocabulary(tokens: vocab, kind: kind), kind: kind) } catch {
             throw fail("bad vocabulary: \(error)")
         }
-        let params = FloatBuffer(count: layout.count)
+        // Every tensor is checked against the layout before the parameters are allocated, so a
+        // configuration that names a model larger than the file holds allocates nothing.
         let byName = Dictionary(file.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for s in layout.specs {
+        let tensors = try layout.specs.map { s in
             guard let t = byName[s.name] else { throw fail("missing tensor \(s.name)") }
             guard t.shape == s.shape else { throw fail("tensor \(s.name) has shape \(t.shape), the config needs \(s.shape)") }
-            t.values.withUnsafeBufferPointer { (params.pointer + s.offset).update(from: $0.baseAddress!, count: s.count) }
+            return t
         }
         if file.tensors.count != layout.specs.count {
             let extra = Set(byName.keys).subtracting(layout.specs.map(\.name)).sorted()
             throw fail("unexpected tensors \(extra)")
+        }
+        let params = FloatBuffer(count: layout.count)
+        for (s, t) in zip(layout.specs, tensors) {
+            t.values.withUnsafeBufferPointer { (params.pointer + s.offset).update(from: $0.baseAddress!, count: s.count) }
         }
         return SavedModel(config: config, layout: layout, params: params, tokenizer: tokenizer, head: head)
     }

@@ -6,6 +6,10 @@ import CRecurProto
 public enum WireCodec {
     /// Default receive limit: 1 GiB for a whole message.
     public static let defaultMaxBytes = 1 << 30
+    /// Largest envelope (frame 0) decoded: protobuf-c copies its strings and repeated fields
+    /// while unpacking, and the largest real one (a StatusReply listing thousands of workers, a
+    /// Welcome with its configuration) is well under 1 MiB.
+    public static let maxEnvelopeBytes = 4 << 20
 
     /// The frames for `message`: the packed envelope, then each payload in order, not copied (the
     /// transport sends large ones straight from where they live).
@@ -23,9 +27,9 @@ public enum WireCodec {
     }
 
     /// Decodes and validates untrusted `frames` held in arrays; see the `WireBytes` form.
-    public static func decode(_ frames: [[UInt8]], expectedRun: UInt64?,
-                              maxBytes: Int = defaultMaxBytes, shared: WireSharedResolver? = nil) throws -> WireMessage {
-        try decode(frames.map(WireBytes.init), expectedRun: expectedRun, maxBytes: maxBytes, shared: shared)
+    public static func decode(_ frames: [[UInt8]], expectedRun: UInt64?, maxBytes: Int = defaultMaxBytes,
+                              shared: WireSharedResolver? = nil, limit: ((WireBody) -> Int)? = nil) throws -> WireMessage {
+        try decode(frames.map(WireBytes.init), expectedRun: expectedRun, maxBytes: maxBytes, shared: shared, limit: limit)
     }
 
     /// Decodes and validates untrusted `frames`. Never traps on hostile input; throws `WireError`
@@ -34,9 +38,12 @@ public enum WireCodec {
     /// (when given), the body is missing, or the payload frames disagree with their specs.
     /// The payload frames keep the received memory (no copy). A frame whose spec is shared must
     /// be empty; `shared` supplies its bytes (`WireError.sharedUnavailable` without it). The
-    /// size limit counts shared payloads too.
-    public static func decode(_ frames: [WireBytes], expectedRun: UInt64?,
-                              maxBytes: Int = defaultMaxBytes, shared: WireSharedResolver? = nil) throws -> WireMessage {
+    /// size limit counts shared payloads too. An envelope over `maxEnvelopeBytes` is refused
+    /// before it is unpacked; `limit`, when given, is the receiver's bound for a message of the
+    /// decoded body (what it knows of the run), applied in place of `maxBytes` from then on,
+    /// before any payload frame is read.
+    public static func decode(_ frames: [WireBytes], expectedRun: UInt64?, maxBytes: Int = defaultMaxBytes,
+                              shared: WireSharedResolver? = nil, limit: ((WireBody) -> Int)? = nil) throws -> WireMessage {
         guard let first = frames.first else { throw WireError.noFrames }
         var total = 0
         for frame in frames {
@@ -44,6 +51,7 @@ public enum WireCodec {
             total = overflow ? Int.max : sum
         }
         guard total <= maxBytes else { throw WireError.oversized(totalBytes: total, maxBytes: maxBytes) }
+        guard first.count <= maxEnvelopeBytes else { throw WireError.oversized(totalBytes: first.count, maxBytes: maxEnvelopeBytes) }
 
         let unpacked = first.withUnsafeBytes { buffer in
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { empty in  // never a NULL pointer
@@ -61,6 +69,8 @@ public enum WireCodec {
             throw WireError.wrongRun(received: envelope.run_id, expected: expectedRun)
         }
         guard let body = try EnvelopeDecoder.body(envelope) else { throw WireError.missingBody }
+        let maxBytes = limit?(body) ?? maxBytes
+        guard total <= maxBytes else { throw WireError.oversized(totalBytes: total, maxBytes: maxBytes) }
         let specs = EnvelopeDecoder.specs(envelope)
         guard specs.count == frames.count - 1 else {
             throw WireError.frameCountMismatch(declared: specs.count, received: frames.count - 1)

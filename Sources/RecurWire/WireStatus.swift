@@ -72,11 +72,14 @@ public struct WireStatusReply: Equatable, Sendable {
     public var shardsRedealt: UInt64, duplicatesDropped: UInt64
     /// Shards leased and not yet done.
     public var leasesOutstanding: UInt32
+    /// Periodic checkpoints skipped for lack of disk space: `lastCheckpointStep` is the newest
+    /// that exists, and this says how many after it were not written.
+    public var checkpointsSkipped: UInt64
 
     /// Creates a snapshot.
     public init(step: UInt64, totalSteps: UInt64, etaSeconds: Double, lastCheckpointStep: UInt64, loss: Double,
                 state: String, workers: [WireWorkerStatus], servers: [WireServerStatus], shardsRedealt: UInt64,
-                duplicatesDropped: UInt64, leasesOutstanding: UInt32) {
+                duplicatesDropped: UInt64, leasesOutstanding: UInt32, checkpointsSkipped: UInt64 = 0) {
         self.step = step
         self.totalSteps = totalSteps
         self.etaSeconds = etaSeconds
@@ -88,6 +91,7 @@ public struct WireStatusReply: Equatable, Sendable {
         self.shardsRedealt = shardsRedealt
         self.duplicatesDropped = duplicatesDropped
         self.leasesOutstanding = leasesOutstanding
+        self.checkpointsSkipped = checkpointsSkipped
     }
 }
 
@@ -105,6 +109,7 @@ extension EnvelopeEncoder {
             c.pointee.shards_redealt = r.shardsRedealt
             c.pointee.duplicates_dropped = r.duplicatesDropped
             c.pointee.leases_outstanding = r.leasesOutstanding
+            c.pointee.checkpoints_skipped = r.checkpointsSkipped
             c.pointee.n_workers = r.workers.count
             c.pointee.workers = arena.copy(r.workers.map { w in
                 Optional(arena.make(Recur__WorkerStatus.self) { p in
@@ -149,6 +154,7 @@ extension EnvelopeDecoder {
         return WireStatusReply(step: c.step, totalSteps: c.total_steps, etaSeconds: c.eta_seconds,
                                lastCheckpointStep: c.last_checkpoint_step, loss: c.loss, state: string(c.state),
                                workers: workers, servers: servers, shardsRedealt: c.shards_redealt,
-                               duplicatesDropped: c.duplicates_dropped, leasesOutstanding: c.leases_outstanding)
+                               duplicatesDropped: c.duplicates_dropped, leasesOutstanding: c.leases_outstanding,
+                               checkpointsSkipped: c.checkpoints_skipped)
     }
 }

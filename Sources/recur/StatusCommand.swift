@@ -72,7 +72,8 @@ struct StatusCommand: ParsableCommand {
         let percent = r.totalSteps > 0 ? Double(r.step) / Double(r.totalSteps) * 100 : 0
         print(String(format: "run %@: step %llu/%llu (%.0f%%), loss %.4f, ETA %@, last checkpoint %@", r.state, r.step, r.totalSteps,
                      percent, r.loss, ProgressLine.clock(r.etaSeconds), r.lastCheckpointStep > 0 ? "step \(r.lastCheckpointStep)" : "none yet"))
-        print("shards dealt again \(r.shardsRedealt), duplicates dropped \(r.duplicatesDropped), leases outstanding \(r.leasesOutstanding)")
+        print("shards dealt again \(r.shardsRedealt), duplicates dropped \(r.duplicatesDropped), leases outstanding \(r.leasesOutstanding)"
+              + (r.checkpointsSkipped > 0 ? ", checkpoints skipped for lack of space \(r.checkpointsSkipped)" : ""))
         var rows = [["worker", "host", "state", "shard", "done", "tokens/s", "heard"]]
         for w in r.workers {
             rows.append([w.name, w.host, w.state, w.shard.map(String.init) ?? "-", "\(w.shardsDone)",
@@ -123,6 +124,7 @@ struct StatusReport: Encodable {
     var eta_seconds: Double?
     var last_checkpoint_step: Int?
     var last_checkpoint: String?
+    var checkpoints_skipped: Int?
     var shards_redealt: Int?
     var duplicates_dropped: Int?
     var leases_outstanding: Int?
@@ -153,6 +155,7 @@ struct StatusReport: Encodable {
         loss = r.loss.isFinite ? r.loss : nil
         eta_seconds = r.etaSeconds
         last_checkpoint_step = Int(r.lastCheckpointStep)
+        checkpoints_skipped = Int(r.checkpointsSkipped)
         shards_redealt = Int(r.shardsRedealt)
         duplicates_dropped = Int(r.duplicatesDropped)
         leases_outstanding = Int(r.leasesOutstanding)

@@ -28,6 +28,10 @@ final class ClusterSimulation {
     var reports: [CoordinatorMachine.StepReport] = []
     /// The weights the coordinator handed out for evaluations and for checkpoints, in order.
     var evaluated: [CoordinatorMachine.StepWeights] = [], checkpointed: [CoordinatorMachine.StepWeights] = []
+    /// Steps whose checkpoint the simulated runner skips for lack of space (`.checkpointSkipped`);
+    /// every other one it reports written. The coordinator's status just before and just after
+    /// each report, in order.
+    var skippedCheckpoints = Set<Int>(), checkpointStatus: [(before: WireStatusReply, after: WireStatusReply)] = []
     /// For each reported step, whether the next step's shards were dealt before its report.
     var dealtBeforeReport: [Int: Bool] = [:]
     var finished = false
@@ -94,7 +98,13 @@ final class ClusterSimulation {
             case .finished: finished = true
             case .abort(let reason), .fail(let reason), .peerTimeout(let reason): aborted = reason; finished = true
             case .evaluate(let w): evaluated.append(w)
-            case .checkpoint(let w): checkpointed.append(w)
+            case .checkpoint(let w):
+                checkpointed.append(w)
+                let before = coordinator.status(nowMs: nowMs)
+                let outcome: CoordinatorMachine.Event = skippedCheckpoints.contains(w.step) ? .checkpointSkipped(step: w.step)
+                    : .checkpointWritten(step: w.step)
+                perform(coordinator: coordinator.handle(outcome))
+                checkpointStatus.append((before, coordinator.status(nowMs: nowMs)))
             case .log, .event: break
             }
         }

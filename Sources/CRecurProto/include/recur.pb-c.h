@@ -742,10 +742,15 @@ struct  Recur__StatusReply
    * Shards leased and not yet done.
    */
   uint32_t leases_outstanding;
+  /*
+   * Periodic checkpoints this coordinator process skipped for lack of disk space (CheckpointRule);
+   * last_checkpoint_step never names one of them.
+   */
+  uint64_t checkpoints_skipped;
 };
 #define RECUR__STATUS_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&recur__status_reply__descriptor) \
-    , 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0, 0, 0, 0 }
 
 
 /*
