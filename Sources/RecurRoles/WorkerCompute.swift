@@ -15,9 +15,10 @@ public final class WorkerCompute {
     let params: FloatBuffer
     /// The gradient of the shard in hand [P]. Its pieces leave without a copy (the frames borrow
     /// it), so it is written again only once no frame still holds it: see `freshGradient`.
-    private(set) var grads: FloatBuffer
+    var grads: FloatBuffer { gradient.floats }
+    private var gradient: GradientBuffer
     /// The other gradient buffer, taken while the last shard's frames are still being sent.
-    private var spare: FloatBuffer
+    private var spare: GradientBuffer
     let shards: ParameterShards
     let pieces: ParameterPieces
     var loadedVersion: UInt64?
@@ -33,8 +34,8 @@ public final class WorkerCompute {
                                      lanes: config.lanesPerShard, steps: config.bptt, targetSteps: config.targetSteps ?? 0)
         let count = computer.layout.count
         params = FloatBuffer(count: count)
-        grads = FloatBuffer(count: count)
-        spare = FloatBuffer(count: count)
+        gradient = GradientBuffer(count: count)
+        spare = GradientBuffer(count: count)
         shards = try config.parameterShards
         pieces = try config.parameterPieces
     }
@@ -99,7 +100,7 @@ public final class WorkerCompute {
             (target, owner) = (p, o)
         } else {
             freshGradient()
-            (target, owner) = (grads.pointer, grads)
+            (target, owner) = (gradient.floats.pointer, GradientBorrow(gradient))
         }
         var s = state
         let key = DropoutKey(seed: config.seed, step: task.step, firstLane: Int(task.firstLane))
@@ -139,14 +140,11 @@ public final class WorkerCompute {
     /// still be on their way out (libzmq holds them until its I/O thread has written them), so
     /// while they hold `grads` the spare is taken, and a new buffer only if both are held.
     func freshGradient() {
-        if !isKnownUniquelyReferenced(&grads) {
-            swap(&grads, &spare)
-            if !isKnownUniquelyReferenced(&grads) { grads = FloatBuffer(count: spare.count) }
+        if gradient.isBorrowed {
+            swap(&gradient, &spare)
+            if gradient.isBorrowed { gradient = GradientBuffer(count: spare.floats.count) }
         }
-        // libzmq's I/O thread let go of the buffer after reading it; order those reads before
-        // the writes below.
-        if #available(macOS 15.0, *) { atomicMemoryFence(ordering: .acquiring) }
-        grads.zero()
+        gradient.floats.zero()
     }
 
     /// A shard given up because a piece of its weights did not come (the server stopped sending
@@ -159,4 +157,35 @@ public final class WorkerCompute {
         /// One line.
         public var description: String { "piece \(piece) of weights version \(version) did not come; shard abandoned" }
     }
+}
+
+/// A worker's gradient buffer [P] with the number of frames' borrows still out on it.
+///
+/// The count is an atomic that each borrow decrements with release ordering when its last frame is
+/// gone (on libzmq's side, or the server's in the same process), and that the worker reads with
+/// acquire ordering before it writes the buffer again: the reads of the frames happen before the
+/// next shard's writes, in a way ThreadSanitizer sees (a reference count and a fence it does not).
+final class GradientBuffer {
+    /// The gradient.
+    let floats: FloatBuffer
+    /// Borrows alive.
+    let borrows = Atomic<Int>(0)
+
+    init(count: Int) { floats = FloatBuffer(count: count) }
+
+    /// Whether a frame may still read the buffer.
+    var isBorrowed: Bool { borrows.load(ordering: .acquiring) != 0 }
+}
+
+/// The owner every gradient frame of one shard holds: it keeps its buffer alive and counts as one
+/// borrow of it until the last of those frames is gone.
+final class GradientBorrow {
+    let buffer: GradientBuffer
+
+    init(_ buffer: GradientBuffer) {
+        self.buffer = buffer
+        buffer.borrows.add(1, ordering: .relaxed)
+    }
+
+    deinit { buffer.borrows.subtract(1, ordering: .releasing) }
 }

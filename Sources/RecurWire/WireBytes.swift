@@ -26,8 +26,8 @@ public struct WireBytes: @unchecked Sendable, Equatable {
     /// `count` bytes at `base`, valid while `owner` lives.
     ///
     /// The caller promises that nothing writes to those bytes while any `WireBytes` made from them
-    /// (or a message holding one) is alive; the worker checks that its gradient buffer is no
-    /// longer shared (`isKnownUniquelyReferenced`) before it computes into it again.
+    /// (or a message holding one) is alive; the worker counts the borrows of its gradient buffer
+    /// (its owner's deinit ends one) before it computes into it again.
     public init(borrowing base: UnsafeRawPointer?, count: Int, owner: AnyObject) {
         precondition(count >= 0 && (base != nil || count == 0), "WireBytes needs memory for \(count) bytes")
         self.owner = owner
