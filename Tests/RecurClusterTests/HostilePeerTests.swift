@@ -87,7 +87,10 @@ final class HostilePeerTests: ClusterTestCase {
                             "--log-format", "json"] + keyFlags, name: "ps")
         let psEndpoint = try ps.endpoint()
         let dir = path("run")
-        let coordinator = try startCoordinator(flags + keyFlags, ps: psEndpoint, runID: runID, runDir: dir, leaseTimeout: 1)
+        // A 2-s lease makes the coordinator give up on a silent server after 8 s: the attack on
+        // the server lasts up to 5 s, and under ThreadSanitizer a server refusing a flood of CURVE
+        // handshakes can stay silent for more than the 4 s a 1-s lease allows.
+        let coordinator = try startCoordinator(flags + keyFlags, ps: psEndpoint, runID: runID, runDir: dir, leaseTimeout: 2)
         let endpoint = try coordinator.endpoint()
         let messages = hostileMessages(count: 100, seed: 7)
         try attack(psEndpoint, messages: messages, security: hostile, seconds: 5)
