@@ -1,4 +1,5 @@
-# recipe_common.sh: what bench/recipe_search.sh and bench/recipe_shakespeare.sh share. Sourced,
+# recipe_common.sh: what bench/recipe_search.sh, bench/recipe_shakespeare.sh and
+# bench/seq2seq_vs_torch.sh share. Sourced,
 # not run; the sourcing script sets NAME (its name in messages) and REPO (the repository root).
 
 die() { echo "$NAME: $*" >&2; exit 1; }

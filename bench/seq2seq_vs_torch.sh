@@ -26,6 +26,9 @@
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NAME=seq2seq_vs_torch.sh
+# shellcheck source=bench/recipe_common.sh
+source "$REPO/bench/recipe_common.sh"
 BASELINE="$REPO/bench/baseline_torch_seq2seq.py"
 TORCH_PY="${TORCH_PYTHON:-python3}"
 ROUNDS=3
@@ -36,8 +39,6 @@ HIDDEN=256
 BATCH=64
 SKIP_BUILD=0
 KEEP=0
-
-die() { echo "seq2seq_vs_torch.sh: $*" >&2; exit 1; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -50,7 +51,7 @@ while [[ $# -gt 0 ]]; do
     --torch-python) TORCH_PY="$2"; shift 2 ;;
     --skip-build) SKIP_BUILD=1; shift ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) show_help "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -63,14 +64,7 @@ done
 "$TORCH_PY" -c 'import torch' 2>/dev/null \
   || die "$TORCH_PY cannot import torch; pass --torch-python PATH or set TORCH_PYTHON (see bench/README.md)"
 
-SCRATCH=()
-[[ -n "${SWIFT_SCRATCH_PATH:-}" ]] && SCRATCH=(--scratch-path "$SWIFT_SCRATCH_PATH")
-if (( ! SKIP_BUILD )); then
-  echo "building recur (release) ..." >&2
-  (cd "$REPO" && swift build -c release "${SCRATCH[@]}" --product recur >&2) || die "release build failed"
-fi
-RECUR="$(cd "$REPO" && swift build -c release "${SCRATCH[@]}" --show-bin-path)/recur"
-[[ -x "$RECUR" ]] || die "no release binary at $RECUR (drop --skip-build)"
+build_recur
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/recur-seq2seq.XXXXXX")"
 if (( KEEP )); then echo "logs kept in $WORK" >&2; else trap 'rm -rf "$WORK"' EXIT; fi

@@ -78,7 +78,7 @@ public final class Seq2SeqEvaluator {
     /// The best output of each source, by beam search of width `beam` (1: greedy), at most
     /// `maxLength` tokens long.
     public func decode(_ sources: [[Int32]], beam: Int, maxLength: Int) -> [Hypothesis] {
-        let decoder = Seq2SeqDecoder(model: model, params: flat, maxHypotheses: 2 * beam)
+        let decoder = Seq2SeqDecoder(model: model, params: flat, maxHypotheses: beam)
         let search = BeamSearch(beam: beam, maxLength: maxLength, bos: target.bos, eos: target.eos)
         return sources.map { source in
             decoder.start(source: source)
