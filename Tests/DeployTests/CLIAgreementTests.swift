@@ -50,7 +50,8 @@ final class CLIAgreementTests: XCTestCase {
     }
 }
 
-/// deploy/README.md names the protocol version that RecurWire sends, so operators read the real one.
+/// The deploy guide (docs/deploy.md) names the protocol version that RecurWire sends, so operators
+/// read the real one.
 final class ProtocolVersionAgreementTests: XCTestCase {
     /// The first integer after `pattern`'s match in `text` (the pattern's one capture group).
     func number(_ pattern: String, in text: String) throws -> Int? {
@@ -60,12 +61,12 @@ final class ProtocolVersionAgreementTests: XCTestCase {
         return Int(text[r])
     }
 
-    func testDeployReadmeNamesTheCurrentProtocolVersion() throws {
+    func testDeployGuideNamesTheCurrentProtocolVersion() throws {
         let wire = try String(contentsOf: repositoryRoot.appendingPathComponent("Sources/RecurWire/WireMessage.swift"), encoding: .utf8)
         let current = try XCTUnwrap(try number(#"static let version: UInt32 = (\d+)"#, in: wire), "WireProtocol.version not found")
-        let readme = try deployText("README.md")
-        let named = try XCTUnwrap(try number(#"carries the protocol version\s+\((\d+)"#, in: readme),
-                                  "deploy/README.md no longer says which protocol version a message carries")
-        XCTAssertEqual(named, current, "deploy/README.md names protocol version \(named); RecurWire sends \(current)")
+        let guide = try repositoryText(deployGuide)
+        let named = try XCTUnwrap(try number(#"carries the protocol version\s+\((\d+)"#, in: guide),
+                                  "\(deployGuide) no longer says which protocol version a message carries")
+        XCTAssertEqual(named, current, "\(deployGuide) names protocol version \(named); RecurWire sends \(current)")
     }
 }

@@ -19,6 +19,17 @@ func deployText(_ path: String) throws -> String {
     try String(contentsOf: deployRoot.appendingPathComponent(path), encoding: .utf8)
 }
 
+/// Reads a file of the repository.
+/// - Parameter path: the path relative to the repository root, e.g. `"docs/deploy.md"`.
+/// - Returns: the file's text.
+/// - Throws: the file system's error when the file cannot be read.
+func repositoryText(_ path: String) throws -> String {
+    try String(contentsOf: repositoryRoot.appendingPathComponent(path), encoding: .utf8)
+}
+
+/// The deploy guide, which documents every file under `deploy/`.
+let deployGuide = "docs/deploy.md"
+
 /// The flags `recur launch` takes: its own, then those of `recur train`. Deploy files may use no
 /// other. `--workers`, `--single-process` and `--restarts` belong to train's local launcher and are
 /// left out on purpose: workers are elastic, and restarts are the scheduler's job.
@@ -91,7 +102,7 @@ func words(_ line: String) -> [String] {
 /// The arguments after each `recur SUBCOMMAND` in a text: the words that follow, on the same
 /// logical line, a word naming the binary (`recur`, `/usr/local/bin/recur`, `$recur`, `"$RECUR"`).
 /// - Parameters:
-///   - text: a script, unit file or README.
+///   - text: a script, unit file or guide.
 ///   - subcommand: `launch` or `keygen`.
 /// - Returns: one argument list per invocation found.
 func invocations(of subcommand: String, in text: String) -> [[String]] {

@@ -47,8 +47,8 @@ final class DeployTests: XCTestCase {
         }
     }
 
-    /// Every `recur launch` and `recur keygen` anywhere in deploy/ (READMEs and comments
-    /// included) uses only their flags, and every RECUR_* name is one `recur launch` reads.
+    /// Every `recur launch` and `recur keygen` anywhere in deploy/ and in the deploy guide
+    /// (comments included) uses only their flags, and every RECUR_* name is one `recur launch` reads.
     func testEveryFlagAndVariableIsKnown() throws {
         var checked = 0
         for (path, text) in try allDeployTexts() {
@@ -63,10 +63,10 @@ final class DeployTests: XCTestCase {
                 XCTAssertTrue(launchVariables.contains(name), "\(path): unknown variable \(name)")
             }
         }
-        XCTAssertGreaterThanOrEqual(checked, 8, "expected `recur launch` in the README, sbatch and unit files")
-        // The README's table names only launch flags.
-        for row in try deployText("README.md").components(separatedBy: "\n") where row.hasPrefix("| ") {
-            XCTAssertEqual(flagProblems([row], allowed: launchFlags, origin: "README.md table"), [])
+        XCTAssertGreaterThanOrEqual(checked, 8, "expected `recur launch` in the guide, sbatch and unit files")
+        // The guide's tables name only launch flags.
+        for row in try repositoryText(deployGuide).components(separatedBy: "\n") where row.hasPrefix("| ") {
+            XCTAssertEqual(flagProblems([row], allowed: launchFlags, origin: "\(deployGuide) table"), [])
         }
     }
 
@@ -197,7 +197,8 @@ final class DeployTests: XCTestCase {
         return files
     }
 
-    /// Every text file under deploy/ (but local keys), by path relative to deploy/.
+    /// Every text file under deploy/ (but local keys), by path relative to deploy/, then the deploy
+    /// guide by its path from the repository root.
     private func allDeployTexts() throws -> [(String, String)] {
         let e = FileManager.default.enumerator(atPath: deployRoot.path)
         var out: [(String, String)] = []
@@ -210,6 +211,7 @@ final class DeployTests: XCTestCase {
             out.append((path, text))
         }
         XCTAssertGreaterThanOrEqual(out.count, 15, "deploy/ is missing files")
+        out.append((deployGuide, try repositoryText(deployGuide)))
         return out
     }
 }
