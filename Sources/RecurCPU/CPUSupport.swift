@@ -11,7 +11,7 @@ public enum CPUSupport {
     /// other instructions `-target-cpu haswell` allows), from CPUID.
     public static var cpuHasAVX2FMA: Bool { recur_cpu_has_avx2_fma() != 0 }
 
-    /// The build that runs on any x86-64 CPU, slower (README, "Build").
+    /// The build that runs on any x86-64 CPU, slower (docs/building.md).
     public static let portableBuild: StaticString = "swift build -c release -Xswiftc -target-cpu -Xswiftc x86-64"
 
     /// The error for a build that cannot run on this CPU, or nil when it can.

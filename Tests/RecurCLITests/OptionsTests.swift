@@ -1,6 +1,6 @@
 // OptionsTests: the flags and `TrainOptions` are one thing — `TrainOptions.arguments` parses back
-// into the same options, a launcher-only flag cannot reach the coordinator, and the README's flag
-// table lists exactly the flags of `recur train --help`.
+// into the same options, a launcher-only flag cannot reach the coordinator, and the flag table of
+// docs/usage.md lists exactly the flags of `recur train --help`.
 import Foundation
 import RecurData
 import RecurTrain
@@ -81,13 +81,13 @@ final class OptionsTests: CLITestCase {
         }
     }
 
-    /// The README's table of train flags: each row's flags (from its first cell's code spans) and
-    /// the comma-separated values of its default cell.
-    private func readmeRows() throws -> [(flags: [String], defaults: [String])] {
-        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("README.md")
-        let lines = try String(contentsOf: readme, encoding: .utf8).components(separatedBy: "\n")
-        let start = try XCTUnwrap(lines.firstIndex(of: "| flag | default | meaning |"), "README has no flag table")
+    /// The table of train flags in docs/usage.md: each row's flags (from its first cell's code
+    /// spans) and the comma-separated values of its default cell.
+    private func usageRows() throws -> [(flags: [String], defaults: [String])] {
+        let usage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/usage.md")
+        let lines = try String(contentsOf: usage, encoding: .utf8).components(separatedBy: "\n")
+        let start = try XCTUnwrap(lines.firstIndex(of: "| flag | default | meaning |"), "docs/usage.md has no flag table")
         return lines[(start + 2)...].prefix { $0.hasPrefix("|") }.map { row in
             // Cells are split at the `|` that Markdown does not see escaped as `\|`.
             let cells = row.replacingOccurrences(of: "\\|", with: "¦").split(separator: "|").map(String.init)
@@ -102,20 +102,20 @@ final class OptionsTests: CLITestCase {
         }
     }
 
-    /// Every flag of `recur train --help` is in the README's table of train flags, and every flag
-    /// of the table is a flag of `recur train`.
-    func testReadmeFlagTableListsExactlyTheFlagsOfTrain() throws {
-        let table = Set(try readmeRows().flatMap(\.flags))
+    /// Every flag of `recur train --help` is in the table of train flags in docs/usage.md, and
+    /// every flag of the table is a flag of `recur train`.
+    func testUsageFlagTableListsExactlyTheFlagsOfTrain() throws {
+        let table = Set(try usageRows().flatMap(\.flags))
         let help = try helpFlags("train").subtracting(["--help"])
-        XCTAssertEqual(help.subtracting(table).sorted(), [], "flags of recur train missing from the README table")
-        XCTAssertEqual(table.subtracting(help).sorted(), [], "README table rows that are not flags of recur train")
+        XCTAssertEqual(help.subtracting(table).sorted(), [], "flags of recur train missing from the table in docs/usage.md")
+        XCTAssertEqual(table.subtracting(help).sorted(), [], "rows of the table in docs/usage.md that are not flags of recur train")
     }
 
-    /// Where a README row gives one default per flag, a number equals the `(default: X)` of
-    /// `recur train --help` (which comes from `TrainOptions()`), and so does a one-word value
-    /// (`lstm`, `adam`, …) where the help shows one word. Named defaults (`H`, `all`, `off`) are
-    /// not compared.
-    func testReadmeDefaultsAreTheDefaultsOfTrain() throws {
+    /// Where a row of the table in docs/usage.md gives one default per flag, a number equals the
+    /// `(default: X)` of `recur train --help` (which comes from `TrainOptions()`), and so does a
+    /// one-word value (`lstm`, `adam`, …) where the help shows one word. Named defaults (`H`,
+    /// `all`, `off`) are not compared.
+    func testUsageDefaultsAreTheDefaultsOfTrain() throws {
         let text = try recurOK(["train", "--help"]).stdout
         var blocks: [String: String] = [:], current: [String] = []
         for line in text.split(separator: "\n") {
@@ -134,19 +134,19 @@ final class OptionsTests: CLITestCase {
             return String(block[r])
         }
         var compared = 0
-        for row in try readmeRows() where row.flags.count == row.defaults.count {
-            for (flag, readme) in zip(row.flags, row.defaults) {
-                let value = String(readme.split(separator: " ").first ?? "")
+        for row in try usageRows() where row.flags.count == row.defaults.count {
+            for (flag, documented) in zip(row.flags, row.defaults) {
+                let value = String(documented.split(separator: " ").first ?? "")
                 guard let help = helpDefault(flag), !help.contains(" "), !help.hasPrefix("--") else { continue }
                 if let a = Double(value), let b = Double(help) {
-                    XCTAssertEqual(a, b, "README says \(flag) defaults to \(value); recur train --help says \(help)")
+                    XCTAssertEqual(a, b, "docs/usage.md says \(flag) defaults to \(value); recur train --help says \(help)")
                 } else if Double(value) == nil && Double(help) == nil {
-                    XCTAssertEqual(value, help, "README says \(flag) defaults to \(value); recur train --help says \(help)")
+                    XCTAssertEqual(value, help, "docs/usage.md says \(flag) defaults to \(value); recur train --help says \(help)")
                 } else { continue }
                 compared += 1
             }
         }
-        XCTAssertGreaterThan(compared, 20, "the README's defaults were not read")
+        XCTAssertGreaterThan(compared, 20, "the defaults of docs/usage.md were not read")
     }
 
     /// `--activation` belongs to the vanilla RNN as `--peephole` belongs to the LSTM: either with

@@ -1,6 +1,6 @@
 // Seq2SeqTaskTests: `recur train --task seq2seq` on the built-in dates learns to write ISO dates;
 // `recur eval --json` and `recur predict` report it in their documented shapes; the checkpoint
-// names its tensors as the README says; unusable pair files and flags are refused.
+// names its tensors as docs/checkpoints.md says; unusable pair files and flags are refused.
 import Foundation
 import XCTest
 
