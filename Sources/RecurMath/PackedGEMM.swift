@@ -51,9 +51,15 @@ public final class PackedPanels {
     }
 }
 
-/// The product with packed panels, register-blocked as 4 rows × 16 columns of C held in eight
-/// 8-lane accumulators; each element is a multiply–add chain over K in order (`madd`), so its
-/// bits do not depend on M, on how rows are split, or on the thread count.
+/// The product with packed panels, register-blocked as up to 6 rows × 16 columns of C held in
+/// 8-lane accumulators (two per row); each element is a multiply–add chain over K in order
+/// (`madd`), so its bits do not depend on M, on how rows are blocked or split, or on the thread
+/// count.
+///
+/// An FMA has a latency of four cycles and two issue each cycle, so a block needs at least eight
+/// independent accumulators (four rows) to keep both units busy. Rows are therefore taken in
+/// blocks of four to six: 25 rows are a block of five and five of four, where blocks of four and
+/// a single row would run that row at a quarter of the speed.
 public enum PackedGEMM {
     typealias V8 = SIMD8<Float>
 
@@ -66,37 +72,63 @@ public enum PackedGEMM {
             let panel = UnsafeRawPointer(b.data.pointer + q * k * 16)
             let col0 = q * 16, width = min(16, b.n - col0)
             var i = 0
-            while i + 4 <= m {
-                var acc = (V8(), V8(), V8(), V8(), V8(), V8(), V8(), V8())
-                let a0 = a + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda
-                for p in 0..<k {
-                    let b0 = panel.load(fromByteOffset: p * 64, as: V8.self)
-                    let b1 = panel.load(fromByteOffset: p * 64 + 32, as: V8.self)
-                    let x0 = V8(repeating: a0[p]), x1 = V8(repeating: a1[p])
-                    let x2 = V8(repeating: a2[p]), x3 = V8(repeating: a3[p])
-                    acc.0 = madd(acc.0, x0, b0); acc.1 = madd(acc.1, x0, b1)
-                    acc.2 = madd(acc.2, x1, b0); acc.3 = madd(acc.3, x1, b1)
-                    acc.4 = madd(acc.4, x2, b0); acc.5 = madd(acc.5, x2, b1)
-                    acc.6 = madd(acc.6, x3, b0); acc.7 = madd(acc.7, x3, b1)
+            while i < m {
+                let rows = blockRows(left: m - i)
+                let ai = a + i * lda, ci = c + i * ldc + col0
+                switch rows {
+                case 1: block(1, k: k, a: ai, lda: lda, panel: panel, c: ci, ldc: ldc, width: width, accumulate: accumulate)
+                case 2: block(2, k: k, a: ai, lda: lda, panel: panel, c: ci, ldc: ldc, width: width, accumulate: accumulate)
+                case 3: block(3, k: k, a: ai, lda: lda, panel: panel, c: ci, ldc: ldc, width: width, accumulate: accumulate)
+                case 4: block(4, k: k, a: ai, lda: lda, panel: panel, c: ci, ldc: ldc, width: width, accumulate: accumulate)
+                case 5: block(5, k: k, a: ai, lda: lda, panel: panel, c: ci, ldc: ldc, width: width, accumulate: accumulate)
+                default: block(6, k: k, a: ai, lda: lda, panel: panel, c: ci, ldc: ldc, width: width, accumulate: accumulate)
                 }
-                store(acc.0, acc.1, c + i * ldc + col0, width, accumulate)
-                store(acc.2, acc.3, c + (i + 1) * ldc + col0, width, accumulate)
-                store(acc.4, acc.5, c + (i + 2) * ldc + col0, width, accumulate)
-                store(acc.6, acc.7, c + (i + 3) * ldc + col0, width, accumulate)
-                i += 4
-            }
-            while i < m {  // remaining rows one at a time, same chain per element
-                var s0 = V8(), s1 = V8()
-                let ar = a + i * lda
-                for p in 0..<k {
-                    let x = V8(repeating: ar[p])
-                    s0 = madd(s0, x, panel.load(fromByteOffset: p * 64, as: V8.self))
-                    s1 = madd(s1, x, panel.load(fromByteOffset: p * 64 + 32, as: V8.self))
-                }
-                store(s0, s1, c + i * ldc + col0, width, accumulate)
-                i += 1
+                i += rows
             }
         }
+    }
+
+    /// Rows of the next block when `left` rows remain (public so the tests can check the cover):
+    /// all of them up to six; otherwise four,
+    /// five or six so that what remains is a multiple of four (or, at seven, four then three).
+    @inline(__always)
+    public static func blockRows(left: Int) -> Int {
+        if left <= 6 { return left }
+        if left == 7 { return 4 }
+        switch left % 4 {
+        case 0: return 4
+        case 2: return 6
+        default: return 5
+        }
+    }
+
+    /// One block of `r` (1…6) rows × 16 columns. Inlined with a constant `r`, so the row tests
+    /// fold away and each size is its own straight-line loop.
+    @inline(__always)
+    static func block(_ r: Int, k: Int, a: UnsafePointer<Float>, lda: Int, panel: UnsafeRawPointer,
+                      c: UnsafeMutablePointer<Float>, ldc: Int, width: Int, accumulate: Bool) {
+        var s0 = V8(), s1 = V8(), s2 = V8(), s3 = V8(), s4 = V8(), s5 = V8()
+        var s6 = V8(), s7 = V8(), s8 = V8(), s9 = V8(), s10 = V8(), s11 = V8()
+        // Rows past `r` alias row 0; they are never read.
+        let a0 = a, a1 = r > 1 ? a + lda : a, a2 = r > 2 ? a + 2 * lda : a
+        let a3 = r > 3 ? a + 3 * lda : a, a4 = r > 4 ? a + 4 * lda : a, a5 = r > 5 ? a + 5 * lda : a
+        for p in 0..<k {
+            let b0 = panel.load(fromByteOffset: p * 64, as: V8.self)
+            let b1 = panel.load(fromByteOffset: p * 64 + 32, as: V8.self)
+            let x0 = V8(repeating: a0[p])
+            s0 = madd(s0, x0, b0); s1 = madd(s1, x0, b1)
+            if r > 1 { let x = V8(repeating: a1[p]); s2 = madd(s2, x, b0); s3 = madd(s3, x, b1) }
+            if r > 2 { let x = V8(repeating: a2[p]); s4 = madd(s4, x, b0); s5 = madd(s5, x, b1) }
+            if r > 3 { let x = V8(repeating: a3[p]); s6 = madd(s6, x, b0); s7 = madd(s7, x, b1) }
+            if r > 4 { let x = V8(repeating: a4[p]); s8 = madd(s8, x, b0); s9 = madd(s9, x, b1) }
+            if r > 5 { let x = V8(repeating: a5[p]); s10 = madd(s10, x, b0); s11 = madd(s11, x, b1) }
+        }
+        store(s0, s1, c, width, accumulate)
+        if r > 1 { store(s2, s3, c + ldc, width, accumulate) }
+        if r > 2 { store(s4, s5, c + 2 * ldc, width, accumulate) }
+        if r > 3 { store(s6, s7, c + 3 * ldc, width, accumulate) }
+        if r > 4 { store(s8, s9, c + 4 * ldc, width, accumulate) }
+        if r > 5 { store(s10, s11, c + 5 * ldc, width, accumulate) }
     }
 
     /// acc + x · b: fused where the build targets FMA (x86-64 as shipped, arm64), a multiply then

@@ -270,19 +270,38 @@ final class PackedGEMMTests: XCTestCase {
     }
 
     func testRowsAreComputedIndependentlyOfTheirGroup() {
-        // The same row must give the same bits whether it is computed in a group of 4 or alone.
+        // The same row must give the same bits whatever block (1 to 6 rows) it falls in: every M
+        // from 1 to 27 is cut into different blocks, and each row is compared with that row alone.
         var rng = SplitMix64(seed: 3)
-        let k = 37, n = 21
-        let a = (0..<(5 * k)).map { _ in rng.nextUniform() - 0.5 }
+        let k = 37, n = 21, rows = 27
+        let a = (0..<(rows * k)).map { _ in rng.nextUniform() - 0.5 }
         let w = (0..<(n * k)).map { _ in rng.nextUniform() - 0.5 }
         let panels = PackedPanels(k: k, n: n)
         panels.pack(transposeOf: w, ldw: k)
-        var all = [Float](repeating: 0, count: 5 * n), last = [Float](repeating: 0, count: n)
-        PackedGEMM.multiply(m: 5, a: a, lda: k, b: panels, c: &all, ldc: n, accumulate: false)
-        for r in 0..<5 {
+        var alone = [[UInt32]]()
+        var one = [Float](repeating: 0, count: n)
+        for r in 0..<rows {
             a.withUnsafeBufferPointer { PackedGEMM.multiply(m: 1, a: $0.baseAddress! + r * k, lda: k, b: panels,
-                                                            c: &last, ldc: n, accumulate: false) }
-            XCTAssertEqual(Array(all[(r * n)..<((r + 1) * n)]).map(\.bitPattern), last.map(\.bitPattern), "row \(r)")
+                                                            c: &one, ldc: n, accumulate: false) }
+            alone.append(one.map(\.bitPattern))
+        }
+        for m in 1...rows {
+            var all = [Float](repeating: 0, count: m * n)
+            PackedGEMM.multiply(m: m, a: a, lda: k, b: panels, c: &all, ldc: n, accumulate: false)
+            for r in 0..<m {
+                XCTAssertEqual(Array(all[(r * n)..<((r + 1) * n)]).map(\.bitPattern), alone[r], "m=\(m) row \(r)")
+            }
         }
     }
-}
+
+    func testBlocksCoverEveryRowOnce() {
+        for m in 1...200 {
+            var left = m, blocks: [Int] = []
+            while left > 0 { let r = PackedGEMM.blockRows(left: left); blocks.append(r); left -= r }
+            XCTAssertEqual(blocks.reduce(0, +), m)
+            XCTAssertTrue(blocks.allSatisfy { (1...6).contains($0) }, "m=\(m): \(blocks)")
+            // No block under four rows when M allows it (M ≥ 4, except the 4 + 3 of seven).
+            if m >= 4 && m != 7 { XCTAssertTrue(blocks.allSatisfy { $0 >= 4 }, "m=\(m): \(blocks)") }
+        }
+    }
+}}
