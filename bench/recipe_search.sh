@@ -20,7 +20,7 @@
 #   --skip-build         use the existing release binary instead of running `swift build -c release`
 #   --keep               keep the scratch folder (runs, logs, split files)
 # Environment: TORCH_PY; SWIFT_SCRATCH_PATH, if set, is passed to `swift build --scratch-path`.
-# A full search is ~2 x points x (S + evaluation) seconds: about 100 minutes for 9 points at 300 s.
+# A full search is ~2 x points x (S + evaluation) seconds: about 130 minutes for 12 points at 300 s.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -51,6 +51,9 @@ GRID=(
   "lstm 384 3 32 100 0.1 3e-3 cosine 100"
   "gru 512 2 32 100 0.1 3e-3 cosine 100"
   "gru 384 2 32 100 0 2e-3 cosine 100"
+  "lstm 384 2 32 100 0 4e-3 cosine 100"
+  "lstm 384 2 64 100 0.1 4e-3 cosine 100"
+  "gru 512 2 32 100 0 3e-3 cosine 100"
 )
 
 while [[ $# -gt 0 ]]; do
