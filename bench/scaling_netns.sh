@@ -9,12 +9,14 @@
 #
 #   sudo bench/scaling_netns.sh [--steps 8] [--rate 1gbit] [--delay 0.2ms] [--lanes-per-shard 8]
 #                               [--workers "1 2 4"] [--shards "1 2"] [--insecure] [--skip-build]
+#                               [--corpus FILE]
+# --corpus defaults to ../shared/data/tinyshakespeare/input.txt beside the repository.
 # --insecure runs plain TCP instead of CURVE (to measure what encryption costs).
 # Needs root, iproute2 and python3. Everything it makes is removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=8 rate=1gbit delay=0.2ms lanes=8 build=1 insecure=0 workers_list="1 2 4" shards_list="1 2"
-corpus=$(realpath ../shared/data/tinyshakespeare/input.txt)
+corpus=../shared/data/tinyshakespeare/input.txt
 while [ $# -gt 0 ]; do
   case "$1" in
     --steps) steps=$2; shift 2 ;;
@@ -25,9 +27,12 @@ while [ $# -gt 0 ]; do
     --shards) shards_list=$2; shift 2 ;;
     --insecure) insecure=1; shift ;;
     --skip-build) build=0; shift ;;
+    --corpus) corpus=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+[ -r "$corpus" ] || { echo "error: cannot read corpus '$corpus' (pass --corpus FILE)" >&2; exit 2; }
+corpus=$(realpath "$corpus")
 [ "$build" = 1 ] && swift build -c release --product recur >/dev/null
 bin=$(realpath .build/release/recur)
 work=$(mktemp -d)
