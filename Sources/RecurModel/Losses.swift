@@ -16,32 +16,48 @@ public enum SoftmaxCrossEntropy {
     /// - Returns: the summed loss (accumulated in Double in row order) and the counted rows.
     public static func lossSum(rows: Int, classes: Int, logits: UnsafeMutablePointer<Float>,
                                targets: UnsafePointer<Int32>, gradient: Bool) -> (loss: Double, count: Int) {
-        var total = 0.0, count = 0
-        for r in 0..<rows {
-            let z = logits + r * classes
-            let y = Int(targets[r])
-            if y < 0 || y >= classes {
-                if gradient { z.update(repeating: 0, count: classes) }
-                continue
+        // Rows are independent: each half of them runs on its own thread, writing its rows'
+        // losses; the sum then adds the counted rows' losses in row order, as one pass would.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(rows, 1)) { perRow in
+            let losses = perRow.baseAddress!
+            Parallel.halves(rows, minimum: 256) { range in
+                for r in range {
+                    losses[r] = rowLoss(logits + r * classes, classes: classes, target: Int(targets[r]), gradient: gradient)
+                }
             }
-            var mx = -Float.infinity
-            for j in 0..<classes { mx = max(mx, z[j]) }
-            var s: Float = 0
-            let zy = z[y]
-            if gradient {
-                for j in 0..<classes { z[j] = FastMath.exp(z[j] - mx); s += z[j] }
-            } else {
-                for j in 0..<classes { s += FastMath.exp(z[j] - mx) }
+            var total = 0.0, count = 0
+            for r in 0..<rows where targets[r] >= 0 && Int(targets[r]) < classes {
+                total += Double(losses[r])
+                count += 1
             }
-            total += Double(Foundation.log(s) + mx - zy)
-            count += 1
-            if gradient {
-                let inv = 1 / s
-                for j in 0..<classes { z[j] *= inv }
-                z[y] -= 1
-            }
+            return (total, count)
         }
-        return (total, count)
+    }
+
+    /// −log softmax(z)[y] of one row, replacing the row with its gradient when `gradient` is
+    /// true; for a target outside 0..<classes (an ignored row) a zero gradient, and 0.
+    @inline(__always)
+    static func rowLoss(_ z: UnsafeMutablePointer<Float>, classes: Int, target y: Int, gradient: Bool) -> Float {
+        if y < 0 || y >= classes {
+            if gradient { z.update(repeating: 0, count: classes) }
+            return 0
+        }
+        var mx = -Float.infinity
+        for j in 0..<classes { mx = max(mx, z[j]) }
+        var s: Float = 0
+        let zy = z[y]
+        if gradient {
+            for j in 0..<classes { z[j] = FastMath.exp(z[j] - mx); s += z[j] }
+        } else {
+            for j in 0..<classes { s += FastMath.exp(z[j] - mx) }
+        }
+        let loss = Foundation.log(s) + mx - zy
+        if gradient {
+            let inv = 1 / s
+            for j in 0..<classes { z[j] *= inv }
+            z[y] -= 1
+        }
+        return loss
     }
 }
 

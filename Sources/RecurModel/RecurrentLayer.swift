@@ -23,7 +23,9 @@ enum RecurrentLayer {
         for j in 0..<gh { bias[j] = p.bih[j] + p.bhh[j] }
         switch input {
         case .dense(let x):
-            for r in 0..<tn { (gates + r * gh).update(from: bias, count: gh) }
+            Parallel.halves(tn, minimum: 256) { rows in
+                for r in rows { (gates + r * gh).update(from: bias, count: gh) }
+            }
             GEMM.sgemmRows(transB: true, m: tn, n: gh, k: din, a: x, lda: din, b: p.wih, ldb: din,
                            beta: 1, c: gates, ldc: gh)
         case .tokens(let ids, let embedding):
@@ -31,9 +33,11 @@ enum RecurrentLayer {
             let table = ws.tokenTable.pointer, v = cfg.vocab
             GEMM.sgemmRows(transB: true, m: v, n: gh, k: din, a: embedding, lda: din, b: p.wih, ldb: din,
                            beta: 0, c: table, ldc: gh)
-            for r in 0..<tn {
-                let row = gates + r * gh, src = table + Int(ids[r]) * gh
-                for j in 0..<gh { row[j] = bias[j] + src[j] }
+            Parallel.halves(tn, minimum: 256) { rows in
+                for r in rows {
+                    let row = gates + r * gh, src = table + Int(ids[r]) * gh
+                    for j in 0..<gh { row[j] = bias[j] + src[j] }
+                }
             }
         }
         let h = cfg.hidden
@@ -122,9 +126,12 @@ enum RecurrentLayer {
             // dW_ih += Sᵀ·E and dE += S·W_ih are [V]-sized products instead of [T·N]-sized ones.
             let sums = ws.tokenGrad.pointer, v = cfg.vocab
             sums.update(repeating: 0, count: v * gh)
-            for r in 0..<tn {
-                let dst = sums + Int(ids[r]) * gh, src = dpre + r * gh
-                for j in 0..<gh { dst[j] += src[j] }
+            // Each half of the columns on its own thread; every element still sums rows in order.
+            Parallel.halves(gh, minimum: 64) { cols in
+                for r in 0..<tn {
+                    let dst = sums + Int(ids[r]) * gh, src = dpre + r * gh
+                    for j in cols { dst[j] += src[j] }
+                }
             }
             GEMM.sgemmRows(transA: true, m: gh, n: din, k: v, a: sums, lda: gh, b: embedding, ldb: din, beta: 1,
                            c: g.wih, ldc: din)
@@ -226,12 +233,15 @@ enum LayerInput {
 
 /// Deterministic reductions.
 enum Reduce {
-    /// out[c] = Σ_r x[r, c], summing rows in order (independent of thread count).
+    /// out[c] = Σ_r x[r, c], summing rows in order (independent of thread count); each half of
+    /// the columns on its own thread.
     static func columnSums(rows: Int, cols: Int, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
         out.update(repeating: 0, count: cols)
-        for r in 0..<rows {
-            let row = x + r * cols
-            for c in 0..<cols { out[c] += row[c] }
+        Parallel.halves(cols, minimum: rows >= 256 ? 64 : cols) { range in
+            for r in 0..<rows {
+                let row = x + r * cols
+                for c in range { out[c] += row[c] }
+            }
         }
     }
 }

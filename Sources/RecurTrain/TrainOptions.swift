@@ -58,6 +58,10 @@ public struct TrainOptions: Sendable, Equatable, Codable {
     public var timeLimit: Double? = nil
     /// Passes over the training split, used when `steps` is nil.
     public var epochs: Double = 1
+
+    /// The pass count of a run given `--time-limit` but neither `--steps` nor `--epochs`: large
+    /// enough that the budget ends the run, small enough that passes × steps per pass stay an Int.
+    public static let epochsWithinTimeLimit: Double = 1_000_000
     /// Update rule.
     public var optimizer: OptimizerKind = .adam
     /// Learning rate; nil picks the rule's usual default (2e−3 for Adam and RMSprop, 0.1 for SGD, 0.05 for momentum).

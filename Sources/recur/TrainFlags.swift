@@ -65,7 +65,7 @@ struct TrainFlags: ParsableArguments {
     var lanesPerShard: Int?
     @Option(help: "Optimizer steps (exclusive with --epochs).")
     var steps: Int?
-    @Option(help: "Passes over the training text (default \(defaults.epochs) when --steps is absent).")
+    @Option(help: "Passes over the training text (default \(defaults.epochs) when --steps is absent; with --time-limit and neither, the run lasts until the limit).")
     var epochs: Double?
     @Option(help: "Optimizer: adam, sgd, momentum or rmsprop.")
     var optimizer: OptimizerKind = defaults.optimizer
@@ -130,7 +130,9 @@ struct TrainFlags: ParsableArguments {
         o.sourceTokenizer = sourceTokenizer; o.targetTokenizer = targetTokenizer; o.attention = attention
         o.maxVocabulary = vocabSize; o.cell = cell; o.activation = activation; o.peephole = peephole
         o.hidden = hidden; o.layers = layers; o.embed = embed; o.dropout = dropout; o.batch = batch
-        o.bptt = bptt; o.lanesPerShard = lanesPerShard; o.steps = steps; o.epochs = epochs ?? defaults.epochs
+        o.bptt = bptt; o.lanesPerShard = lanesPerShard; o.steps = steps
+        // A time budget alone means "train until it is spent": the pass count then only bounds the run.
+        o.epochs = epochs ?? (steps == nil && timeLimit != nil ? TrainOptions.epochsWithinTimeLimit : defaults.epochs)
         o.optimizer = optimizer; o.learningRate = lr; o.lrDecay = lrDecay; o.lrDecayEvery = lrDecayEvery
         o.lrSchedule = lrSchedule; o.warmupSteps = warmupSteps; o.minLR = minLr; o.scheduleSteps = scheduleSteps
         o.timeLimit = timeLimit.flatMap(TrainOptions.seconds) ?? (timeLimit == nil ? nil : -1)

@@ -34,6 +34,19 @@ final class TimeLimitTests: ClusterTestCase {
 
     func testASingleProcessEndsAtItsTimeLimit() throws { try check(["--single-process"]) }
 
+    /// With a budget and neither --steps nor --epochs, the budget ends the run, not one pass: one
+    /// pass of this corpus takes a small fraction of the 2 s.
+    func testABudgetAloneTrainsUntilItIsSpent() throws {
+        let dir = path("budget")
+        let flags = ["--hidden", "16", "--layers", "1", "--batch", "8", "--bptt", "8", "--synthetic-sentences", "300",
+                     "--log-every", "25", "--quiet"]
+        let p = try runToEnd(["train", "--single-process", "--time-limit", "2s", "--run-dir", dir] + flags, name: "train")
+        XCTAssertEqual(p.status, 0, p.summary)
+        let (line, total) = try ending(dir)
+        XCTAssertGreaterThanOrEqual(line["seconds"] as? Double ?? 0, 2, "the run trained for its whole budget")
+        XCTAssertEqual(total, line["step"] as? Int, "the final checkpoint records where the budget ended the run")
+    }
+
     func testAClusterEndsAtItsTimeLimit() throws { try check(["--workers", "2", "--threads", "1"]) }
 
     func testAResumedRunCountsTheTimeItHadSpent() throws {
