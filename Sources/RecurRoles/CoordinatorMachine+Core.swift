@@ -52,6 +52,8 @@ extension CoordinatorMachine {
         var state: State = .waitingForServers(configured: [], version: nil)
         /// When each slice's server was last heard from (set at `.start`).
         var psHeardMs: [Int] = []
+        /// When the servers were last sent a heartbeat.
+        var psBeatMs: Int?
         /// When the last checkpoint was written (or the run started), for checkpoints by time.
         var lastCheckpointMs = 0
         /// For `recur status`: the step of the newest checkpoint written and how many were skipped
@@ -200,7 +202,7 @@ extension CoordinatorMachine {
                     return [.peerTimeout("coordinator: no word from parameter server \(k) at \(psEndpoints[k] ?? "(not registered)") "
                                          + "for \(4 * config.leaseTimeoutMs) ms")]
                 }
-                return askAgain(now: now) + expire(now: now) + deal(now: now)
+                return serverBeats(now: now) + askAgain(now: now) + expire(now: now) + deal(now: now)
             }
         }
     }

@@ -140,4 +140,16 @@ extension CoordinatorMachine.Core {
         normParts = [:]
         return psEndpoints.indices.map { .toPS($0, message(.normTotal(WireNormTotal(step: UInt64(step), sumOfSquares: total)))) }
     }
+
+    /// A heartbeat to every registered server, once per heartbeat interval. A server gives up on a
+    /// coordinator it has not heard from for its peer timeout, and in a run with one server no
+    /// step message goes to it (there is no norm to total), so without these a run whose steps
+    /// neither evaluate nor checkpoint for that long would lose its server.
+    func serverBeats(now: Int) -> [Action] {
+        if let last = psBeatMs, now - last < config.heartbeatIntervalMs { return [] }
+        psBeatMs = now
+        guard !psHeardMs.isEmpty, psEndpoints.contains(where: { $0 != nil }) else { return [] }  // started, and a server known
+        let beat = message(.heartbeat(WireHeartbeat(nowMs: UInt64(now), state: "running")))
+        return psEndpoints.indices.compactMap { psEndpoints[$0] == nil ? nil : .toPS($0, beat) }
+    }
 }

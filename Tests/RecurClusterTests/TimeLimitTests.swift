@@ -34,6 +34,27 @@ final class TimeLimitTests: ClusterTestCase {
 
     func testASingleProcessEndsAtItsTimeLimit() throws { try check(["--single-process"]) }
 
+    /// A run with one server sends it nothing during its steps when they neither evaluate nor
+    /// checkpoint (no norm to total): the coordinator's heartbeats keep the server, whose peer
+    /// timeout here is 2 s, from giving up on it during a 5-s run.
+    func testAOneServerRunOutlastsTheServersPeerTimeout() throws {
+        let port = try HeldPort.free()
+        let dir = path("quiet")
+        let args = ["launch", "--ps-shards", "1", "--log-format", "json", "--run-dir", dir, "--peer-timeout", "2",
+                    "--time-limit", "5s", "--val-fraction", "0"] + Self.endless
+        let base = ["MASTER_ADDR": "127.0.0.1", "MASTER_PORT": String(port), "WORLD_SIZE": "4"]
+        var others: [ClusterProcess] = []
+        for rank in [3, 2, 1] {
+            others.append(try start(args, name: "rank \(rank)", environment: base.merging(["RANK": String(rank)]) { $1 }))
+        }
+        let coordinator = try runToEnd(args, name: "rank 0", environment: base.merging(["RANK": "0"]) { $1 })
+        XCTAssertEqual(coordinator.status, 0, coordinator.summary)
+        for p in others { assertFinishes(p) }
+        XCTAssertEqual(others[2].status, 0, others[2].summary)  // rank 1: the server
+        let (line, _) = try ending(dir)
+        XCTAssertGreaterThanOrEqual(line["seconds"] as? Double ?? 0, 5, "the run trained for its whole budget")
+    }
+
     /// With a budget and neither --steps nor --epochs, the budget ends the run, not one pass: one
     /// pass of this corpus takes a small fraction of the 2 s.
     func testABudgetAloneTrainsUntilItIsSpent() throws {

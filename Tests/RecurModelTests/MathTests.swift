@@ -304,4 +304,4 @@ final class PackedGEMMTests: XCTestCase {
             if m >= 4 && m != 7 { XCTAssertTrue(blocks.allSatisfy { $0 >= 4 }, "m=\(m): \(blocks)") }
         }
     }
-}}
+}

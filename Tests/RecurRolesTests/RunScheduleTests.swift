@@ -53,12 +53,13 @@ final class RunScheduleTests: XCTestCase {
     }
 
     func simulation(_ o: TrainOptions, schedule: RunSchedule, workers: Int = 2, seed: UInt64 = 7,
-                    leaseTimeoutMs: Int = 5_000) throws -> ClusterSimulation {
+                    leaseTimeoutMs: Int = 5_000, heartbeatIntervalMs: Int = 1_000) throws -> ClusterSimulation {
         let data = try Dataset.load(o)
         let layout = try StreamLayout(tokenCount: data.train.count, batch: o.batch, bptt: o.bptt)
-        let sim = ClusterSimulation(config: RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: o.steps!,
-                                                      leaseTimeoutMs: leaseTimeoutMs, psShards: 2),
-                                    tokens: data.train, layout: layout, schedule: schedule)
+        var config = RunConfig(options: o, vocab: data.tokenizer.vocabulary.count, totalSteps: o.steps!,
+                               leaseTimeoutMs: leaseTimeoutMs, psShards: 2)
+        config.heartbeatIntervalMs = heartbeatIntervalMs
+        let sim = ClusterSimulation(config: config, tokens: data.train, layout: layout, schedule: schedule)
         sim.shuffle = true
         sim.rng = SplitMix64(seed: seed)
         sim.start()
@@ -142,9 +143,12 @@ final class RunScheduleTests: XCTestCase {
         let still = try simulation(o, schedule: schedule)
         still.run()
         XCTAssertEqual(still.checkpointed.map(\.step), [5])
-        let slow = try simulation(o, schedule: schedule, leaseTimeoutMs: 600_000)  // no lease runs out
+        // No lease runs out; and with a delivery a second, the servers' heartbeats go a minute
+        // apart, or the coordinator's beats (one a second to each) would be most of the traffic.
+        let slow = try simulation(o, schedule: schedule, leaseTimeoutMs: 600_000, heartbeatIntervalMs: 60_000)
         slow.run(tickEvery: 1)
         XCTAssertTrue(slow.finished)
+        XCTAssertNil(slow.aborted)
         XCTAssertEqual(slow.checkpointed.map(\.step), [1, 2, 3, 4, 5])
     }
 
@@ -163,10 +167,34 @@ extension CoordinatorRegistrationTests {
         return c
     }
 
+    static func isBeat(_ a: CoordinatorMachine.Action) -> Bool {
+        if case .toPS(_, let m) = a, case .heartbeat = m.body { return true }
+        return false
+    }
+
+    /// With one server no step message reaches it, so the coordinator's heartbeats are what keeps
+    /// a long run's server from giving up on it: one per interval, to every registered server.
+    func testTheCoordinatorTellsItsServersItLivesOncePerHeartbeatInterval() throws {
+        let c = try registered()
+        let every = c.config.heartbeatIntervalMs
+        XCTAssertEqual(c.handle(.tick(nowMs: 1)).filter(Self.isBeat).count, 1, "the first tick beats")
+        XCTAssertEqual(c.handle(.tick(nowMs: every)).filter(Self.isBeat).count, 0, "not before the interval is up")
+        XCTAssertEqual(c.handle(.tick(nowMs: every + 1)).filter(Self.isBeat).count, 1)
+        // Every interval of a long stretch gets its beat (PSRegistrationTests: a server counts
+        // the coordinator's heartbeat as its word), so a server never hears a silence longer than it.
+        var beats: [Int] = []
+        for t in stride(from: 2 * every + 1, through: 200 * every, by: every / 4) {
+            _ = c.handle(.fromPS(0, msg(.heartbeat(WireHeartbeat(nowMs: UInt64(t), state: "running")), from: "ps-0"), nowMs: t))
+            if c.handle(.tick(nowMs: t)).contains(where: Self.isBeat) { beats.append(t) }
+        }
+        XCTAssertEqual(beats.count, 198)
+        XCTAssertLessThanOrEqual(zip(beats, beats.dropFirst()).map { $1 - $0 }.max() ?? 0, every + every / 4)
+    }
+
     func testASilentServerEndsTheRunOnATickAndSpeakingKeepsItAlive() throws {
         let c = try registered()
         let limit = 4 * c.config.leaseTimeoutMs
-        XCTAssertEqual(c.handle(.tick(nowMs: limit)), [], "four lease timeouts exactly: still waiting")
+        XCTAssertEqual(c.handle(.tick(nowMs: limit)).filter { !Self.isBeat($0) }, [], "four lease timeouts exactly: still waiting")
         _ = c.handle(.fromPS(0, applied(version: 0), nowMs: 3_000))
         XCTAssertFalse(c.handle(.tick(nowMs: 3_000 + limit)).contains { if case .peerTimeout = $0 { return true }; return false })
         let late = c.handle(.tick(nowMs: 3_001 + limit))
