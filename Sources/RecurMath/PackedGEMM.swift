@@ -102,8 +102,8 @@ public enum PackedGEMM {
         }
     }
 
-    /// One block of `r` (1…6) rows × 16 columns. Inlined with a constant `r`, so the row tests
-    /// fold away and each size is its own straight-line loop.
+    /// One block of `r` (1…6) rows × 16 columns. The release build compiles the six calls into one
+    /// loop that tests `r` at every k (predicted branches beside the multiply–adds).
     @inline(__always)
     static func block(_ r: Int, k: Int, a: UnsafePointer<Float>, lda: Int, panel: UnsafeRawPointer,
                       c: UnsafeMutablePointer<Float>, ldc: Int, width: Int, accumulate: Bool) {
