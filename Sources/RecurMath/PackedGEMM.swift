@@ -74,23 +74,16 @@ public enum PackedGEMM {
             var i = 0
             while i < m {
                 let rows = blockRows(left: m - i)
-                let ai = a + i * lda, ci = c + i * ldc + col0
-                switch rows {
-                case 1: block(1, k: k, a: ai, lda: lda, panel: panel, c: ci, ldc: ldc, width: width, accumulate: accumulate)
-                case 2: block(2, k: k, a: ai, lda: lda, panel: panel, c: ci, ldc: ldc, width: width, accumulate: accumulate)
-                case 3: block(3, k: k, a: ai, lda: lda, panel: panel, c: ci, ldc: ldc, width: width, accumulate: accumulate)
-                case 4: block(4, k: k, a: ai, lda: lda, panel: panel, c: ci, ldc: ldc, width: width, accumulate: accumulate)
-                case 5: block(5, k: k, a: ai, lda: lda, panel: panel, c: ci, ldc: ldc, width: width, accumulate: accumulate)
-                default: block(6, k: k, a: ai, lda: lda, panel: panel, c: ci, ldc: ldc, width: width, accumulate: accumulate)
-                }
+                block(rows, k: k, a: a + i * lda, lda: lda, panel: panel, c: c + i * ldc + col0, ldc: ldc,
+                      width: width, accumulate: accumulate)
                 i += rows
             }
         }
     }
 
     /// Rows of the next block when `left` rows remain (public so the tests can check the cover):
-    /// all of them up to six; otherwise four,
-    /// five or six so that what remains is a multiple of four (or, at seven, four then three).
+    /// all of them up to six; otherwise four, five or six, so that what remains is a multiple of
+    /// four (at seven, four then three).
     @inline(__always)
     public static func blockRows(left: Int) -> Int {
         if left <= 6 { return left }
@@ -102,8 +95,8 @@ public enum PackedGEMM {
         }
     }
 
-    /// One block of `r` (1…6) rows × 16 columns. The release build compiles the six calls into one
-    /// loop that tests `r` at every k (predicted branches beside the multiply–adds).
+    /// One block of `r` (1…6) rows × 16 columns: one loop for every size, which tests `r` at each k
+    /// (predicted branches beside the multiply–adds).
     @inline(__always)
     static func block(_ r: Int, k: Int, a: UnsafePointer<Float>, lda: Int, panel: UnsafeRawPointer,
                       c: UnsafeMutablePointer<Float>, ldc: Int, width: Int, accumulate: Bool) {

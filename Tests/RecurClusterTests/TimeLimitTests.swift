@@ -6,8 +6,10 @@ import RecurIO
 import XCTest
 
 final class TimeLimitTests: ClusterTestCase {
-    static let endless = ["--hidden", "16", "--layers", "1", "--batch", "8", "--bptt", "8", "--synthetic-sentences", "300",
-                          "--steps", "1000000", "--log-every", "25", "--quiet"]
+    /// A tiny model on a corpus of which one pass takes a small fraction of a second.
+    static let tiny = ["--hidden", "16", "--layers", "1", "--batch", "8", "--bptt", "8", "--synthetic-sentences", "300",
+                       "--log-every", "25", "--quiet"]
+    static let endless = tiny + ["--steps", "1000000"]
 
     /// The last metrics line, and the total steps the final checkpoint records.
     func ending(_ dir: String) throws -> (line: [String: Any], totalSteps: Int) {
@@ -59,9 +61,7 @@ final class TimeLimitTests: ClusterTestCase {
     /// pass of this corpus takes a small fraction of the 2 s.
     func testABudgetAloneTrainsUntilItIsSpent() throws {
         let dir = path("budget")
-        let flags = ["--hidden", "16", "--layers", "1", "--batch", "8", "--bptt", "8", "--synthetic-sentences", "300",
-                     "--log-every", "25", "--quiet"]
-        let p = try runToEnd(["train", "--single-process", "--time-limit", "2s", "--run-dir", dir] + flags, name: "train")
+        let p = try runToEnd(["train", "--single-process", "--time-limit", "2s", "--run-dir", dir] + Self.tiny, name: "train")
         XCTAssertEqual(p.status, 0, p.summary)
         let (line, total) = try ending(dir)
         XCTAssertGreaterThanOrEqual(line["seconds"] as? Double ?? 0, 2, "the run trained for its whole budget")
